@@ -1,0 +1,137 @@
+// Package indicators declares every indicator id, what it matches and its
+// weight. Scores, the README's indicator table and the fleet reporter all
+// read this one list.
+package indicators
+
+import (
+	"sort"
+	"strings"
+)
+
+// Indicator ids (SPEC §6). They are stable: packs and policies match on them.
+const (
+	EncodedCommand           = "encoded_command"
+	HiddenWindow             = "hidden_window"
+	NoProfile                = "no_profile"
+	ExecPolicyBypass         = "exec_policy_bypass"
+	RegistryPayload          = "registry_payload"
+	ADSPayload               = "ads_payload"
+	EventlogPayload          = "eventlog_payload"
+	ScriptFilePayload        = "script_file_payload"
+	DownloadCradle           = "download_cradle"
+	InvokeExpression         = "invoke_expression"
+	ReflectionLoad           = "reflection_load"
+	AMSIBypass               = "amsi_bypass"
+	ScriptblockLoggingBypass = "scriptblock_logging_bypass"
+	CompressedPayload        = "compressed_payload"
+	HighEntropy              = "high_entropy"
+	LolbinScript             = "lolbin_script"
+	UserWritableImage        = "user_writable_image"
+	HiddenValueName          = "hidden_value_name"
+	NetworkBeforeWrite       = "network_before_write"
+	NetworkAfterWrite        = "network_after_write"
+	TwoStageWrite            = "two_stage_write"
+	WinlogonModified         = "winlogon_modified"
+)
+
+// Definition documents one indicator.
+type Definition struct {
+	ID      string
+	Weight  int
+	Matches string
+}
+
+// All lists every indicator with its weight, in documentation order.
+var All = []Definition{
+	{EncodedCommand, 25, "PowerShell `-EncodedCommand` in any abbreviation (`-e`, `-en`, `-enc`, `-ec`, ...) in the command or the decoded payload"},
+	{HiddenWindow, 15, "`-WindowStyle Hidden` in any abbreviation (`-w hidden`, `-win h`), `start /min`/`/b` with a script host, `.Run(..., 0)`"},
+	{NoProfile, 5, "PowerShell `-NoProfile` / `-nop`"},
+	{ExecPolicyBypass, 10, "`-ExecutionPolicy Bypass|Unrestricted` / `-ep bypass`, or `Set-ExecutionPolicy` in the payload"},
+	{RegistryPayload, 40, "the command reads code from another registry value (`gp`, `Get-ItemProperty`, `.GetValue`, `RegRead`, `reg query`)"},
+	{ADSPayload, 40, "the command reads or runs an NTFS alternate data stream (`file:stream`)"},
+	{EventlogPayload, 40, "the command reads code back from an event-log record (`Get-EventLog`, `Get-WinEvent`)"},
+	{ScriptFilePayload, 10, "the command runs a script file (`powershell -File`, wscript/cscript/mshta/cmd/rundll32/regsvr32 on a script)"},
+	{DownloadCradle, 30, "`Net.WebClient`, `DownloadString`/`DownloadData`/`DownloadFile`, `Invoke-WebRequest`/`iwr`, `Start-BitsTransfer`, `XMLHTTP`, `bitsadmin /transfer`, `certutil -urlcache`, or a URL handed to a script host"},
+	{InvokeExpression, 20, "`Invoke-Expression`/`IEX`, `eval(` in script-host code, `Invoke-Command -ScriptBlock`, `[ScriptBlock]::Create`"},
+	{ReflectionLoad, 25, "`[Reflection.Assembly]::Load`, `Add-Type` with inline code, `VirtualAlloc`, `GetDelegateForFunctionPointer`"},
+	{AMSIBypass, 35, "`AmsiUtils`, `amsiInitFailed`, `AmsiScanBuffer`"},
+	{ScriptblockLoggingBypass, 35, "`cachedGroupPolicySettings`, `EnableScriptBlockLogging`, `ScriptBlockLogging` tampering"},
+	{CompressedPayload, 15, "a deflate or gzip layer was peeled from the payload (`IO.Compression` in the text counts too)"},
+	{HighEntropy, 10, "the raw payload is at least 64 bytes with Shannon entropy at or above 5.0 bits per byte"},
+	{LolbinScript, 25, "mshta/rundll32 running `javascript:`/`vbscript:`, regsvr32 `/i:` scriptlets (`scrobj.dll`), `ActiveXObject`, `WScript.Shell`"},
+	{UserWritableImage, 10, "the executable lives under a user-writable folder (`%APPDATA%`, `%TEMP%`, `\\Users\\Public`, `\\ProgramData`, `\\Windows\\Temp`)"},
+	{HiddenValueName, 20, "the value name starts with NUL or is not printable, so regedit cannot show it"},
+	{NetworkBeforeWrite, 10, "the writing process made a network connection within the window before the registry write"},
+	{NetworkAfterWrite, 10, "the writing process made a network connection within the window after the registry write"},
+	{TwoStageWrite, 30, "the same process wrote an autorun value and the payload location that its command reads"},
+	{WinlogonModified, 40, "Winlogon `Shell`/`Userinit` differs from the Windows default"},
+}
+
+var weights = func() map[string]int {
+	m := make(map[string]int, len(All))
+	for _, d := range All {
+		m[d.ID] = d.Weight
+	}
+	return m
+}()
+
+// Weight returns the weight of an indicator id (0 for unknown ids).
+func Weight(id string) int { return weights[id] }
+
+// Verdict thresholds (SPEC §6).
+const (
+	SuspiciousAt = 30
+	MaliciousAt  = 70
+)
+
+// Set collects indicator ids without duplicates.
+type Set map[string]struct{}
+
+// Add puts ids into the set.
+func (s Set) Add(ids ...string) {
+	for _, id := range ids {
+		if id != "" {
+			s[id] = struct{}{}
+		}
+	}
+}
+
+// Has reports whether id is in the set.
+func (s Set) Has(id string) bool { _, ok := s[id]; return ok }
+
+// Sorted returns the ids in lexical order.
+func (s Set) Sorted() []string {
+	out := make([]string, 0, len(s))
+	for id := range s {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// String is the column form: sorted, comma-separated.
+func (s Set) String() string { return strings.Join(s.Sorted(), ",") }
+
+// Score sums the weights, capped at 100.
+func (s Set) Score() int {
+	total := 0
+	for id := range s {
+		total += weights[id]
+	}
+	if total > 100 {
+		total = 100
+	}
+	return total
+}
+
+// Verdict maps a score to benign, suspicious or malicious.
+func Verdict(score int) string {
+	switch {
+	case score >= MaliciousAt:
+		return "malicious"
+	case score >= SuspiciousAt:
+		return "suspicious"
+	default:
+		return "benign"
+	}
+}

@@ -1,0 +1,122 @@
+package registry
+
+import "strings"
+
+// Root names a top-level registry root.
+type Root string
+
+const (
+	HKLM Root = "HKEY_LOCAL_MACHINE"
+	HKU  Root = "HKEY_USERS"
+	HKCU Root = "HKEY_CURRENT_USER"
+	HKCR Root = "HKEY_CLASSES_ROOT"
+	HKCC Root = "HKEY_CURRENT_CONFIG"
+)
+
+var kernelRoots = map[string]Root{"machine": HKLM, "user": HKU}
+
+var rootAliases = map[string]Root{
+	"hkey_local_machine": HKLM, "hklm": HKLM,
+	"hkey_users": HKU, "hku": HKU,
+	"hkey_current_user": HKCU, "hkcu": HKCU,
+	"hkey_classes_root": HKCR, "hkcr": HKCR,
+	"hkey_current_config": HKCC, "hkcc": HKCC,
+}
+
+// Path is a registry key path split into its root and the rest.
+type Path struct {
+	Root Root
+	Rel  string // without leading or trailing backslash; may be empty
+}
+
+// String renders the canonical form, osquery's: `HKEY_LOCAL_MACHINE\...`.
+func (p Path) String() string {
+	if p.Rel == "" {
+		return string(p.Root)
+	}
+	return string(p.Root) + `\` + p.Rel
+}
+
+// ParsePath accepts every spelling of SPEC §3: HKLM\, HKU\, HKCU\,
+// \REGISTRY\MACHINE\, \REGISTRY\USER\, PowerShell drives (HKCU:, HKCU:\,
+// HKLM:Software), Registry:: and Microsoft.PowerShell.Core\Registry::
+// prefixes, any case, doubled, forward or trailing separators.
+func ParsePath(s string) (Path, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.Trim(s, `"'`)
+	s = strings.ReplaceAll(s, "/", `\`)
+	if i := strings.Index(strings.ToLower(s), "registry::"); i >= 0 {
+		s = s[i+len("registry::"):]
+	}
+	// Collapse doubled separators (JavaScript and C# string escapes).
+	for strings.Contains(s, `\\`) {
+		s = strings.ReplaceAll(s, `\\`, `\`)
+	}
+	s = strings.Trim(s, `\`)
+	lower := strings.ToLower(s)
+	// "\REGISTRY\MACHINE" spellings (the leading backslash is already gone).
+	if strings.HasPrefix(lower, `registry\`) {
+		rest := s[len(`registry\`):]
+		head, tail, _ := strings.Cut(rest, `\`)
+		r, ok := kernelRoots[strings.ToLower(head)]
+		if !ok {
+			return Path{}, false
+		}
+		return Path{Root: r, Rel: cleanRel(tail)}, true
+	}
+	head, tail, hasSep := strings.Cut(s, `\`)
+	// PowerShell drive: "HKCU:" possibly followed directly by the path.
+	if i := strings.IndexByte(head, ':'); i >= 0 {
+		r, ok := rootAliases[strings.ToLower(head[:i])]
+		if !ok {
+			return Path{}, false
+		}
+		rest := head[i+1:]
+		if hasSep {
+			if rest != "" {
+				rest += `\` + tail
+			} else {
+				rest = tail
+			}
+		}
+		return Path{Root: r, Rel: cleanRel(rest)}, true
+	}
+	r, ok := rootAliases[strings.ToLower(head)]
+	if !ok {
+		return Path{}, false
+	}
+	return Path{Root: r, Rel: cleanRel(tail)}, true
+}
+
+func cleanRel(s string) string {
+	s = strings.Trim(s, `\`)
+	for strings.Contains(s, `\\`) {
+		s = strings.ReplaceAll(s, `\\`, `\`)
+	}
+	return s
+}
+
+// Canonical rewrites any accepted spelling into the canonical form; it
+// returns the input unchanged when it is not a registry path.
+func Canonical(s string) string {
+	p, ok := ParsePath(s)
+	if !ok {
+		return s
+	}
+	return p.String()
+}
+
+// SplitUser splits an HKEY_USERS relative path into the SID and the rest.
+func SplitUser(rel string) (sid, rest string) {
+	sid, rest, _ = strings.Cut(rel, `\`)
+	return sid, rest
+}
+
+// HasPrefixFold reports whether rel starts with the key path prefix (whole
+// components, case-insensitive).
+func HasPrefixFold(rel, prefix string) bool {
+	if len(rel) < len(prefix) || !strings.EqualFold(rel[:len(prefix)], prefix) {
+		return false
+	}
+	return len(rel) == len(prefix) || rel[len(prefix)] == '\\'
+}

@@ -1,0 +1,183 @@
+// Package registry is the read-only registry model every source implements:
+// hives of keys and typed values, addressed by paths relative to the hive
+// root. The live Windows registry, .reg exports and regf hive files all
+// present themselves as Hives, so the tables never know where data came from.
+package registry
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf16"
+)
+
+// ErrNotFound is returned when a key does not exist in a hive.
+var ErrNotFound = errors.New("registry key not found")
+
+// Value types, as winnt.h numbers them.
+const (
+	RegNone                     uint32 = 0
+	RegSZ                       uint32 = 1
+	RegExpandSZ                 uint32 = 2
+	RegBinary                   uint32 = 3
+	RegDWORD                    uint32 = 4
+	RegDWORDBigEndian           uint32 = 5
+	RegLink                     uint32 = 6
+	RegMultiSZ                  uint32 = 7
+	RegResourceList             uint32 = 8
+	RegFullResourceDescriptor   uint32 = 9
+	RegResourceRequirementsList uint32 = 10
+	RegQWORD                    uint32 = 11
+)
+
+var typeNames = map[uint32]string{
+	RegNone: "REG_NONE", RegSZ: "REG_SZ", RegExpandSZ: "REG_EXPAND_SZ", RegBinary: "REG_BINARY",
+	RegDWORD: "REG_DWORD", RegDWORDBigEndian: "REG_DWORD_BIG_ENDIAN", RegLink: "REG_LINK",
+	RegMultiSZ: "REG_MULTI_SZ", RegResourceList: "REG_RESOURCE_LIST",
+	RegFullResourceDescriptor: "REG_FULL_RESOURCE_DESCRIPTOR", RegResourceRequirementsList: "REG_RESOURCE_REQUIREMENTS_LIST",
+	RegQWORD: "REG_QWORD",
+}
+
+// TypeName returns osquery's name for a value type.
+func TypeName(t uint32) string {
+	if n, ok := typeNames[t]; ok {
+		return n
+	}
+	return fmt.Sprintf("REG_UNKNOWN_%d", t)
+}
+
+// MaxValueBytes bounds what any source keeps of one value's data; payloads
+// are never decoded past 16 MiB either.
+const MaxValueBytes = 16 << 20
+
+// Value is one registry value with its raw data as stored (strings are
+// UTF-16LE, as in the registry itself).
+type Value struct {
+	Name string // "" is the key's default value
+	Type uint32
+	Data []byte
+}
+
+// String renders the data as osquery's registry table does: strings
+// decoded, MULTI_SZ one string per line, DWORD/QWORD in decimal, anything
+// else as hex.
+func (v Value) String() string {
+	switch v.Type {
+	case RegSZ, RegExpandSZ, RegLink:
+		return DecodeUTF16(v.Data)
+	case RegMultiSZ:
+		parts := strings.Split(strings.TrimRight(DecodeUTF16Raw(v.Data), "\x00"), "\x00")
+		return strings.Join(parts, "\n")
+	case RegDWORD:
+		if len(v.Data) >= 4 {
+			return fmt.Sprint(binary.LittleEndian.Uint32(v.Data))
+		}
+	case RegDWORDBigEndian:
+		if len(v.Data) >= 4 {
+			return fmt.Sprint(binary.BigEndian.Uint32(v.Data))
+		}
+	case RegQWORD:
+		if len(v.Data) >= 8 {
+			return fmt.Sprint(binary.LittleEndian.Uint64(v.Data))
+		}
+	}
+	return fmt.Sprintf("%x", v.Data)
+}
+
+// Bytes returns the value as the payload bytes a loader would read: the
+// text for string types (as UTF-8), raw data otherwise.
+func (v Value) Bytes() []byte {
+	switch v.Type {
+	case RegSZ, RegExpandSZ, RegMultiSZ, RegLink:
+		return []byte(v.String())
+	}
+	return v.Data
+}
+
+// DecodeUTF16 decodes UTF-16LE registry string data up to the first NUL.
+func DecodeUTF16(b []byte) string {
+	s := DecodeUTF16Raw(b)
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// DecodeUTF16Raw decodes UTF-16LE data, keeping NULs. An odd trailing byte
+// is dropped; invalid surrogates become U+FFFD.
+func DecodeUTF16Raw(b []byte) string {
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return string(utf16.Decode(u))
+}
+
+// EncodeUTF16 encodes s as NUL-terminated UTF-16LE registry string data.
+func EncodeUTF16(s string) []byte {
+	u := utf16.Encode([]rune(s))
+	out := make([]byte, 2*len(u)+2)
+	for i, c := range u {
+		binary.LittleEndian.PutUint16(out[2*i:], c)
+	}
+	return out
+}
+
+// Key is one key: its full canonical path, last write time, subkey names and values.
+type Key struct {
+	Path    string
+	ModTime time.Time
+	Subkeys []string
+	Values  []Value
+}
+
+// Value returns the named value (case-insensitive; "" for the default).
+func (k *Key) Value(name string) (Value, bool) {
+	for _, v := range k.Values {
+		if strings.EqualFold(v.Name, name) {
+			return v, true
+		}
+	}
+	return Value{}, false
+}
+
+// Scope of a hive.
+const (
+	ScopeMachine = "machine"
+	ScopeUser    = "user"
+)
+
+// HiveInfo says whose hive it is and where it was read from.
+type HiveInfo struct {
+	// Root is the canonical prefix of every path in the hive:
+	// "HKEY_LOCAL_MACHINE", "HKEY_USERS\<SID>", or "HKEY_CURRENT_USER" for a
+	// user hive whose SID is unknown (a .reg export of HKCU, an NTUSER.DAT
+	// with no ProfileList to map it).
+	Root       string
+	Scope      string
+	SID        string
+	Username   string
+	Source     string // "live", or the offline input
+	SourceFile string // the file it was read from; empty for live
+}
+
+// Hive is one read-only hive. Paths are relative to the hive root, any case,
+// e.g. `SOFTWARE\Microsoft\Windows\CurrentVersion\Run` for the machine hive
+// and `Software\Microsoft\...` for a user hive.
+type Hive interface {
+	Info() HiveInfo
+	Key(rel string) (*Key, error)
+}
+
+// View is a set of hives: the live registry, or an offline collection.
+type View interface {
+	Hives() ([]Hive, error)
+}
+
+// StaticView is a View over a fixed list of hives.
+type StaticView []Hive
+
+// Hives returns the list.
+func (v StaticView) Hives() ([]Hive, error) { return v, nil }
