@@ -82,3 +82,8 @@ func (t Table) Index(name string) int {
 	}
 	return -1
 }
+
+// Col declares a column; it keeps long column lists readable.
+func Col(name string, t Type, description string) Column {
+	return Column{Name: name, Type: t, Description: description}
+}

@@ -1,0 +1,44 @@
+# runkeyhunt — `make help` lists the targets.
+GO        ?= go
+BIN       := bin/runkeyhunt
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE      ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+FUZZTIME  ?= 5s
+
+.PHONY: help build demo test vet fuzz bench readme clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/runkeyhunt
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./extension
+
+demo: build ## run run_key_payloads on the bundled example data and show what it finds
+	@echo '== all autoruns in examples/demo (benign ones stay benign) =='
+	$(BIN) query --source examples/demo "SELECT verdict, score, scope, location, name, payload_kind, indicators FROM run_key_payloads ORDER BY score DESC"
+	@echo
+	@echo '== the malicious rows, with their decoded payloads =='
+	$(BIN) query --source examples/demo --format json "SELECT path, data, payload_path, payload_encoding, verdict, score, indicators, substr(payload_preview, 1, 300) AS payload_preview FROM run_key_payloads WHERE verdict = 'malicious'"
+
+test: vet ## gofmt, go vet, all tests, and each fuzz target briefly (FUZZTIME=5s)
+	$(GO) test -count=1 ./...
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+vet: ## gofmt and go vet (Linux and Windows builds)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
+
+fuzz: ## run every fuzz target for FUZZTIME (default 5s) each
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+bench: ## Go benchmarks of the tables
+	$(GO) test -run '^$$' -bench . -benchmem ./tables/...
+
+readme: ## regenerate the README's schema and indicator sections from the declarations
+	$(GO) test ./extension -run TestREADMEIsCurrent -update
+
+clean: ## remove build outputs
+	rm -rf bin dist

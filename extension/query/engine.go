@@ -1,0 +1,304 @@
+// Package query runs SQL over the table plugins on an embedded SQLite
+// (modernc.org/sqlite): every table is a virtual table whose rows come from
+// the same generate function osqueryd calls, with the WHERE clause's
+// constraints passed down as osquery would pass them.
+package query
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/osquery/osquery-go/plugin/table"
+	_ "modernc.org/sqlite"
+	"modernc.org/sqlite/vtab"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/schema"
+	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
+)
+
+// Engine is an in-memory SQLite with the tables attached.
+type Engine struct {
+	db *sql.DB
+}
+
+var registerOnce sync.Map // module name -> *module; modules are process-global in the driver
+
+// Open creates the engine. Tables are registered as modules named after the
+// table and declared as temp virtual tables of the same name, so nothing is
+// ever written to disk.
+func Open(ctx context.Context, tables ...tablekit.Table) (*Engine, error) {
+	for _, t := range tables {
+		name := "rkh_" + t.Schema.Name
+		if m, loaded := registerOnce.Load(name); loaded {
+			m.(*module).set(t)
+			continue
+		}
+		m := &module{}
+		m.set(t)
+		registerOnce.Store(name, m)
+		if err := vtab.RegisterModule(nil, name, m); err != nil {
+			return nil, fmt.Errorf("register table %s: %w", t.Schema.Name, err)
+		}
+	}
+	db, err := sql.Open("sqlite", "file:runkeyhunt?mode=memory")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// One connection: the temp virtual tables exist on it only.
+	db.SetMaxOpenConns(1)
+	for _, t := range tables {
+		stmt := fmt.Sprintf("CREATE VIRTUAL TABLE temp.%q USING %q", t.Schema.Name, "rkh_"+t.Schema.Name)
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("create table %s: %w", t.Schema.Name, err)
+		}
+	}
+	return &Engine{db: db}, nil
+}
+
+// Close releases the database.
+func (e *Engine) Close() error { return e.db.Close() }
+
+// Result is a query's column names and rows, every value as text the way
+// osqueryi prints it (NULL as empty).
+type Result struct {
+	Columns []string
+	Rows    [][]string
+}
+
+// Run executes one SQL statement.
+func (e *Engine) Run(ctx context.Context, sqlText string) (*Result, error) {
+	rows, err := e.db.QueryContext(ctx, sqlText)
+	if err != nil {
+		return nil, cleanError(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, cleanError(err)
+	}
+	res := &Result{Columns: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, cleanError(err)
+		}
+		out := make([]string, len(cols))
+		for i, v := range vals {
+			out[i] = textOf(v)
+		}
+		res.Rows = append(res.Rows, out)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, cleanError(err)
+	}
+	return res, nil
+}
+
+func textOf(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// cleanError drops the driver's wrapping so the one-line message is SQLite's.
+func cleanError(err error) error {
+	return errors.New(strings.TrimSpace(err.Error()))
+}
+
+// module adapts a tablekit.Table to SQLite's virtual-table interface.
+type module struct {
+	mu sync.Mutex
+	t  tablekit.Table
+}
+
+func (m *module) set(t tablekit.Table) {
+	m.mu.Lock()
+	m.t = t
+	m.mu.Unlock()
+}
+
+func (m *module) get() tablekit.Table {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.t
+}
+
+func (m *module) Create(ctx vtab.Context, args []string) (vtab.Table, error) {
+	return m.Connect(ctx, args)
+}
+
+func (m *module) Connect(ctx vtab.Context, args []string) (vtab.Table, error) {
+	t := m.get()
+	if err := ctx.Declare(t.Schema.CreateSQL()); err != nil {
+		return nil, fmt.Errorf("declare %s: %w", t.Schema.Name, err)
+	}
+	return &vtable{t: t, cache: map[string][]map[string]string{}}, nil
+}
+
+type vtable struct {
+	t     tablekit.Table
+	mu    sync.Mutex
+	cache map[string][]map[string]string // generate results by constraint set, for joins that rescan
+}
+
+// Operators passed down, as osquery passes them.
+var opNames = map[vtab.ConstraintOp]table.Operator{
+	vtab.OpEQ: table.OperatorEquals, vtab.OpGT: table.OperatorGreaterThan, vtab.OpLE: table.OperatorLessThanOrEquals,
+	vtab.OpLT: table.OperatorLessThan, vtab.OpGE: table.OperatorGreaterThanOrEquals, vtab.OpLIKE: table.OperatorLike,
+	vtab.OpGLOB: table.OperatorGlob, vtab.OpREGEXP: table.OperatorRegexp, vtab.OpMATCH: table.OperatorMatch,
+}
+
+// BestIndex passes every usable constraint down. SQLite still re-checks
+// them (Omit stays false), exactly as osquery re-applies the WHERE clause.
+// Plans with an equality on a parameter column are much cheaper, so SQLite
+// feeds source and window from the other side of a join when it can.
+func (v *vtable) BestIndex(info *vtab.IndexInfo) error {
+	var parts []string
+	arg := 0
+	cost := 1e6
+	for i := range info.Constraints {
+		c := &info.Constraints[i]
+		op, ok := opNames[c.Op]
+		if !c.Usable || !ok || c.Column < 0 || c.Column >= len(v.t.Schema.Columns) {
+			continue
+		}
+		c.ArgIndex = arg
+		arg++
+		parts = append(parts, fmt.Sprintf("%d:%d", c.Column, op))
+		if op == table.OperatorEquals {
+			switch v.t.Schema.Columns[c.Column].Name {
+			case "source", "window":
+				cost /= 100
+			default:
+				cost /= 2
+			}
+		}
+	}
+	info.IdxStr = strings.Join(parts, ",")
+	info.EstimatedCost = cost
+	return nil
+}
+
+func (v *vtable) Open() (vtab.Cursor, error) { return &cursor{v: v}, nil }
+func (v *vtable) Disconnect() error          { return nil }
+func (v *vtable) Destroy() error             { return nil }
+
+type cursor struct {
+	v    *vtable
+	rows []map[string]string
+	pos  int
+}
+
+func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
+	qc := table.QueryContext{Constraints: map[string]table.ConstraintList{}}
+	cols := c.v.t.Schema.Columns
+	if idxStr != "" {
+		for i, part := range strings.Split(idxStr, ",") {
+			colText, opText, _ := strings.Cut(part, ":")
+			col, _ := strconv.Atoi(colText)
+			op, _ := strconv.Atoi(opText)
+			if i >= len(vals) || col < 0 || col >= len(cols) {
+				continue
+			}
+			list := qc.Constraints[cols[col].Name]
+			list.Affinity = affinity(cols[col].Type)
+			list.Constraints = append(list.Constraints, table.Constraint{Operator: table.Operator(op), Expression: textOf(vals[i])})
+			qc.Constraints[cols[col].Name] = list
+		}
+	}
+	key := cacheKey(qc)
+	c.v.mu.Lock()
+	rows, ok := c.v.cache[key]
+	c.v.mu.Unlock()
+	if !ok {
+		var err error
+		rows, err = c.v.t.Generate(context.Background(), qc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.v.t.Schema.Name, err)
+		}
+		c.v.mu.Lock()
+		c.v.cache[key] = rows
+		c.v.mu.Unlock()
+	}
+	c.rows, c.pos = rows, 0
+	return nil
+}
+
+// cacheKey identifies a generate call by its parameter columns only: the
+// tables' rows depend on source and window, every other constraint is
+// re-applied by SQLite, so a join that rescans reuses the rows.
+func cacheKey(qc table.QueryContext) string {
+	var b strings.Builder
+	for _, col := range []string{"source", "window"} {
+		b.WriteString(col)
+		b.WriteByte('=')
+		b.WriteString(strings.Join(tablekit.Equals(qc, col), "\x00"))
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+func affinity(t schema.Type) table.ColumnType {
+	switch t {
+	case schema.Integer:
+		return table.ColumnTypeInteger
+	case schema.BigInt:
+		return table.ColumnTypeBigInt
+	case schema.Double:
+		return table.ColumnTypeDouble
+	}
+	return table.ColumnTypeText
+}
+
+func (c *cursor) Next() error { c.pos++; return nil }
+func (c *cursor) Eof() bool   { return c.pos >= len(c.rows) }
+
+// Column converts osquery's string values to the declared SQLite type, as
+// osquery does, so numeric comparisons work.
+func (c *cursor) Column(col int) (vtab.Value, error) {
+	schemaCols := c.v.t.Schema.Columns
+	if col < 0 || col >= len(schemaCols) {
+		return nil, nil
+	}
+	s, ok := c.rows[c.pos][schemaCols[col].Name]
+	if !ok {
+		return nil, nil
+	}
+	switch schemaCols[col].Type {
+	case schema.Integer, schema.BigInt:
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, nil
+		}
+		return nil, nil
+	case schema.Double:
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f, nil
+		}
+		return nil, nil
+	}
+	return s, nil
+}
+
+func (c *cursor) Rowid() (int64, error) { return int64(c.pos), nil }
+func (c *cursor) Close() error          { return nil }

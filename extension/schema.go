@@ -1,0 +1,40 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+func runSchema(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("schema", stderr)
+	format := fs.String("format", "markdown", "markdown|json")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	switch *format {
+	case "markdown":
+		for i, s := range schemas() {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprint(stdout, s.Markdown())
+		}
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(schemas()); err != nil {
+			fmt.Fprintf(stderr, "runkeyhunt schema: %v\n", err)
+			return exitError
+		}
+	default:
+		fmt.Fprintf(stderr, "runkeyhunt schema: unknown format %q\n", *format)
+		return exitUsage
+	}
+	return 0
+}

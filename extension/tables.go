@@ -1,0 +1,35 @@
+package main
+
+import (
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
+	"github.com/runkeyhunt/runkeyhunt/tables/schema"
+	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
+)
+
+type tableOptions struct {
+	defaultSource string // query --source
+	logger        hclog.Logger
+}
+
+// allTables builds every table the binary serves, in extension mode and in
+// `runkeyhunt query` alike.
+func allTables(opts tableOptions) []tablekit.Table {
+	return []tablekit.Table{
+		runkeypayloads.New(runkeypayloads.Options{
+			DefaultSource: opts.defaultSource,
+			Live:          liveRegistry,
+			Logger:        opts.logger.Named(runkeypayloads.Name),
+		}),
+	}
+}
+
+// schemas lists the declarations, for `runkeyhunt schema` and the README.
+func schemas() []schema.Table {
+	var out []schema.Table
+	for _, t := range allTables(tableOptions{logger: hclog.NewNullLogger()}) {
+		out = append(out, t.Schema)
+	}
+	return out
+}

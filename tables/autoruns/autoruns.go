@@ -1,0 +1,401 @@
+// Package autoruns walks the autorun locations of a registry view, follows
+// each command's payload references to the payload, decodes and scores it.
+// It is plain Go on the registry model: the run_key_payloads table plugin
+// only turns its rows into osquery rows.
+package autoruns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
+	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
+	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
+	"github.com/runkeyhunt/runkeyhunt/tables/payload"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
+)
+
+// DefaultValueName is how osquery's registry table names a key's default
+// value, in `name` and at the end of `path`.
+const DefaultValueName = "(Default)"
+
+// Row is one autorun value and one payload reference.
+type Row struct {
+	Key             string
+	Path            string
+	Name            string
+	Type            string
+	Data            string
+	Mtime           int64
+	Location        string
+	Scope           string
+	SID             string
+	Username        string
+	Enabled         int
+	Image           string
+	Arguments       string
+	PayloadKind     string
+	PayloadRef      string
+	PayloadPath     string
+	PayloadExists   int
+	PayloadSize     int64
+	PayloadSHA256   string
+	PayloadEntropy  float64
+	PayloadEncoding string
+	PayloadPreview  string
+	Indicators      string
+	Score           int
+	Verdict         string
+	SourceFile      string
+}
+
+// Resolver reads payloads that live outside the registry. Offline input has
+// none (such payloads are reported with payload_exists = 0); the live
+// Windows source reads files, alternate data streams and event-log records.
+type Resolver interface {
+	// ReadFile reads at most limit bytes of a file or `file:stream`.
+	ReadFile(path string, limit int64) ([]byte, error)
+	// ReadEventLog returns the binary data of the newest record with the
+	// event id in the log, at most limit bytes.
+	ReadEventLog(log string, eventID int, limit int64) ([]byte, error)
+}
+
+// ErrPayloadNotFound is what a Resolver returns for a missing payload.
+var ErrPayloadNotFound = errors.New("payload not found")
+
+// Scanner produces run_key_payloads rows from a registry view.
+type Scanner struct {
+	View     registry.View
+	Resolver Resolver                                  // nil: only registry payloads resolve
+	Env      func(registry.HiveInfo) map[string]string // nil: DefaultEnv
+	Warn     func(error)                               // nil: warnings dropped
+}
+
+// maxNesting bounds how deep decoded payloads are searched for further
+// references (an -enc command whose text reads a registry value, ...).
+const maxNesting = 2
+
+// Scan walks every autorun location of every hive.
+func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
+	hives, err := s.View.Hives()
+	if err != nil {
+		return nil, fmt.Errorf("list hives: %w", err)
+	}
+	var rows []Row
+	for _, h := range hives {
+		info := h.Info()
+		for _, loc := range catalog.ForScope(info.Scope) {
+			if err := ctx.Err(); err != nil {
+				return rows, err
+			}
+			rows = append(rows, s.scanLocation(hives, h, loc)...)
+		}
+	}
+	return rows, nil
+}
+
+func (s *Scanner) warn(err error) {
+	if s.Warn != nil {
+		s.Warn(err)
+	}
+}
+
+func (s *Scanner) env(info registry.HiveInfo) map[string]string {
+	if s.Env != nil {
+		return s.Env(info)
+	}
+	return DefaultEnv(info)
+}
+
+func (s *Scanner) scanLocation(hives []registry.Hive, h registry.Hive, loc catalog.Location) []Row {
+	key, err := h.Key(loc.Key)
+	if err != nil {
+		if !errors.Is(err, registry.ErrNotFound) {
+			s.warn(fmt.Errorf("read %s\\%s: %w", h.Info().Root, loc.Key, err))
+		}
+		return nil
+	}
+	keys := []*registry.Key{key}
+	if loc.Subkeys {
+		keys = keys[:0]
+		for _, name := range key.Subkeys {
+			sub, err := h.Key(loc.Key + `\` + name)
+			if err != nil {
+				s.warn(fmt.Errorf("read %s\\%s: %w", key.Path, name, err))
+				continue
+			}
+			keys = append(keys, sub)
+		}
+	}
+	var approved *registry.Key
+	if loc.Approved != "" {
+		approved, _ = h.Key(loc.Approved)
+	}
+	var rows []Row
+	for _, k := range keys {
+		for _, v := range k.Values {
+			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
+				continue
+			}
+			rows = append(rows, s.valueRows(hives, h, loc, k, v, approved)...)
+		}
+	}
+	return rows
+}
+
+func isNumeric(t uint32) bool {
+	return t == registry.RegDWORD || t == registry.RegDWORDBigEndian || t == registry.RegQWORD
+}
+
+// ValueName renders a value name as the name column shows it: the default
+// value as osquery names it, a NUL escaped as \0.
+func ValueName(name string) string {
+	if name == "" {
+		return DefaultValueName
+	}
+	return strings.ReplaceAll(name, "\x00", `\0`)
+}
+
+func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key) []Row {
+	info := h.Info()
+	env := s.env(info)
+	data := v.String()
+	name := ValueName(v.Name)
+	base := Row{
+		Key:        k.Path,
+		Path:       k.Path + `\` + name,
+		Name:       name,
+		Type:       registry.TypeName(v.Type),
+		Data:       data,
+		Location:   loc.ID,
+		Scope:      info.Scope,
+		SID:        info.SID,
+		Username:   info.Username,
+		Enabled:    1,
+		SourceFile: info.SourceFile,
+	}
+	if !k.ModTime.IsZero() {
+		base.Mtime = k.ModTime.Unix()
+	}
+	if approved != nil {
+		if a, ok := approved.Value(v.Name); ok && !catalog.Enabled(a.Data) {
+			base.Enabled = 0
+		}
+	}
+	cmd := cmdline.Split(data, env)
+	base.Image, base.Arguments = cmd.Image, cmd.Arguments
+
+	common := indicators.Set{}
+	common.Add(payload.TextIndicators(data)...)
+	if UserWritable(cmd.Image) {
+		common.Add(indicators.UserWritableImage)
+	}
+	if hiddenName(v.Name) {
+		common.Add(indicators.HiddenValueName)
+	}
+	if !loc.IsDefault(data) {
+		common.Add(indicators.WinlogonModified)
+	}
+
+	var rows []Row
+	for _, f := range s.follow(hives, h, env, data, 0) {
+		row := base
+		set := indicators.Set{}
+		for id := range common {
+			set.Add(id)
+		}
+		f.apply(&row, set)
+		row.Indicators = set.String()
+		row.Score = set.Score()
+		row.Verdict = indicators.Verdict(row.Score)
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		base.Indicators = common.String()
+		base.Score = common.Score()
+		base.Verdict = indicators.Verdict(base.Score)
+		rows = append(rows, base)
+	}
+	return rows
+}
+
+func hiddenName(name string) bool {
+	for _, r := range name {
+		if r == 0 || !unicode.IsPrint(r) && !unicode.IsSpace(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// found is one resolved payload reference.
+type found struct {
+	ref     cmdline.Ref
+	path    string
+	exists  bool
+	raw     []byte
+	decoded payload.Result
+}
+
+var kindIndicator = map[cmdline.Kind]string{
+	cmdline.KindRegistry: indicators.RegistryPayload,
+	cmdline.KindADS:      indicators.ADSPayload,
+	cmdline.KindEventLog: indicators.EventlogPayload,
+	cmdline.KindFile:     indicators.ScriptFilePayload,
+}
+
+// highEntropyBits and highEntropyMinBytes: encoded or encrypted payloads
+// sit well above plain script text (about 4.5 bits per byte).
+const (
+	highEntropyBits     = 5.0
+	highEntropyMinBytes = 64
+)
+
+func (f found) apply(row *Row, set indicators.Set) {
+	row.PayloadKind = string(f.ref.Kind)
+	row.PayloadRef = f.ref.Text
+	row.PayloadPath = f.path
+	set.Add(kindIndicator[f.ref.Kind])
+	if f.ref.Kind == cmdline.KindInline {
+		set.Add(indicators.EncodedCommand)
+	}
+	if !f.exists {
+		return
+	}
+	row.PayloadExists = 1
+	row.PayloadSize = int64(len(f.raw))
+	row.PayloadSHA256 = payload.SHA256Hex(f.raw)
+	row.PayloadEntropy = payload.Entropy(f.raw)
+	row.PayloadEncoding = f.decoded.Encoding()
+	row.PayloadPreview = payload.Preview(f.decoded.Text)
+	set.Add(payload.TextIndicators(f.decoded.Text)...)
+	if f.decoded.Compressed {
+		set.Add(indicators.CompressedPayload)
+	}
+	if len(f.raw) >= highEntropyMinBytes && row.PayloadEntropy >= highEntropyBits {
+		set.Add(indicators.HighEntropy)
+	}
+}
+
+// follow resolves the references in text; decoded inline payloads are
+// searched again for references (up to maxNesting), so an -enc command that
+// reads a registry value still leads to that value.
+func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, env map[string]string, text string, depth int) []found {
+	var out []found
+	for _, ref := range cmdline.ExtractRefs(text, env) {
+		for _, f := range s.resolve(hives, h, ref) {
+			out = append(out, f)
+			if f.exists && depth < maxNesting && f.decoded.Text != "" {
+				out = append(out, s.follow(hives, h, env, f.decoded.Text, depth+1)...)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Scanner) resolve(hives []registry.Hive, h registry.Hive, ref cmdline.Ref) []found {
+	switch ref.Kind {
+	case cmdline.KindRegistry:
+		return s.resolveRegistry(hives, h, ref)
+	case cmdline.KindInline:
+		raw := []byte(ref.Data)
+		return []found{{ref: ref, exists: true, raw: raw, decoded: payload.Decode(raw)}}
+	case cmdline.KindEventLog:
+		log := ref.Log
+		if log == "" {
+			log = "Application"
+		}
+		f := found{ref: ref, path: fmt.Sprintf("%s:EventID=%d", log, ref.EventID)}
+		if s.Resolver != nil {
+			raw, err := s.Resolver.ReadEventLog(log, ref.EventID, payload.MaxExpanded)
+			s.fill(&f, raw, err)
+		}
+		return []found{f}
+	case cmdline.KindADS, cmdline.KindFile:
+		f := found{ref: ref, path: ref.Path}
+		if s.Resolver != nil {
+			raw, err := s.Resolver.ReadFile(ref.Path, payload.MaxExpanded)
+			s.fill(&f, raw, err)
+		}
+		return []found{f}
+	}
+	return nil
+}
+
+func (s *Scanner) fill(f *found, raw []byte, err error) {
+	if err != nil {
+		if !errors.Is(err, ErrPayloadNotFound) {
+			s.warn(fmt.Errorf("read payload %s: %w", f.path, err))
+		}
+		return
+	}
+	f.exists, f.raw, f.decoded = true, raw, payload.Decode(raw)
+}
+
+// resolveRegistry finds the hives a registry reference can mean: HKCU is
+// the user whose hive holds the autorun (every user for a machine autorun),
+// HKLM the machine, HKU\<SID> that user.
+func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, ref cmdline.Ref) []found {
+	p, ok := registry.ParsePath(ref.Key)
+	if !ok {
+		return []found{{ref: ref, path: ref.Key}}
+	}
+	info := h.Info()
+	var candidates []registry.Hive
+	rel := p.Rel
+	switch p.Root {
+	case registry.HKCU:
+		if info.Scope == registry.ScopeUser {
+			candidates = []registry.Hive{h}
+		} else {
+			candidates = hivesOfScope(hives, registry.ScopeUser)
+		}
+	case registry.HKLM:
+		candidates = hivesOfScope(hives, registry.ScopeMachine)
+	case registry.HKCR:
+		candidates = hivesOfScope(hives, registry.ScopeMachine)
+		rel = `SOFTWARE\Classes\` + rel
+	case registry.HKU:
+		sid, rest := registry.SplitUser(rel)
+		rel = rest
+		for _, c := range hives {
+			if strings.EqualFold(c.Info().SID, sid) {
+				candidates = append(candidates, c)
+			}
+		}
+	}
+	var out []found
+	for _, c := range candidates {
+		key, err := c.Key(rel)
+		if err != nil {
+			continue
+		}
+		v, ok := key.Value(ref.ValueName)
+		if !ok {
+			continue
+		}
+		raw := v.Bytes()
+		out = append(out, found{ref: ref, path: key.Path + `\` + ValueName(v.Name), exists: true, raw: raw, decoded: payload.Decode(raw)})
+	}
+	if len(out) == 0 {
+		missing := registry.Path{Root: p.Root, Rel: p.Rel}.String()
+		if p.Root == registry.HKCU && info.Scope == registry.ScopeUser {
+			missing = registry.Path{Root: registry.Root(info.Root), Rel: p.Rel}.String()
+		}
+		out = append(out, found{ref: ref, path: missing + `\` + ValueName(ref.ValueName)})
+	}
+	return out
+}
+
+func hivesOfScope(hives []registry.Hive, scope string) []registry.Hive {
+	var out []registry.Hive
+	for _, h := range hives {
+		if h.Info().Scope == scope {
+			out = append(out, h)
+		}
+	}
+	return out
+}

@@ -1,0 +1,131 @@
+// Package runkeypayloads is the run_key_payloads table plugin: it picks the
+// registry view the query asks for (live, or offline input through the
+// source column) and turns the autoruns scanner's rows into osquery rows.
+package runkeypayloads
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/osquery/osquery-go/plugin/table"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
+	"github.com/runkeyhunt/runkeyhunt/tables/input"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry/offline"
+	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
+)
+
+// LiveSource is the source value of rows read from the running system.
+const LiveSource = "live"
+
+// LiveRegistry opens the running system's registry and payload resolver.
+type LiveRegistry func() (registry.View, autoruns.Resolver, error)
+
+// Options configure the table.
+type Options struct {
+	// DefaultSource is the offline input used when a query does not
+	// constrain source (`runkeyhunt query --source`); empty means live.
+	DefaultSource string
+	// Live is nil where there is no live registry (anything but Windows).
+	Live   LiveRegistry
+	Logger hclog.Logger
+}
+
+// New returns the table.
+func New(opts Options) tablekit.Table {
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
+		sources := tablekit.Equals(qc, "source")
+		if len(sources) == 0 {
+			sources = []string{LiveSource}
+			if opts.DefaultSource != "" {
+				sources = []string{opts.DefaultSource}
+			}
+		}
+		var out []map[string]string
+		for _, src := range sources {
+			rows, err := Generate(ctx, src, opts)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rows {
+				out = append(out, RowMap(r, src))
+			}
+		}
+		return out, nil
+	}}
+}
+
+// Generate scans one source: "live" or an offline input specification.
+func Generate(ctx context.Context, source string, opts Options) ([]autoruns.Row, error) {
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	warn := func(err error) { log.Warn("run_key_payloads", "source", source, "warning", err.Error()) }
+	scanner := autoruns.Scanner{Warn: warn}
+	if source == LiveSource {
+		if opts.Live == nil {
+			log.Warn("no live registry on this platform; constrain source to read offline input", "table", Name)
+			return nil, nil
+		}
+		view, resolver, err := opts.Live()
+		if err != nil {
+			return nil, fmt.Errorf("open live registry: %w", err)
+		}
+		scanner.View, scanner.Resolver = view, resolver
+	} else {
+		files, err := input.Expand(source)
+		if err != nil {
+			return nil, err
+		}
+		view, warnings, err := offline.Load(files)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range warnings {
+			warn(w)
+		}
+		scanner.View = view
+	}
+	return scanner.Scan(ctx)
+}
+
+// RowMap renders a row as osquery's string map; source is echoed verbatim
+// because osquery re-applies the WHERE clause to returned rows.
+func RowMap(r autoruns.Row, source string) map[string]string {
+	return map[string]string{
+		"key":              r.Key,
+		"path":             r.Path,
+		"name":             r.Name,
+		"type":             r.Type,
+		"data":             r.Data,
+		"mtime":            strconv.FormatInt(r.Mtime, 10),
+		"location":         r.Location,
+		"scope":            r.Scope,
+		"sid":              r.SID,
+		"username":         r.Username,
+		"enabled":          strconv.Itoa(r.Enabled),
+		"image":            r.Image,
+		"arguments":        r.Arguments,
+		"payload_kind":     r.PayloadKind,
+		"payload_ref":      r.PayloadRef,
+		"payload_path":     r.PayloadPath,
+		"payload_exists":   strconv.Itoa(r.PayloadExists),
+		"payload_size":     strconv.FormatInt(r.PayloadSize, 10),
+		"payload_sha256":   r.PayloadSHA256,
+		"payload_entropy":  strconv.FormatFloat(r.PayloadEntropy, 'f', 4, 64),
+		"payload_encoding": r.PayloadEncoding,
+		"payload_preview":  r.PayloadPreview,
+		"indicators":       r.Indicators,
+		"score":            strconv.Itoa(r.Score),
+		"verdict":          r.Verdict,
+		"source":           source,
+		"source_file":      r.SourceFile,
+	}
+}
