@@ -1,0 +1,509 @@
+// Package payload decodes the payloads that autorun loaders read back
+// (base64, UTF-16LE, deflate, zlib, gzip, nested), measures them and finds
+// the text indicators of SPEC §6 in command lines and decoded scripts.
+package payload
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"encoding/base64"
+	"errors"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+const (
+	MaxExpanded  = 16 << 20 // never more than 16 MiB expanded, whatever the input claims
+	MaxLayers    = 4
+	PreviewChars = 4096
+)
+
+// Layer names, as they appear in Result.Layers and payload_encoding.
+const (
+	layerBase64  = "base64"
+	layerUTF16LE = "utf16le"
+	layerDeflate = "deflate"
+	layerZlib    = "zlib"
+	layerGzip    = "gzip"
+	layerUTF8    = "utf8"
+)
+
+const (
+	// sampleSize bounds the bytes inspected when deciding what data looks
+	// like, so classification stays cheap on 16 MiB inputs.
+	sampleSize = 64 << 10
+	// probeSize bounds the trial decode that decides whether a base64 layer
+	// is worth decoding in full.
+	probeSize = 4 << 10
+	// minBase64Chars keeps short words and identifiers from being taken for
+	// base64.
+	minBase64Chars = 16
+	// maxBadTextPercent is how many control or invalid bytes per hundred
+	// readable text may carry (ANSI accents, stray escapes).
+	maxBadTextPercent = 10
+)
+
+// Result of peeling a payload.
+type Result struct {
+	Layers     []string // peeled layers in order, e.g. ["base64","utf16le"], ["base64","deflate","utf8"], ["gzip","utf8"]; plain text -> ["utf8"]; undecodable binary -> nil
+	Text       string   // the decoded text (valid UTF-8; invalid sequences replaced), bounded by MaxExpanded
+	Compressed bool     // a deflate or gzip layer was peeled
+	Truncated  bool     // output hit MaxExpanded
+	// BinaryEntropy is the highest entropy, in bits per byte, of a binary
+	// stage: the input of a compressed layer, or what is left when nothing
+	// more peels and it is not text. Compressed or encrypted data sits near
+	// 8; text and base64 stay below 6.
+	BinaryEntropy float64
+}
+
+// Encoding is the payload_encoding column: the layers joined by "/".
+func (r Result) Encoding() string { return strings.Join(r.Layers, "/") }
+
+// Decode peels base64, UTF-16LE, raw deflate, zlib and gzip layers off raw,
+// up to MaxLayers of them, and returns the text underneath. A layer is peeled
+// only when it decodes cleanly and its output looks like the next stage
+// (text, UTF-16LE text or a compressed stream); every step is bounded by
+// MaxExpanded output bytes. Base64 embedded inside text is left alone: only
+// whole-payload layers are peeled.
+func Decode(raw []byte) Result {
+	var res Result
+	cur := raw
+	textReady := false // cur is valid UTF-8 produced by the utf16le layer
+	for len(res.Layers) < MaxLayers {
+		next, ok := peel(cur)
+		if !ok {
+			break
+		}
+		if next.compressed {
+			res.BinaryEntropy = max(res.BinaryEntropy, Entropy(cur))
+		}
+		res.Layers = append(res.Layers, next.layer)
+		res.Compressed = res.Compressed || next.compressed
+		res.Truncated = res.Truncated || next.truncated
+		cur = next.out
+		textReady = next.layer == layerUTF16LE
+	}
+	switch {
+	case textReady:
+		res.Text = string(cur)
+	case looksText(cur):
+		res.Layers = append(res.Layers, layerUTF8)
+		text, truncated := sanitizeUTF8(bytes.TrimPrefix(cur, bomUTF8))
+		res.Text = text
+		res.Truncated = res.Truncated || truncated
+	default:
+		res.BinaryEntropy = max(res.BinaryEntropy, Entropy(cur))
+	}
+	return res
+}
+
+var (
+	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
+	bomUTF16LE = []byte{0xFF, 0xFE}
+	gzipMagic  = []byte{0x1f, 0x8b, 0x08}
+)
+
+// peeled is the output of one layer.
+type peeled struct {
+	layer      string
+	out        []byte
+	compressed bool
+	truncated  bool
+}
+
+// peel removes one layer from b, trying the self-identifying formats first.
+func peel(b []byte) (peeled, bool) {
+	switch {
+	case bytes.HasPrefix(b, gzipMagic):
+		return peelCompressed(b, layerGzip, true)
+	case isZlibHeader(b):
+		return peelCompressed(b, layerZlib, true)
+	case looksUTF16LE(b):
+		out, truncated := utf16leToUTF8(b)
+		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true
+	case looksText(b):
+		return peelBase64(b)
+	default:
+		return peelCompressed(b, layerDeflate, false)
+	}
+}
+
+// peelCompressed inflates b. Formats with a verified header (gzip, zlib)
+// tolerate a damaged tail (truncated stream, checksum or ISIZE mismatch) when
+// the output already reads as the next stage; raw deflate, which has no
+// header to vouch for it, must end cleanly.
+func peelCompressed(b []byte, layer string, headed bool) (peeled, bool) {
+	out, truncated, err := inflate(b, layer)
+	if len(out) == 0 {
+		return peeled{}, false
+	}
+	res := peeled{layer: layer, out: out, compressed: true, truncated: truncated}
+	if truncated {
+		// Producing MaxExpanded bytes without a decoding error is proof
+		// enough of a real stream (a bomb); reporting it matters more than
+		// what it holds.
+		return res, true
+	}
+	if err != nil && !headed {
+		return peeled{}, false
+	}
+	return res, looksNextStage(out)
+}
+
+// inflate decompresses b with the reader for layer, returning at most
+// MaxExpanded bytes and whether the stream had more.
+func inflate(b []byte, layer string) (out []byte, truncated bool, err error) {
+	var r io.Reader
+	switch layer {
+	case layerGzip:
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, false, err
+		}
+		r = zr
+	case layerZlib:
+		zr, err := zlib.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, false, err
+		}
+		r = zr
+	default:
+		r = flate.NewReader(bytes.NewReader(b))
+	}
+	return readBounded(r)
+}
+
+// readBounded reads r until EOF or MaxExpanded bytes. Its buffer starts
+// small and doubles, so input that fails early costs little and a bomb costs
+// at most about twice the cap.
+func readBounded(r io.Reader) ([]byte, bool, error) {
+	buf := make([]byte, 0, 64<<10)
+	stalls := 0
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) == MaxExpanded {
+				var one [1]byte
+				n, err := io.ReadFull(r, one[:])
+				if n > 0 {
+					return buf, true, nil
+				}
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				return buf, false, err
+			}
+			grown := make([]byte, len(buf), min(2*cap(buf), MaxExpanded))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if n == 0 && err == nil {
+			if stalls++; stalls > 100 {
+				return buf, false, io.ErrNoProgress
+			}
+		} else {
+			stalls = 0
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return buf, false, err
+		}
+	}
+}
+
+// isZlibHeader checks the RFC 1950 header: deflate method, window <= 32K,
+// no preset dictionary, and the FCHECK multiple of 31.
+func isZlibHeader(b []byte) bool {
+	if len(b) < 2 {
+		return false
+	}
+	cmf, flg := b[0], b[1]
+	return cmf&0x0f == 8 && cmf>>4 <= 7 && flg&0x20 == 0 && (uint16(cmf)<<8|uint16(flg))%31 == 0
+}
+
+// looksNextStage reports whether decoded bytes are something a further layer
+// or the final text stage can use.
+func looksNextStage(b []byte) bool {
+	return looksText(b) || looksUTF16LE(b) || bytes.HasPrefix(b, gzipMagic) || isZlibHeader(b) || probeDeflate(b)
+}
+
+// probeDeflate trial-inflates the start of b as raw deflate and reports
+// whether it decodes without error into something readable.
+func probeDeflate(b []byte) bool {
+	if len(b) < 2 {
+		return false
+	}
+	buf := make([]byte, probeSize)
+	n, err := io.ReadFull(flate.NewReader(bytes.NewReader(b)), buf)
+	if n == 0 || (err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)) {
+		return false
+	}
+	out := buf[:n]
+	return looksText(out) || looksUTF16LE(out) || bytes.HasPrefix(out, gzipMagic) || isZlibHeader(out)
+}
+
+// peelBase64 decodes b when, once whitespace and surrounding quotes are
+// dropped, it is entirely base64 (standard or URL alphabet, padding optional)
+// of at least minBase64Chars, and the decoded bytes look like a next stage.
+func peelBase64(b []byte) (peeled, bool) {
+	body := bytes.TrimSpace(bytes.TrimPrefix(b, bomUTF8))
+	body = bytes.TrimSpace(trimQuotes(body))
+	enc, chars, ok := classifyBase64(body)
+	// A dangling single character cannot come from an encoder.
+	if !ok || chars%4 == 1 {
+		return peeled{}, false
+	}
+	const limit = MaxExpanded / 3 * 4 // whole quantums
+	truncated := chars > limit
+	want := min(chars, limit)
+
+	probe := compactBase64(body, min(want, probeSize/3*4))
+	probeOut := make([]byte, enc.DecodedLen(len(probe)))
+	n, err := enc.Decode(probeOut, probe)
+	if err != nil || !looksNextStage(probeOut[:n]) {
+		return peeled{}, false
+	}
+	if want == len(probe) {
+		return peeled{layer: layerBase64, out: probeOut[:n], truncated: truncated}, true
+	}
+
+	clean := compactBase64(body, want)
+	out := make([]byte, enc.DecodedLen(len(clean)))
+	n, err = enc.Decode(out, clean)
+	if err != nil {
+		return peeled{}, false
+	}
+	return peeled{layer: layerBase64, out: out[:n], truncated: truncated}, true
+}
+
+func trimQuotes(b []byte) []byte {
+	if len(b) >= 2 && (b[0] == '"' || b[0] == '\'') && b[len(b)-1] == b[0] {
+		return b[1 : len(b)-1]
+	}
+	return b
+}
+
+// classifyBase64 checks every byte of b and counts the base64 characters
+// before padding. Padding may only end the text; the two alphabets may not
+// mix.
+func classifyBase64(b []byte) (enc *base64.Encoding, chars int, ok bool) {
+	std, url, pad := false, false, 0
+	for _, c := range b {
+		switch {
+		case isSpace(c):
+			continue
+		case c == '=':
+			pad++
+			continue
+		case pad > 0:
+			return nil, 0, false
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '+' || c == '/':
+			std = true
+		case c == '-' || c == '_':
+			url = true
+		default:
+			return nil, 0, false
+		}
+		chars++
+	}
+	if pad > 2 || (std && url) || chars < minBase64Chars {
+		return nil, 0, false
+	}
+	if url {
+		return base64.RawURLEncoding, chars, true
+	}
+	return base64.RawStdEncoding, chars, true
+}
+
+// compactBase64 returns the first n base64 characters of b, without
+// whitespace or padding. Callers pass either every character or a multiple
+// of 4, so the result always decodes. It copies only when b has whitespace.
+func compactBase64(b []byte, n int) []byte {
+	b = bytes.TrimRight(bytes.TrimSpace(b), "= \t\r\n\v\f")
+	if !bytes.ContainsAny(b, " \t\r\n\v\f=") {
+		return b[:min(n, len(b))]
+	}
+	out := make([]byte, 0, n)
+	for _, c := range b {
+		if len(out) == n {
+			break
+		}
+		if !isSpace(c) && c != '=' {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'
+}
+
+// looksText reports whether b reads as text: non-empty, and in its first
+// sampleSize bytes at most maxBadTextPercent control characters or invalid
+// UTF-8 bytes. Trailing NULs (string terminators) are ignored.
+func looksText(b []byte) bool {
+	b = bytes.TrimRight(b, "\x00")
+	if len(b) == 0 {
+		return false
+	}
+	sample := b[:min(len(b), sampleSize)]
+	bad, total := 0, 0
+	for i := 0; i < len(sample); {
+		r, size := utf8.DecodeRune(sample[i:])
+		total++
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			// An invalid byte, or a multi-byte rune cut by the sample end.
+			if i+size < len(sample) || len(sample) == len(b) {
+				bad++
+			}
+		case r < 0x20 && !isSpace(byte(r)), r == 0x7f:
+			bad++
+		}
+		i += size
+	}
+	return bad*100 <= total*maxBadTextPercent
+}
+
+// looksUTF16LE reports whether b is UTF-16LE text: a BOM or a NUL high byte
+// in most code units (scripts are mostly ASCII), and almost all units
+// printable.
+func looksUTF16LE(b []byte) bool {
+	bom := bytes.HasPrefix(b, bomUTF16LE)
+	if bom {
+		b = b[2:]
+	}
+	b = trimUTF16Nulls(b)
+	if len(b) < 2 {
+		return false
+	}
+	sample := b[:min(len(b), sampleSize)&^1]
+	units := len(sample) / 2
+	if !bom {
+		// Cheap test first: without a BOM only NUL high bytes tell UTF-16LE
+		// from 8-bit text.
+		asciiLike := 0
+		for i := 0; i+1 < len(sample); i += 2 {
+			if sample[i+1] == 0 && sample[i] != 0 {
+				asciiLike++
+			}
+		}
+		if asciiLike*100 < units*60 {
+			return false
+		}
+	}
+	good := 0
+	for i := 0; i+1 < len(sample); i += 2 {
+		u := rune(uint16(sample[i]) | uint16(sample[i+1])<<8)
+		switch {
+		case u < 0x80:
+			if u >= 0x20 && u < 0x7f || u == '\t' || u == '\r' || u == '\n' {
+				good++
+			}
+		case utf16.IsSurrogate(u):
+			good++ // pairing is checked on conversion; lone ones become U+FFFD
+		case unicode.IsPrint(u):
+			good++
+		}
+	}
+	return good*100 >= units*90
+}
+
+// trimUTF16Nulls drops trailing U+0000 units (REG_SZ terminators) from an
+// even-length b.
+func trimUTF16Nulls(b []byte) []byte {
+	if len(b)%2 == 1 {
+		return b
+	}
+	for len(b) >= 2 && b[len(b)-1] == 0 && b[len(b)-2] == 0 {
+		b = b[:len(b)-2]
+	}
+	return b
+}
+
+// utf16leToUTF8 converts UTF-16LE (BOM optional) to UTF-8, replacing lone
+// surrogates and a dangling odd byte with U+FFFD, and stopping at
+// MaxExpanded output bytes. A first pass sizes the output so the buffer is
+// allocated once.
+func utf16leToUTF8(b []byte) ([]byte, bool) {
+	b = bytes.TrimPrefix(b, bomUTF16LE)
+	if len(b)%2 == 1 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	b = trimUTF16Nulls(b)
+	size, truncated := 0, false
+	forEachUTF16Rune(b, func(r rune) bool {
+		n := utf8.RuneLen(r)
+		if size+n > MaxExpanded {
+			truncated = true
+			return false
+		}
+		size += n
+		return true
+	})
+	out := make([]byte, 0, size)
+	forEachUTF16Rune(b, func(r rune) bool {
+		if len(out)+utf8.RuneLen(r) > size {
+			return false
+		}
+		out = utf8.AppendRune(out, r)
+		return true
+	})
+	return out, truncated
+}
+
+// forEachUTF16Rune calls yield with each rune of UTF-16LE b, U+FFFD for a
+// lone surrogate or a dangling byte, until yield returns false.
+func forEachUTF16Rune(b []byte, yield func(rune) bool) {
+	for i := 0; i < len(b); {
+		r := utf8.RuneError
+		if i+1 >= len(b) {
+			i++
+		} else {
+			u := rune(uint16(b[i]) | uint16(b[i+1])<<8)
+			i += 2
+			switch {
+			case !utf16.IsSurrogate(u):
+				r = u
+			case u < 0xdc00 && i+1 < len(b):
+				u2 := rune(uint16(b[i]) | uint16(b[i+1])<<8)
+				if dec := utf16.DecodeRune(u, u2); dec != utf8.RuneError {
+					r = dec
+					i += 2
+				}
+			}
+		}
+		if !yield(r) {
+			return
+		}
+	}
+}
+
+// sanitizeUTF8 returns b as a string with invalid sequences replaced by
+// U+FFFD, cut at a rune boundary so it never exceeds MaxExpanded bytes.
+func sanitizeUTF8(b []byte) (string, bool) {
+	if len(b) <= MaxExpanded && utf8.Valid(b) {
+		return string(b), false
+	}
+	var sb strings.Builder
+	sb.Grow(min(len(b), MaxExpanded))
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if sb.Len()+utf8.RuneLen(r) > MaxExpanded {
+			return sb.String(), true
+		}
+		sb.WriteRune(r)
+		i += size
+	}
+	return sb.String(), false
+}

@@ -1,0 +1,386 @@
+package payload
+
+import (
+	"encoding/base64"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
+)
+
+// TextIndicators returns the indicator ids (constants from tables/indicators)
+// whose patterns match text: a command line or a decoded payload. Matching is
+// case-insensitive and ignores PowerShell backtick and cmd caret escapes;
+// Unicode dashes count as '-', as PowerShell parses them. The ids come back
+// sorted, without duplicates; nil when nothing matches.
+func TextIndicators(text string) []string {
+	orig, low := normalize(text)
+	params := scanParams(orig, low)
+	var ids []string
+	add := func(id string, matched bool) {
+		if matched {
+			ids = append(ids, id)
+		}
+	}
+	add(indicators.EncodedCommand, params.encodedArg)
+	add(indicators.HiddenWindow, matchHiddenWindow(params, low))
+	add(indicators.NoProfile, params.noProfile)
+	add(indicators.ExecPolicyBypass, params.policyBypass || strings.Contains(low, "set-executionpolicy"))
+	add(indicators.DownloadCradle, matchDownloadCradle(low))
+	add(indicators.InvokeExpression, matchInvokeExpression(low))
+	add(indicators.ReflectionLoad, matchReflectionLoad(low))
+	add(indicators.AMSIBypass, containsAny(low, "amsiutils", "amsiinitfailed", "amsiscanbuffer"))
+	add(indicators.ScriptblockLoggingBypass, containsAny(low, "cachedgrouppolicysettings", "scriptblocklogging", "scriptblockinvocationlogging"))
+	add(indicators.LolbinScript, matchLolbinScript(low))
+	add(indicators.CompressedPayload, containsAny(low, "io.compression.deflatestream", "io.compression.gzipstream"))
+	slices.Sort(ids)
+	return ids
+}
+
+// normalize drops backticks and carets (PowerShell and cmd escapes that do
+// not change what runs) and maps the dashes PowerShell accepts for
+// parameters to '-'. low is orig with ASCII letters lowered, byte for byte,
+// so offsets found in low index orig.
+func normalize(text string) (orig, low string) {
+	if strings.ContainsAny(text, "`^\u2013\u2014\u2015") {
+		text = escapeStripper.Replace(text)
+	}
+	lowered := []byte(text)
+	for i, c := range lowered {
+		if c >= 'A' && c <= 'Z' {
+			lowered[i] = c + ('a' - 'A')
+		}
+	}
+	return text, string(lowered)
+}
+
+var escapeStripper = strings.NewReplacer("`", "", "^", "", "\u2013", "-", "\u2014", "-", "\u2015", "-")
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// isWordByte is the regexp \w class on lower-cased text.
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+}
+
+func isSpaceByte(c byte) bool { return c < 0x80 && isSpace(c) }
+
+// A parameter token stands alone: it follows the start, whitespace, a quote
+// or a statement separator, never another dash or a letter, so
+// "--enable-features" or "foo-e" hold no parameter.
+func isParamBoundary(c byte) bool { return isSpaceByte(c) || strings.IndexByte(`"'(;|&,{`, c) >= 0 }
+
+// isArgEnd reports whether c ends a parameter value.
+func isArgEnd(c byte) bool { return isSpaceByte(c) || strings.IndexByte(`"';|&)`, c) >= 0 }
+
+// isAbbrev reports whether name abbreviates word to at least minLen letters,
+// as powershell.exe accepts its parameters.
+func isAbbrev(name, word string, minLen int) bool {
+	return len(name) >= minLen && strings.HasPrefix(word, name)
+}
+
+// paramFlags are the PowerShell host parameters found in a text.
+type paramFlags struct {
+	encodedArg   bool // -EncodedCommand with a plausible argument
+	windowHidden bool // -WindowStyle Hidden
+	windowOne    bool // -WindowStyle 1
+	noProfile    bool
+	policyBypass bool // -ExecutionPolicy Bypass|Unrestricted
+}
+
+// scanParams walks every "-name" and "/name" token once. Parsing tokens by
+// hand rather than with regexps keeps TextIndicators linear and fast on
+// multi-megabyte payloads.
+func scanParams(orig, low string) paramFlags {
+	var f paramFlags
+	psContext := hasPowerShell(low)
+	for off := 0; off < len(low); {
+		i := strings.IndexAny(low[off:], "-/")
+		if i < 0 {
+			break
+		}
+		p := off + i
+		off = p + 1
+		if p > 0 && !isParamBoundary(low[p-1]) {
+			continue
+		}
+		j := p + 1
+		for j < len(low) && low[j] >= 'a' && low[j] <= 'z' {
+			j++
+		}
+		name := low[p+1 : j]
+		if name == "" {
+			continue
+		}
+		switch {
+		case isAbbrev(name, "encodedcommand", 1) || name == "ec":
+			if start, end, ok := paramValue(low, j, false); ok && plausibleEncodedArg(orig[start:end], low[start:end], psContext) {
+				f.encodedArg = true
+			}
+		case isAbbrev(name, "windowstyle", 1):
+			if start, end, ok := paramValue(low, j, true); ok {
+				v := low[start:end]
+				f.windowHidden = f.windowHidden || isAbbrev(v, "hidden", 1)
+				f.windowOne = f.windowOne || v == "1"
+			}
+		case isAbbrev(name, "noprofile", 3):
+			f.noProfile = f.noProfile || j == len(low) || isArgEnd(low[j])
+		case isAbbrev(name, "executionpolicy", 2) || name == "ep":
+			if start, end, ok := paramValue(low, j, true); ok {
+				v := low[start:end]
+				f.policyBypass = f.policyBypass || v == "bypass" || v == "unrestricted"
+			}
+		}
+	}
+	return f
+}
+
+// paramValue finds the value after a parameter name ending at j: whitespace
+// (or a colon when allowed), an optional quote, then the token up to the
+// next delimiter.
+func paramValue(low string, j int, colon bool) (start, end int, ok bool) {
+	k := j
+	for k < len(low) && (isSpaceByte(low[k]) || colon && low[k] == ':') {
+		k++
+	}
+	if k == j || k == len(low) {
+		return 0, 0, false
+	}
+	if low[k] == '"' || low[k] == '\'' {
+		k++
+	}
+	end = k
+	for end < len(low) && !isArgEnd(low[end]) {
+		end++
+	}
+	return k, end, end > k
+}
+
+func hasPowerShell(low string) bool {
+	return strings.Contains(low, "powershell") || strings.Contains(low, "pwsh")
+}
+
+// Encodings that "-en"/"-enc" abbreviate on cmdlets (Get-Content -Encoding).
+var encodingNames = map[string]bool{
+	"ascii": true, "utf8": true, "utf-8": true, "utf8bom": true, "utf8nobom": true, "unicode": true,
+	"utf7": true, "utf32": true, "bigendianunicode": true, "bigendianutf32": true, "default": true,
+	"oem": true, "byte": true, "string": true, "unknown": true, "latin1": true,
+}
+
+// plausibleEncodedArg accepts what an -EncodedCommand argument can be: a
+// PowerShell variable, or base64 that either sits in a PowerShell command or
+// decodes to UTF-16LE text by itself. That keeps "-e config" of other
+// programs and "-enc utf8" of cmdlets out.
+func plausibleEncodedArg(arg, lowArg string, psContext bool) bool {
+	switch {
+	case encodingNames[lowArg]:
+		return false
+	case arg[0] == '$':
+		return true
+	case !isBase64Token(arg):
+		return false
+	default:
+		return psContext || base64OfUTF16(arg)
+	}
+}
+
+func isBase64Token(s string) bool {
+	if len(s) < 4 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+// base64OfUTF16 decodes the start of s and checks for UTF-16LE text.
+func base64OfUTF16(s string) bool {
+	s = strings.TrimRight(s, "=")
+	s = s[:min(len(s), 256)]
+	s = s[:len(s)-len(s)%4]
+	b, err := base64.RawStdEncoding.DecodeString(s)
+	return err == nil && len(b) >= 2 && looksUTF16LE(b)
+}
+
+// anchorBudget bounds the bytes one rule hands to its regexp per call, so a
+// text crafted with many anchors cannot make matching quadratic.
+const anchorBudget = 1 << 20
+
+// anchoredRule finds lit, checks the byte before it, and runs re (anchored
+// with ^ at the literal) over at most window bytes. Go's regexp has no
+// literal-free fast path, so anchoring keeps it off most of the text.
+type anchoredRule struct {
+	lit    string
+	before func(byte) bool // the byte before lit, when there is one; nil: any
+	re     *regexp.Regexp  // nil: the literal alone matches
+	window int
+}
+
+func (r anchoredRule) match(low string) bool {
+	budget := anchorBudget
+	for off := 0; budget > 0; {
+		i := strings.Index(low[off:], r.lit)
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 1
+		if i > 0 && r.before != nil && !r.before(low[i-1]) {
+			continue
+		}
+		if r.re == nil {
+			return true
+		}
+		end := min(len(low), i+r.window)
+		budget -= end - i
+		if r.re.MatchString(low[i:end]) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyRule(low string, rules []anchoredRule) bool {
+	for _, r := range rules {
+		if r.match(low) {
+			return true
+		}
+	}
+	return false
+}
+
+func notWord(c byte) bool { return !isWordByte(c) }
+
+func notWordOrDash(c byte) bool { return !isWordByte(c) && c != '-' }
+
+func oneOf(set string) func(byte) bool {
+	return func(c byte) bool { return isSpaceByte(c) || strings.IndexByte(set, c) >= 0 }
+}
+
+// prefixes returns the regexp alternation of every prefix of word that is at
+// least minLen long, longest first.
+func prefixes(word string, minLen int) string {
+	alts := make([]string, 0, len(word)-minLen+1)
+	for n := len(word); n >= minLen; n-- {
+		alts = append(alts, regexp.QuoteMeta(word[:n]))
+	}
+	return strings.Join(alts, "|")
+}
+
+const scriptHosts = `(?:powershell|pwsh|wscript|cscript|mshta|cmd|rundll32|regsvr32)`
+
+var hiddenWindowRules = []anchoredRule{
+	// start [/options] /min|/b [/options] <script host>
+	{lit: "start", before: notWord, window: 1 << 10, re: regexp.MustCompile(
+		`^start(?:\s+(?:/[a-z]+|"[^"]*"))*?\s+/(?:min|b)\b(?:\s+(?:/[a-z]+|"[^"]*"))*\s+["']?(?:[^\s"']*[\\/])?` + scriptHosts + `(?:\.exe)?\b`)},
+	// WScript.Shell .Run(command, 0 ...) or VBScript .Run command, 0
+	{lit: ".run", window: 16 << 10, re: regexp.MustCompile(
+		`^\.run(?:\s*\(|\s+)\s*(?:"(?:[^"]|"")*"|'[^']*'|\([^()]*\)|[^,()"'\n])*?,\s*0\s*(?:[,):]|$|\s)`)},
+	{lit: "processwindowstyle]::hidden"},
+}
+
+func matchHiddenWindow(params paramFlags, low string) bool {
+	return params.windowHidden || params.windowOne && hasPowerShell(low) || anyRule(low, hiddenWindowRules)
+}
+
+var urlScriptHost = regexp.MustCompile(`^(?:mshta|wscript|cscript|regsvr32)(?:\.exe)?\b[^\n]*?(?:https?|ftp)://`)
+
+var downloadCradleRules = []anchoredRule{
+	{lit: "iwr", before: oneOf(`(;|&{=`), window: 8, re: regexp.MustCompile(`^iwr(?:$|[\s(])`)},
+	{lit: "bitsadmin", before: notWord, window: 4 << 10, re: regexp.MustCompile(`^bitsadmin(?:\.exe)?\b[^\n]*?[-/]transfer\b`)},
+	{lit: "certutil", before: notWord, window: 4 << 10, re: regexp.MustCompile(`^certutil(?:\.exe)?\b[^\n]*?[-/]urlcache\b`)},
+	{lit: "mshta", before: notWord, window: 4 << 10, re: urlScriptHost},
+	{lit: "wscript", before: notWord, window: 4 << 10, re: urlScriptHost},
+	{lit: "cscript", before: notWord, window: 4 << 10, re: urlScriptHost},
+	{lit: "regsvr32", before: notWord, window: 4 << 10, re: urlScriptHost},
+}
+
+func matchDownloadCradle(low string) bool {
+	return containsAny(low, "net.webclient", "downloadstring", "downloaddata", "downloadfile",
+		"invoke-webrequest", "start-bitstransfer", "xmlhttp", "script:http") ||
+		anyRule(low, downloadCradleRules)
+}
+
+var invokeExpressionRules = []anchoredRule{
+	// IEX as a command: not part of a word, variable, or file name.
+	{lit: "iex", before: oneOf(`(;|&{="'[,`), window: 8, re: regexp.MustCompile(`^iex(?:$|[\s("'$;|)])`)},
+	// Invoke-Command/icm with -ScriptBlock (any abbreviation) or a literal block.
+	{lit: "invoke-command", before: notWordOrDash, window: 4 << 10, re: invokeCommand("invoke-command")},
+	{lit: "icm", before: notWordOrDash, window: 4 << 10, re: invokeCommand("icm")},
+	{lit: "eval", before: notWord, window: 64, re: regexp.MustCompile(`^eval\s*\(`)},
+	{lit: "execute", before: notWord, window: 64, re: regexp.MustCompile(`^execute(?:global)?\s*\(|^executeglobal\s`)},
+}
+
+func invokeCommand(name string) *regexp.Regexp {
+	return regexp.MustCompile(`^` + name + `(?:\s*\{|\s[^;\n|]*?[-/](?:` + prefixes("scriptblock", 2) + `)(?:$|[\s{:]))`)
+}
+
+var blockInvoke = regexp.MustCompile(`^\.invoke(?:returnasis)?\s*\(`)
+
+// matchBlockInvoke finds "{ ... }.Invoke(": a literal script block run in
+// place. The block's closing brace is found by looking back from ".invoke".
+func matchBlockInvoke(low string) bool {
+	for off := 0; ; {
+		i := strings.Index(low[off:], ".invoke")
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 1
+		j := i - 1
+		for j >= 0 && isSpaceByte(low[j]) {
+			j--
+		}
+		if j >= 0 && low[j] == ')' {
+			j--
+			for j >= 0 && isSpaceByte(low[j]) {
+				j--
+			}
+		}
+		if j >= 0 && low[j] == '}' && blockInvoke.MatchString(low[i:min(len(low), i+64)]) {
+			return true
+		}
+	}
+}
+
+func matchInvokeExpression(low string) bool {
+	return containsAny(low, "invoke-expression", "scriptblock]::create", "invokecommand.invokescript") ||
+		anyRule(low, invokeExpressionRules) || matchBlockInvoke(low)
+}
+
+var reflectionLoadRules = []anchoredRule{
+	{lit: "reflection.assembly]", window: 128, re: regexp.MustCompile(`^reflection\.assembly\]\s*::\s*load(?:file|from)?\s*\(`)},
+	{lit: "currentdomain.load", window: 64, re: regexp.MustCompile(`^currentdomain\.load\s*\(`)},
+	// Add-Type compiling code: positional source, or -TypeDefinition /
+	// -MemberDefinition in any abbreviation (not -AssemblyName, -Path).
+	{lit: "add-type", before: notWordOrDash, window: 4 << 10, re: regexp.MustCompile(
+		`^add-type\s+(?:@?["']|\$)|^add-type\b[^;\n|]*?\s[-/](?:` + prefixes("typedefinition", 1) + `|` + prefixes("memberdefinition", 1) + `)(?:$|[\s:])`)},
+}
+
+func matchReflectionLoad(low string) bool {
+	return containsAny(low, "virtualalloc", "getdelegateforfunctionpointer") || anyRule(low, reflectionLoadRules)
+}
+
+var scriptURI = regexp.MustCompile(`^(?:mshta|rundll32)(?:\.exe)?\b[^\n]*?\b(?:javascript|vbscript):`)
+
+var lolbinScriptRules = []anchoredRule{
+	{lit: "mshta", before: notWord, window: 8 << 10, re: scriptURI},
+	{lit: "rundll32", before: notWord, window: 8 << 10, re: scriptURI},
+	{lit: "regsvr32", before: notWord, window: 8 << 10, re: regexp.MustCompile(`^regsvr32(?:\.exe)?\b[^\n]*?(?:[-/]i:[^\n]*?scrobj|scrobj[^\n]*?[-/]i:)`)},
+}
+
+func matchLolbinScript(low string) bool {
+	return containsAny(low, "activexobject", "wscript.shell") || anyRule(low, lolbinScriptRules)
+}
