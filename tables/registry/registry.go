@@ -98,16 +98,30 @@ func (v Value) Bytes() []byte {
 
 // DecodeUTF16 decodes UTF-16LE registry string data up to the first NUL.
 func DecodeUTF16(b []byte) string {
-	s := DecodeUTF16Raw(b)
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		s = s[:i]
+	for i := 0; i+1 < len(b); i += 2 {
+		if b[i] == 0 && b[i+1] == 0 {
+			return DecodeUTF16Raw(b[:i])
+		}
 	}
-	return s
+	return DecodeUTF16Raw(b)
 }
 
 // DecodeUTF16Raw decodes UTF-16LE data, keeping NULs. An odd trailing byte
 // is dropped; invalid surrogates become U+FFFD.
 func DecodeUTF16Raw(b []byte) string {
+	// Fast path: most registry strings are ASCII, one byte per code unit.
+	ascii := make([]byte, len(b)/2)
+	for i := range ascii {
+		lo, hi := b[2*i], b[2*i+1]
+		if hi != 0 || lo >= 0x80 {
+			ascii = nil
+			break
+		}
+		ascii[i] = lo
+	}
+	if ascii != nil {
+		return string(ascii)
+	}
 	u := make([]uint16, len(b)/2)
 	for i := range u {
 		u[i] = binary.LittleEndian.Uint16(b[2*i:])

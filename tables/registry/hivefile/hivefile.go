@@ -1,0 +1,505 @@
+// Package hivefile reads regf hive files (SOFTWARE, SYSTEM, NTUSER.DAT)
+// lazily: Open reads the base block and the root key, and every Key call
+// walks only the path it is asked for.
+//
+// regparser supplies the on-disk structures; the walk over them is done
+// here because regparser's own helpers trust the file: they recurse through
+// index cells without a bound (a cycle overflows the stack, which no
+// recover catches), read value data one byte per call with a length taken
+// from the file, and treat any value data starting with "db" as big data.
+// Every structure read here is bounded by its cell size and by fixed caps,
+// and every call into regparser runs under recover.
+//
+// Transaction logs (.LOG1/.LOG2) are not applied: a dirty hive is read as
+// it is on disk (Dirty reports it).
+package hivefile
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
+	"www.velocidex.com/golang/regparser"
+)
+
+// Kinds of hive, as Kind reports them.
+const (
+	KindSoftware = "software"
+	KindSystem   = "system"
+	KindUser     = "user"
+	KindUnknown  = ""
+)
+
+// Bounds on what one lookup may visit, whatever the file claims.
+const (
+	maxDepth          = 512     // path components in one lookup
+	maxIndexEntries   = 1 << 20 // subkey index entries read by one Key call
+	maxBadEntries     = 64      // entries of one list that are not key nodes
+	maxValues         = 1 << 16 // values listed for one key
+	maxKeyDataBytes   = 4 * registry.MaxValueBytes
+	maxNameBytes      = 16 << 20 // names listed for one key, in bytes
+	maxKeyName        = 512      // bytes; Windows allows 255 UTF-16 characters
+	maxValueName      = 32768    // bytes; Windows allows 16383 UTF-16 characters
+	bigDataSegment    = 16344    // bytes of data in one big-data segment
+	hbinStart         = 0x1000
+	keyCompressedName = 0x0020 // nk flag: name is 8-bit, not UTF-16LE
+	valueCompressed   = 0x0001 // vk flag: name is 8-bit, not UTF-16LE
+)
+
+// errIndexBudget stops a walk over an index too large to be genuine.
+var errIndexBudget = errors.New("subkey index exceeds the entry budget (corrupt or crafted hive)")
+
+// ErrTransactionLog is returned by Open for a hive transaction log
+// (NTUSER.DAT.LOG1 and the like), which starts with "regf" too.
+var ErrTransactionLog = errors.New("hive transaction log, not a primary hive")
+
+// Hive is one hive file. It implements registry.Hive.
+type Hive struct {
+	path     string
+	file     *os.File
+	reader   *pagedReader
+	reg      *regparser.Registry
+	root     int64 // file offset of the root key node
+	kind     string
+	embedded string
+	dirty    bool
+	info     registry.HiveInfo
+}
+
+var _ registry.Hive = (*Hive)(nil)
+
+// Open reads the base block and root key of the hive at path. The file
+// stays open until Close.
+func Open(path string) (h *Hive, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open hive %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open hive %s: %w", path, err)
+	}
+	if st.Size() < hbinStart+32 {
+		return nil, fmt.Errorf("open hive %s: %d bytes, too short for a hive", path, st.Size())
+	}
+	h = &Hive{path: path, file: f, reader: newPagedReader(f, st.Size())}
+	err = h.guard("", func() error { return h.init() })
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// guard runs fn, turning a panic inside regparser into an error that names
+// the file and key.
+func (h *Hive) guard(rel string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("hive %s key %q: corrupt hive: %v", h.path, rel, r)
+		}
+	}()
+	return fn()
+}
+
+func (h *Hive) init() error {
+	reg, err := regparser.NewRegistry(h.reader)
+	if err != nil {
+		return fmt.Errorf("open hive %s: %w", h.path, err)
+	}
+	h.reg = reg
+	if t := reg.BaseBlock.Type(); t != 0 {
+		return fmt.Errorf("open hive %s: %w (file type %d)", h.path, ErrTransactionLog, t)
+	}
+	h.dirty = reg.BaseBlock.Sequence1() != reg.BaseBlock.Sequence2()
+	h.embedded, _, _ = strings.Cut(reg.BaseBlock.FileName(), "\x00")
+	root := reg.Profile.HCELL(h.reader, hbinStart+int64(reg.BaseBlock.RootCell()))
+	nk := root.KeyNode()
+	if nk == nil {
+		return fmt.Errorf("open hive %s: root cell at 0x%x is not a key node", h.path, root.Offset)
+	}
+	h.root = nk.Offset
+	budget := maxIndexEntries
+	names, err := h.childNames(nk, &budget)
+	if err != nil {
+		return fmt.Errorf("open hive %s: root key: %w", h.path, err)
+	}
+	h.kind = detectKind(h.embedded, names)
+	switch h.kind {
+	case KindSoftware, KindSystem:
+		h.info = registry.HiveInfo{Root: string(registry.HKLM), Scope: registry.ScopeMachine}
+	default:
+		h.info = registry.HiveInfo{Root: string(registry.HKCU), Scope: registry.ScopeUser}
+	}
+	h.info.SourceFile = h.path
+	return nil
+}
+
+// detectKind decides by root content first, since a hive saved with
+// `reg save` or edited by tools may carry any embedded name: a user hive
+// has Software at its root, a SOFTWARE hive Microsoft, a SYSTEM hive Select
+// and a ControlSet. Only when the root says nothing is the embedded name
+// (`\??\C:\Users\joe\ntuser.dat`, `emRoot\System32\Config\SOFTWARE`) used.
+func detectKind(embedded string, rootChildren []string) string {
+	has := map[string]bool{}
+	for _, c := range rootChildren {
+		has[strings.ToLower(c)] = true
+	}
+	hasControlSet := false
+	for c := range has {
+		if strings.HasPrefix(c, "controlset") {
+			hasControlSet = true
+		}
+	}
+	switch {
+	case has["software"] && !has["microsoft"]:
+		return KindUser
+	case has["microsoft"] && !has["software"]:
+		return KindSoftware
+	case has["select"] && hasControlSet:
+		return KindSystem
+	}
+	base := strings.ToLower(embedded)
+	if i := strings.LastIndexAny(base, `\/`); i >= 0 {
+		base = base[i+1:]
+	}
+	switch base {
+	case "software":
+		return KindSoftware
+	case "system":
+		return KindSystem
+	case "ntuser.dat", "default":
+		return KindUser
+	}
+	return KindUnknown
+}
+
+// Close releases the file.
+func (h *Hive) Close() error { return h.file.Close() }
+
+// Path is the file the hive was read from.
+func (h *Hive) Path() string { return h.path }
+
+// Kind is "software", "system", "user", or "" when the hive is none of them.
+func (h *Hive) Kind() string { return h.kind }
+
+// EmbeddedName is the file name recorded in the base block (its tail only:
+// the field holds 31 characters).
+func (h *Hive) EmbeddedName() string { return h.embedded }
+
+// Dirty reports a hive whose last changes are only in its transaction logs.
+func (h *Hive) Dirty() bool { return h.dirty }
+
+// SetUser names the owner of a user hive: with a SID its Root becomes
+// HKEY_USERS\<SID>, without one it stays HKEY_CURRENT_USER. It does nothing
+// for machine hives.
+func (h *Hive) SetUser(sid, username string) {
+	if h.info.Scope != registry.ScopeUser {
+		return
+	}
+	h.info.SID, h.info.Username = sid, username
+	h.info.Root = string(registry.HKCU)
+	if sid != "" {
+		h.info.Root = string(registry.HKU) + `\` + sid
+	}
+}
+
+// Info describes the hive.
+func (h *Hive) Info() registry.HiveInfo { return h.info }
+
+// prefix is the key a machine hive is mounted as under HKEY_LOCAL_MACHINE.
+func (h *Hive) prefix() string {
+	switch h.kind {
+	case KindSoftware:
+		return "SOFTWARE"
+	case KindSystem:
+		return "SYSTEM"
+	}
+	return ""
+}
+
+// Key returns the key at rel, relative to the hive's Root: for a SOFTWARE
+// hive `SOFTWARE\Microsoft\...` (other prefixes are not in this file and
+// give ErrNotFound), for a user hive `Software\...`.
+func (h *Hive) Key(rel string) (key *registry.Key, err error) {
+	err = h.guard(rel, func() error {
+		key, err = h.key(rel)
+		return err
+	})
+	return key, err
+}
+
+func (h *Hive) key(rel string) (*registry.Key, error) {
+	parts := splitPath(rel)
+	path := h.info.Root
+	if pre := h.prefix(); pre != "" {
+		if len(parts) == 0 {
+			// HKEY_LOCAL_MACHINE itself: this file holds only its one subkey.
+			return &registry.Key{Path: path, Subkeys: []string{pre}}, nil
+		}
+		if !strings.EqualFold(parts[0], pre) {
+			return nil, registry.ErrNotFound
+		}
+		parts = parts[1:]
+		path += `\` + pre
+	}
+	if len(parts) > maxDepth {
+		return nil, registry.ErrNotFound
+	}
+	// One budget for the whole call: a lookup costs at most
+	// maxIndexEntries entry reads, however the index cells nest or repeat.
+	budget := maxIndexEntries
+	nk := h.reg.Profile.CM_KEY_NODE(h.reader, h.root)
+	for _, part := range parts {
+		var found *regparser.CM_KEY_NODE
+		err := h.eachChild(nk, &budget, func(child *regparser.CM_KEY_NODE) bool {
+			if strings.EqualFold(keyName(child), part) {
+				found = child
+				return false
+			}
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
+		}
+		if found == nil {
+			return nil, registry.ErrNotFound
+		}
+		nk = found
+		path += `\` + keyName(nk)
+	}
+	subkeys, err := h.childNames(nk, &budget)
+	if err != nil {
+		return nil, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
+	}
+	return &registry.Key{
+		Path:    path,
+		ModTime: filetime(regparser.ParseUint64(h.reader, nk.Offset+4)),
+		Subkeys: subkeys,
+		Values:  h.values(nk),
+	}, nil
+}
+
+func splitPath(rel string) []string {
+	var parts []string
+	for _, p := range strings.Split(rel, `\`) {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return parts
+}
+
+func (h *Hive) childNames(nk *regparser.CM_KEY_NODE, budget *int) ([]string, error) {
+	var names []string
+	nameBudget := maxNameBytes
+	err := h.eachChild(nk, budget, func(child *regparser.CM_KEY_NODE) bool {
+		name := keyName(child)
+		nameBudget -= len(name)
+		names = append(names, name)
+		return nameBudget > 0
+	})
+	return names, err
+}
+
+// cellSize is the payload size of the cell at off (cells are negative-sized
+// when allocated; the size includes the 4-byte size field).
+func (h *Hive) cellSize(off int64) int64 {
+	size := int64(int32(regparser.ParseUint32(h.reader, off)))
+	if size < 0 {
+		size = -size
+	}
+	if size < 4 {
+		return 0
+	}
+	return size - 4
+}
+
+// eachChild calls fn for each subkey of nk, in index order, until fn
+// returns false. Index cells nest at most two levels (ri -> lf/lh/li);
+// every entry read costs one unit of budget, and a list with more than
+// maxBadEntries entries that are not key nodes is abandoned.
+func (h *Hive) eachChild(nk *regparser.CM_KEY_NODE, budget *int, fn func(*regparser.CM_KEY_NODE) bool) error {
+	if nk.SubKeyCounts()[0] == 0 {
+		return nil
+	}
+	stopped := false
+	var walk func(list uint32, depth int) error
+	walk = func(list uint32, depth int) error {
+		cellOff := hbinStart + int64(list)
+		cell := h.reg.Profile.HCELL(h.reader, cellOff)
+		size := h.cellSize(cellOff)
+		count := int64(regparser.ParseUint16(h.reader, cellOff+6))
+		entries := cellOff + 8
+		stride := int64(4)
+		switch cell.Signature() {
+		case 0x666c, 0x686c: // lf, lh: (node offset, hash) pairs
+			stride = 8
+		case 0x696c: // li: node offsets
+		case 0x6972: // ri: offsets of further index cells
+			if depth > 0 {
+				return nil
+			}
+		default:
+			return nil
+		}
+		count = min(count, (size-4)/stride)
+		bad := 0
+		for i := int64(0); i < count && !stopped; i++ {
+			if *budget--; *budget < 0 {
+				return errIndexBudget
+			}
+			off := regparser.ParseUint32(h.reader, entries+stride*i)
+			if cell.Signature() == 0x6972 {
+				if err := walk(off, depth+1); err != nil {
+					return err
+				}
+				continue
+			}
+			child := h.reg.Profile.HCELL(h.reader, hbinStart+int64(off)).KeyNode()
+			if child == nil {
+				if bad++; bad > maxBadEntries {
+					return nil
+				}
+				continue
+			}
+			stopped = !fn(child)
+		}
+		return nil
+	}
+	return walk(nk.SubKeyLists()[0], 0)
+}
+
+func keyName(nk *regparser.CM_KEY_NODE) string {
+	b := make([]byte, min(int(nk.NameLength()), maxKeyName))
+	n, _ := nk.Reader.ReadAt(b, nk.Offset+nk.Profile.Off_CM_KEY_NODE__Name)
+	return decodeName(b[:n], nk.Flags()&keyCompressedName != 0)
+}
+
+// decodeName decodes a key or value name: 8-bit (Latin-1) when the
+// compressed flag is set, else UTF-16LE.
+func decodeName(b []byte, compressed bool) string {
+	if compressed {
+		r := make([]rune, len(b))
+		for i, c := range b {
+			r[i] = rune(c)
+		}
+		return string(r)
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return string(utf16.Decode(u))
+}
+
+func filetime(ft uint64) time.Time {
+	const unixEpoch = 116444736000000000 // 1970-01-01 in 100ns ticks since 1601
+	if ft <= unixEpoch {
+		return time.Time{}
+	}
+	d := ft - unixEpoch
+	return time.Unix(int64(d/10000000), int64(d%10000000)*100).UTC()
+}
+
+// values lists nk's values. The data of all values of one key together is
+// capped at maxKeyDataBytes; past it values keep their name and type and
+// lose their data (a legitimate key never comes close).
+func (h *Hive) values(nk *regparser.CM_KEY_NODE) []registry.Value {
+	list := nk.ValueList()
+	count := int64(list.Count())
+	if count == 0 {
+		return nil
+	}
+	listOff := hbinStart + int64(list.List())
+	count = min(count, h.cellSize(listOff)/4, maxValues)
+	budget, nameBudget := maxKeyDataBytes, maxNameBytes
+	var out []registry.Value
+	for i := int64(0); i < count && nameBudget > 0; i++ {
+		off := regparser.ParseUint32(h.reader, listOff+4+4*i)
+		vk := h.reg.Profile.HCELL(h.reader, hbinStart+int64(off)).KeyValue()
+		if vk == nil {
+			continue
+		}
+		nameBytes := make([]byte, min(int(vk.NameLength()), maxValueName))
+		n, _ := h.reader.ReadAt(nameBytes, vk.Offset+vk.Profile.Off_CM_KEY_VALUE_Name)
+		nameBudget -= n
+		v := registry.Value{
+			Name: decodeName(nameBytes[:n], vk.Flags()&valueCompressed != 0),
+			Type: vk.Type(),
+		}
+		v.Data = h.valueData(vk, budget)
+		budget -= len(v.Data)
+		out = append(out, v)
+	}
+	return out
+}
+
+// valueData reads a value's data, at most limit bytes and never more than
+// registry.MaxValueBytes: bigger data is returned truncated to the cap
+// (the payload scorer never looks past it either).
+func (h *Hive) valueData(vk *regparser.CM_KEY_VALUE, limit int) []byte {
+	length := vk.DataLength()
+	dataField := vk.Offset + vk.Profile.Off_CM_KEY_VALUE_Data
+	if length&0x80000000 != 0 {
+		// Up to 4 bytes stored in the offset field itself.
+		n := min(int64(length&0x7fffffff), 4)
+		return h.read(dataField, n)
+	}
+	want := min(int64(length), registry.MaxValueBytes, int64(limit))
+	if want <= 0 {
+		return []byte{}
+	}
+	cellOff := hbinStart + int64(vk.Data())
+	cell := h.reg.Profile.HCELL(h.reader, cellOff)
+	// A "db" cell too small to hold the data itself is a big-data header.
+	// Windows writes one only for data over 16344 bytes, other writers
+	// (chntpw) for shorter data too; checking the size rather than the
+	// signature alone keeps a binary value that starts with "db" intact.
+	if cell.Signature() == 0x6264 && h.cellSize(cellOff) < int64(length) {
+		count := int64(regparser.ParseUint16(h.reader, cellOff+6))
+		segList := hbinStart + int64(regparser.ParseUint32(h.reader, cellOff+8))
+		count = min(count, h.cellSize(segList)/4)
+		out := make([]byte, 0, min(want, h.reader.size))
+		for i := int64(0); i < count && int64(len(out)) < want; i++ {
+			segOff := hbinStart + int64(regparser.ParseUint32(h.reader, segList+4+4*i))
+			// Windows fills each segment with 16344 bytes; chntpw fills
+			// its smaller cells up to their size rounded down to 8, as
+			// regparser reads them. This rule reads both.
+			n := min(h.cellSize(segOff)&^7, bigDataSegment, want-int64(len(out)))
+			seg := h.read(segOff+4, n)
+			out = append(out, seg...)
+			if int64(len(seg)) < n {
+				break
+			}
+		}
+		return out
+	}
+	return h.read(cellOff+4, min(want, h.cellSize(cellOff)))
+}
+
+// read returns up to n bytes at off, fewer at the end of the file. Large
+// data is read from the file directly, so it does not churn the page cache.
+func (h *Hive) read(off, n int64) []byte {
+	if n <= 0 || off >= h.reader.size {
+		return []byte{}
+	}
+	n = min(n, h.reader.size-off)
+	buf := make([]byte, n)
+	var got int
+	if n <= pageSize {
+		got, _ = h.reader.ReadAt(buf, off)
+	} else {
+		got, _ = h.file.ReadAt(buf, off)
+	}
+	return buf[:got]
+}

@@ -1,0 +1,196 @@
+// Package offline turns offline registry inputs (.reg exports and regf
+// hive files, e.g. a triage collection) into one registry.View, and names
+// the owners of user hives through ProfileList.
+package offline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/input"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry/hivefile"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry/regfile"
+)
+
+const profileList = `SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList`
+
+// View is the loaded hives. Hive files stay open until Close.
+type View struct {
+	registry.StaticView
+	files []*hivefile.Hive
+}
+
+// Close releases the hive files.
+func (v *View) Close() error {
+	var errs []error
+	for _, f := range v.files {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Load opens every .reg export and hive file among files; other formats
+// are left to other tables. With several registry files a bad one becomes
+// a warning naming it and the rest are still returned; a single bad file is
+// an error. Hive transaction logs are skipped silently, hives of other
+// kinds (SAM, SECURITY, UsrClass.dat, ...) with a warning.
+//
+// Users are mapped to SIDs through ProfileList (from a SOFTWARE hive or a
+// .reg with HKLM ProfileList): an NTUSER.DAT whose parent directory is the
+// base name of a profile's ProfileImagePath gets that SID and username; an
+// unmapped NTUSER.DAT stays HKEY_CURRENT_USER with its parent directory as
+// username. HKEY_USERS\<SID> hives from .reg input get their username the
+// same way. The concrete type of view is *View; call Close when done.
+func Load(files []input.File) (view registry.View, warnings []error, err error) {
+	regFiles := input.Filter(files, input.RegExport, input.Hive)
+	out := &View{}
+	var (
+		machine []registry.Hive
+		users   []registry.Hive
+		ntusers []*hivefile.Hive
+	)
+	fail := func(e error) error {
+		if len(regFiles) == 1 {
+			return e
+		}
+		warnings = append(warnings, e)
+		return nil
+	}
+	for _, f := range regFiles {
+		switch f.Format {
+		case input.RegExport:
+			hives, err := parseReg(f.Path)
+			if err != nil {
+				if e := fail(err); e != nil {
+					return nil, warnings, e
+				}
+				continue
+			}
+			for _, h := range hives {
+				if h.Info().Scope == registry.ScopeMachine {
+					machine = append(machine, h)
+				} else {
+					users = append(users, h)
+				}
+			}
+		case input.Hive:
+			h, err := hivefile.Open(f.Path)
+			if errors.Is(err, hivefile.ErrTransactionLog) {
+				continue
+			}
+			if err != nil {
+				if e := fail(err); e != nil {
+					return nil, warnings, e
+				}
+				continue
+			}
+			if h.Dirty() {
+				warnings = append(warnings, fmt.Errorf("hive %s: dirty (transaction logs not applied); recent changes may be missing", f.Path))
+			}
+			switch h.Kind() {
+			case hivefile.KindSoftware, hivefile.KindSystem:
+				machine = append(machine, h)
+			case hivefile.KindUser:
+				ntusers = append(ntusers, h)
+				users = append(users, h)
+			default:
+				h.Close()
+				warnings = append(warnings, fmt.Errorf("hive %s: not a SOFTWARE, SYSTEM or user hive; skipped", f.Path))
+				continue
+			}
+			out.files = append(out.files, h)
+		}
+	}
+	profiles, ambiguous := readProfiles(machine)
+	for _, h := range ntusers {
+		folder := filepath.Base(filepath.Dir(h.Path()))
+		if p, ok := profiles[strings.ToLower(folder)]; ok && !ambiguous[strings.ToLower(folder)] {
+			h.SetUser(p.sid, p.folder)
+		} else {
+			h.SetUser("", folder)
+		}
+	}
+	bySID := map[string]string{}
+	for _, p := range profiles {
+		bySID[strings.ToLower(p.sid)] = p.folder
+	}
+	for _, h := range users {
+		mem, ok := h.(*registry.MemHive)
+		if !ok {
+			continue
+		}
+		info := mem.Info()
+		if name, ok := bySID[strings.ToLower(info.SID)]; ok && info.SID != "" && info.Username == "" {
+			info.Username = name
+			mem.SetInfo(info)
+		}
+	}
+	out.StaticView = append(append(out.StaticView, machine...), users...)
+	return out, warnings, nil
+}
+
+func parseReg(path string) ([]*registry.MemHive, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	return regfile.Parse(f, path)
+}
+
+type profile struct{ sid, folder string }
+
+// readProfiles maps lower-case profile folder base names to their SID and
+// folder name. A folder name claimed by two SIDs (across inputs) is
+// ambiguous and maps no one.
+func readProfiles(machine []registry.Hive) (map[string]profile, map[string]bool) {
+	profiles := map[string]profile{}
+	ambiguous := map[string]bool{}
+	for _, h := range machine {
+		list, err := h.Key(profileList)
+		if err != nil {
+			continue
+		}
+		sids := append([]string(nil), list.Subkeys...)
+		sort.Strings(sids)
+		for _, sid := range sids {
+			k, err := h.Key(profileList + `\` + sid)
+			if err != nil {
+				continue
+			}
+			v, ok := k.Value("ProfileImagePath")
+			if !ok {
+				continue
+			}
+			folder := profileFolder(v.String())
+			if folder == "" {
+				continue
+			}
+			key := strings.ToLower(folder)
+			if prev, ok := profiles[key]; ok && !strings.EqualFold(prev.sid, sid) {
+				ambiguous[key] = true
+				continue
+			}
+			profiles[key] = profile{sid: sid, folder: folder}
+		}
+	}
+	return profiles, ambiguous
+}
+
+// profileFolder is the last component of a ProfileImagePath such as
+// `%SystemDrive%\Users\alice` or `C:\Users\alice\`.
+func profileFolder(path string) string {
+	path = strings.TrimRight(strings.TrimSpace(path), `\/`)
+	if i := strings.LastIndexAny(path, `\/`); i >= 0 {
+		path = path[i+1:]
+	}
+	if strings.HasPrefix(path, "%") && strings.HasSuffix(path, "%") {
+		return ""
+	}
+	return path
+}

@@ -1,0 +1,291 @@
+package regfile_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry/hivefile/hivetest"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry/regfile"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func dumpAll(t *testing.T, hives []*registry.MemHive) string {
+	t.Helper()
+	var sb strings.Builder
+	for _, h := range hives {
+		s, err := hivetest.Dump(h, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb.WriteString(s)
+	}
+	return sb.String()
+}
+
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.reg")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			hives, err := regfile.Parse(f, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := dumpAll(t, hives)
+			golden := strings.TrimSuffix(path, ".reg") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create)", err)
+			}
+			if got != string(want) {
+				t.Errorf("dump differs from %s:\n--- got\n%s\n--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+func parseString(t *testing.T, text string) []*registry.MemHive {
+	t.Helper()
+	hives, err := regfile.Parse(strings.NewReader(text), "test.reg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hives
+}
+
+// TestValues checks decoded values directly, independent of the golden dumps.
+func TestValues(t *testing.T) {
+	hives := parseString(t, "Windows Registry Editor Version 5.00\r\n\r\n"+
+		"[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"+
+		`"Updater"="\"C:\\Windows\\powershell.exe\" -enc AAAA"`+"\r\n"+
+		`"Exp"=hex(2):25,00,41,00,25,00,00,00`+"\r\n"+
+		`"Multi"=hex(7):61,00,00,00,62,00,00,00,00,00`+"\r\n"+
+		`"D"=dword:0000002A`+"\r\n"+
+		`"Cont"=hex:01,02,\`+"\r\n"+
+		"    03,04\r\n"+
+		`@="def"`+"\r\n")
+	if len(hives) != 1 {
+		t.Fatalf("got %d hives, want 1", len(hives))
+	}
+	info := hives[0].Info()
+	if info.Root != "HKEY_CURRENT_USER" || info.Scope != registry.ScopeUser || info.SID != "" || info.SourceFile != "test.reg" {
+		t.Errorf("info = %+v", info)
+	}
+	k, err := hives[0].Key(`software\microsoft\windows\currentversion\run`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Path != `HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run` || !k.ModTime.IsZero() {
+		t.Errorf("key = %q mtime %v", k.Path, k.ModTime)
+	}
+	tests := []struct {
+		name, str string
+		typ       uint32
+		data      []byte
+	}{
+		{"Updater", `"C:\Windows\powershell.exe" -enc AAAA`, registry.RegSZ, registry.EncodeUTF16(`"C:\Windows\powershell.exe" -enc AAAA`)},
+		{"Exp", "%A%", registry.RegExpandSZ, registry.EncodeUTF16("%A%")},
+		{"Multi", "a\nb", registry.RegMultiSZ, []byte{'a', 0, 0, 0, 'b', 0, 0, 0, 0, 0}},
+		{"D", "42", registry.RegDWORD, []byte{42, 0, 0, 0}},
+		{"Cont", "01020304", registry.RegBinary, []byte{1, 2, 3, 4}},
+		{"", "def", registry.RegSZ, registry.EncodeUTF16("def")},
+	}
+	for _, tt := range tests {
+		v, ok := k.Value(tt.name)
+		if !ok {
+			t.Errorf("value %q missing", tt.name)
+			continue
+		}
+		if v.Type != tt.typ || !bytes.Equal(v.Data, tt.data) || v.String() != tt.str {
+			t.Errorf("value %q = type %d data %x (%q), want type %d data %x (%q)", tt.name, v.Type, v.Data, v.String(), tt.typ, tt.data, tt.str)
+		}
+	}
+}
+
+func TestRouting(t *testing.T) {
+	hives := parseString(t, "REGEDIT4\n"+
+		"[HKEY_USERS\\S-1-5-21-1-2-3-1001\\Software\\Run]\n\"a\"=\"1\"\n"+
+		"[HKU\\S-1-5-21-1-2-3-1000\\Software]\n"+
+		"[HKLM\\SOFTWARE\\X]\n"+
+		"[HKCU\\Software\\Y]\n"+
+		"[HKEY_CLASSES_ROOT\\Z]\n\"z\"=\"skipped\"\n")
+	var roots []string
+	for _, h := range hives {
+		info := h.Info()
+		roots = append(roots, info.Root+"|"+info.Scope+"|"+info.SID)
+	}
+	want := []string{
+		"HKEY_LOCAL_MACHINE|machine|",
+		"HKEY_CURRENT_USER|user|",
+		`HKEY_USERS\S-1-5-21-1-2-3-1000|user|S-1-5-21-1-2-3-1000`,
+		`HKEY_USERS\S-1-5-21-1-2-3-1001|user|S-1-5-21-1-2-3-1001`,
+	}
+	if strings.Join(roots, "\n") != strings.Join(want, "\n") {
+		t.Errorf("hives:\n%s\nwant:\n%s", strings.Join(roots, "\n"), strings.Join(want, "\n"))
+	}
+	k, err := hives[3].Key(`Software\Run`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Path != `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Run` {
+		t.Errorf("path = %q", k.Path)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	const v5 = "Windows Registry Editor Version 5.00\r\n"
+	huge := v5 + "[HKCU\\A]\r\n\"big\"=\"" + strings.Repeat("x", registry.MaxValueBytes/2) + "\"\r\n"
+	tests := []struct {
+		name, text, want string
+	}{
+		{"no header", "[HKCU\\A]\n", "header"},
+		{"wrong header", "hello\n", "line 1"},
+		{"empty", "", "header"},
+		{"value before key", v5 + "\"a\"=\"b\"\r\n", "line 2"},
+		{"unknown root", v5 + "[HKEY_NOWHERE\\A]\r\n", "line 2"},
+		{"garbage line", v5 + "[HKCU\\A]\r\nnot a value\r\n", "line 3"},
+		{"unterminated name", v5 + "[HKCU\\A]\r\n\"abc=1\r\n", "line 3"},
+		{"unterminated string", v5 + "[HKCU\\A]\r\n\"a\"=\"abc\r\n", "line 3"},
+		{"missing equals", v5 + "[HKCU\\A]\r\n\"a\" \"b\"\r\n", "line 3"},
+		{"junk after string", v5 + "[HKCU\\A]\r\n\"a\"=\"b\" c\r\n", "line 3"},
+		{"bad dword", v5 + "[HKCU\\A]\r\n\"a\"=dword:xyz\r\n", "line 3"},
+		{"long dword", v5 + "[HKCU\\A]\r\n\"a\"=dword:123456789\r\n", "line 3"},
+		{"bad hex byte", v5 + "[HKCU\\A]\r\n\"a\"=hex:01,zz\r\n", "line 3"},
+		{"hex byte too wide", v5 + "[HKCU\\A]\r\n\"a\"=hex:123\r\n", "line 3"},
+		{"bad hex type", v5 + "[HKCU\\A]\r\n\"a\"=hex(q):01\r\n", "line 3"},
+		{"bad hex error on continued line", v5 + "[HKCU\\A]\r\n\"a\"=hex:01,\\\r\n  02,g1\r\n", "line 4"},
+		{"continuation at EOF", v5 + "[HKCU\\A]\r\n\"a\"=hex:01,\\\r\n", "ends inside"},
+		{"unsupported data", v5 + "[HKCU\\A]\r\n\"a\"=str:x\r\n", "line 3"},
+		{"key without bracket", v5 + "[HKCU\\A\r\n", "line 2"},
+		{"value too big", huge, "larger than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := regfile.Parse(strings.NewReader(tt.text), "bad.reg")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), "bad.reg") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not name the file and %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestEncodingsAgree parses the same content written as UTF-16LE, UTF-8
+// with BOM, UTF-8 without BOM and LF endings: the hives must be identical.
+func TestEncodingsAgree(t *testing.T) {
+	text := "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Ünïcode]\r\n\"Grüße\"=\"日本語 ✓ 😀\"\r\n\"h\"=hex:01,\\\r\n  02\r\n"
+	var u16 bytes.Buffer
+	u16.Write([]byte{0xFF, 0xFE})
+	for _, r := range text {
+		if r > 0xFFFF {
+			r -= 0x10000
+			hi, lo := 0xD800+(r>>10), 0xDC00+(r&0x3FF)
+			u16.Write([]byte{byte(hi), byte(hi >> 8), byte(lo), byte(lo >> 8)})
+			continue
+		}
+		u16.Write([]byte{byte(r), byte(r >> 8)})
+	}
+	variants := map[string][]byte{
+		"utf16le": u16.Bytes(),
+		"utf8bom": append([]byte{0xEF, 0xBB, 0xBF}, text...),
+		"utf8":    []byte(text),
+		"utf8lf":  []byte(strings.ReplaceAll(text, "\r\n", "\n")),
+	}
+	var first string
+	for _, name := range []string{"utf16le", "utf8bom", "utf8", "utf8lf"} {
+		hives, err := regfile.Parse(bytes.NewReader(variants[name]), "x.reg")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := dumpAll(t, hives)
+		if !strings.Contains(got, "Ünïcode") {
+			t.Fatalf("%s: key name mangled:\n%s", name, got)
+		}
+		if first == "" {
+			first = got
+		} else if got != first {
+			t.Errorf("%s differs:\n%s\nwant\n%s", name, got, first)
+		}
+	}
+}
+
+func TestRegedit4IsANSI(t *testing.T) {
+	hives := parseString(t, "REGEDIT4\r\n[HKCU\\A]\r\n\"s\"=\"caf\xe9 \x80\"\r\n\"e\"=hex(2):25,41,e9,00\r\n")
+	k, err := hives[0].Key("A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := k.Value("s"); v.String() != "café €" {
+		t.Errorf("s = %q", v.String())
+	}
+	if v, _ := k.Value("e"); !bytes.Equal(v.Data, registry.EncodeUTF16("%Aé")) {
+		t.Errorf("e = %x, want UTF-16LE of %%Aé", v.Data)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.reg")
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("REGEDIT4\n[HKCU\\A]\n\"a\"=hex(7):00,\\\n 01\n"))
+	f.Add([]byte("Windows Registry Editor Version 5.00\n[-HKU\\S-1]\n[HKU\\S-1\\x]\n@=dword:1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		hives, err := regfile.Parse(bytes.NewReader(data), "fuzz.reg")
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.reg") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for _, h := range hives {
+			if _, err := hivetest.Dump(h, ""); err != nil && !strings.Contains(err.Error(), "deeper than") {
+				t.Fatalf("dump: %v", err)
+			}
+		}
+	})
+}
+
+func BenchmarkParseReg(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("Windows Registry Editor Version 5.00\r\n\r\n")
+	for i := 0; sb.Len() < 5<<20; i++ {
+		sb.WriteString("[HKEY_USERS\\S-1-5-21-1-2-3-1001\\Software\\Vendor\\App")
+		sb.WriteString(strconv.Itoa(i))
+		sb.WriteString("\\Key]\r\n\"Command\"=\"\\\"C:\\\\Program Files\\\\App\\\\app.exe\\\" /run\"\r\n")
+		sb.WriteString("\"Flags\"=dword:00000001\r\n\"Blob\"=hex:00,01,02,03,04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,\\\r\n  10,11,12,13\r\n\r\n")
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := regfile.Parse(bytes.NewReader(data), "bench.reg"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
