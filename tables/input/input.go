@@ -58,6 +58,10 @@ func Detect(head []byte) Format {
 		}
 	case bytes.HasPrefix(text, []byte("{")):
 		return JSONLines
+	case bytes.Contains(text, []byte("\n<Event")):
+		// evtxexport prints a banner line ("evtxexport 20181227") and
+		// record headers before each event's XML.
+		return EventXML
 	}
 	return Unknown
 }

@@ -1,0 +1,137 @@
+// Package sysmon reads Windows events from offline EVTX files, event XML
+// and JSON lines into one format-neutral Event, keeping only Sysmon events.
+package sysmon
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/input"
+)
+
+// Sysmon's provider and channel names.
+const (
+	Provider = "Microsoft-Windows-Sysmon"
+	Channel  = "Microsoft-Windows-Sysmon/Operational"
+)
+
+// Event is one Windows event in a format-neutral form.
+type Event struct {
+	EventID     int
+	RecordID    int64
+	TimeCreated time.Time // System/TimeCreated/@SystemTime; for JSON: @timestamp / EventTime / TimeCreated; zero when absent
+	Computer    string
+	Channel     string
+	Provider    string
+	Fields      map[string]string // EventData/Data[@Name] -> value; missing fields absent
+	SourceFile  string
+	Offset      int64 // EVTX: record offset; XML: byte offset of the event element; JSON: line number
+}
+
+// Field returns the named EventData field, or "" when absent.
+func (e *Event) Field(name string) string {
+	return e.Fields[name]
+}
+
+// Filter decides cheaply, before the full event is materialised where the
+// format allows, whether an event is wanted. Only events from provider
+// Microsoft-Windows-Sysmon (or channel Microsoft-Windows-Sysmon/Operational)
+// are ever returned.
+type Filter struct {
+	EventIDs map[int]bool // empty = all
+
+	anyProvider bool // tests only: keep events of every provider
+}
+
+func (f Filter) wantsID(id int) bool {
+	return len(f.EventIDs) == 0 || f.EventIDs[id]
+}
+
+// isSysmon tells whether provider or channel names Sysmon.
+func isSysmon(provider, channel string) bool {
+	return strings.EqualFold(provider, Provider) || strings.EqualFold(channel, Channel)
+}
+
+func (f Filter) accepts(e *Event) bool {
+	return (f.anyProvider || isSysmon(e.Provider, e.Channel)) && f.wantsID(e.EventID)
+}
+
+// ReadFile streams the events of one input file, in file order, to emit.
+// Formats: input.EVTX, input.EventXML, input.JSONLines. emit may return an
+// error to stop; that error is returned unchanged. A corrupt part yields an
+// error naming file and offset; for EVTX a corrupt chunk or record is
+// skipped and reported through warn, and the rest of the file is read; a
+// corrupt file header is an error. warn may be nil.
+func ReadFile(f input.File, filter Filter, emit func(*Event) error, warn func(error)) error {
+	if warn == nil {
+		warn = func(error) {}
+	}
+	file, err := os.Open(f.Path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", f.Path, err)
+	}
+	defer file.Close()
+	switch f.Format {
+	case input.EVTX:
+		info, err := file.Stat()
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", f.Path, err)
+		}
+		return ReadEVTX(file, info.Size(), f.Path, filter, emit, warn)
+	case input.EventXML:
+		return ReadXML(file, f.Path, filter, emit)
+	case input.JSONLines:
+		return ReadJSONLines(file, f.Path, filter, emit, warn)
+	}
+	return fmt.Errorf("%s: format %q is not an event log format", f.Path, f.Format)
+}
+
+// ParseUtcTime parses Sysmon's UtcTime field ("2018-04-09 05:56:52.868",
+// any number of fractional digits or none), which is always UTC.
+func ParseUtcTime(s string) (time.Time, bool) {
+	t, err := time.Parse("2006-01-02 15:04:05.999999999", strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// parseEventTime parses the time stamps the text formats carry: RFC 3339
+// with any fraction (SystemTime, @timestamp), or without a zone, with "T"
+// or a space, taken as UTC (NXLog's EventTime).
+func parseEventTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), true
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseInt accepts decimal, or hexadecimal with 0x as Windows renders some
+// numbers.
+func parseInt(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, true
+	}
+	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
+		if v, err := strconv.ParseUint(s[2:], 16, 64); err == nil {
+			return int64(v), true
+		}
+	}
+	if v, err := strconv.ParseFloat(s, 64); err == nil && v == float64(int64(v)) {
+		return int64(v), true
+	}
+	return 0, false
+}
