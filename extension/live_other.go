@@ -2,8 +2,14 @@
 
 package main
 
-import "github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
+import (
+	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
+	"github.com/runkeyhunt/runkeyhunt/tables/sysmonchain"
+)
 
-// liveRegistry is nil where there is no Windows registry: only offline
+// liveRegistry and liveSysmon are nil where there is no Windows registry: only offline
 // input (the source column, --source) gives rows.
-var liveRegistry runkeypayloads.LiveRegistry
+var (
+	liveRegistry runkeypayloads.LiveRegistry
+	liveSysmon   sysmonchain.LiveEvents
+)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
 	"github.com/runkeyhunt/runkeyhunt/tables/schema"
+	"github.com/runkeyhunt/runkeyhunt/tables/sysmonchain"
 	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
 )
 
@@ -21,6 +22,11 @@ func allTables(opts tableOptions) []tablekit.Table {
 			DefaultSource: opts.defaultSource,
 			Live:          liveRegistry,
 			Logger:        opts.logger.Named(runkeypayloads.Name),
+		}),
+		sysmonchain.New(sysmonchain.Options{
+			DefaultSource: opts.defaultSource,
+			Live:          liveSysmon,
+			Logger:        opts.logger.Named(sysmonchain.Name),
 		}),
 	}
 }

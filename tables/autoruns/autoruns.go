@@ -247,10 +247,11 @@ var kindIndicator = map[cmdline.Kind]string{
 	cmdline.KindFile:     indicators.ScriptFilePayload,
 }
 
-// highEntropyBits and highEntropyMinBytes: encoded or encrypted payloads
-// sit well above plain script text (about 4.5 bits per byte).
+// highEntropyBits and highEntropyMinBytes: compressed or encrypted stages
+// sit near 8 bits per byte; script text and base64 stay below 6, so the
+// test is on the binary stages the decoder met, not on the base64 text.
 const (
-	highEntropyBits     = 5.0
+	highEntropyBits     = 7.0
 	highEntropyMinBytes = 64
 )
 
@@ -259,6 +260,9 @@ func (f found) apply(row *Row, set indicators.Set) {
 	row.PayloadRef = f.ref.Text
 	row.PayloadPath = f.path
 	set.Add(kindIndicator[f.ref.Kind])
+	if f.ref.Kind == cmdline.KindFile && UserWritable(f.path) {
+		set.Add(indicators.UserWritableImage)
+	}
 	if f.ref.Kind == cmdline.KindInline {
 		set.Add(indicators.EncodedCommand)
 	}
@@ -275,7 +279,7 @@ func (f found) apply(row *Row, set indicators.Set) {
 	if f.decoded.Compressed {
 		set.Add(indicators.CompressedPayload)
 	}
-	if len(f.raw) >= highEntropyMinBytes && row.PayloadEntropy >= highEntropyBits {
+	if len(f.raw) >= highEntropyMinBytes && max(row.PayloadEntropy, f.decoded.BinaryEntropy) >= highEntropyBits {
 		set.Add(indicators.HighEntropy)
 	}
 }

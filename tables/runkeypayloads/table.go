@@ -6,12 +6,14 @@ package runkeypayloads
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/osquery/osquery-go/plugin/table"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
+	"github.com/runkeyhunt/runkeyhunt/tables/chain"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/offline"
@@ -80,20 +82,42 @@ func Generate(ctx context.Context, source string, opts Options) ([]autoruns.Row,
 		}
 		scanner.View, scanner.Resolver = view, resolver
 	} else {
-		files, err := input.Expand(source)
+		view, err := offlineView(ctx, source, warn)
 		if err != nil {
 			return nil, err
 		}
-		view, warnings, err := offline.Load(files)
-		if err != nil {
-			return nil, err
-		}
-		for _, w := range warnings {
-			warn(w)
+		// Hive files stay open while the view is read.
+		if c, ok := view.(io.Closer); ok {
+			defer c.Close()
 		}
 		scanner.View = view
 	}
 	return scanner.Scan(ctx)
+}
+
+// offlineView opens the registry input of a source. A source with Sysmon
+// events but no registry input is read as the registry state its events
+// wrote, so a JOIN with sysmon_reg_net_chain on path finds the command.
+func offlineView(ctx context.Context, source string, warn func(error)) (registry.View, error) {
+	files, err := input.Expand(source)
+	if err != nil {
+		return nil, err
+	}
+	if len(input.Filter(files, input.RegExport, input.Hive)) == 0 {
+		rows, err := chain.Correlate(ctx, files, chain.DefaultWindow, nil, warn)
+		if err != nil {
+			return nil, err
+		}
+		return chain.RegistryState(rows), nil
+	}
+	view, warnings, err := offline.Load(files)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		warn(w)
+	}
+	return view, nil
 }
 
 // RowMap renders a row as osquery's string map; source is echoed verbatim

@@ -1,0 +1,618 @@
+// Package chain correlates Sysmon registry writes of autorun values and of
+// the payload locations their commands read with the network activity of the
+// writing process (SPEC §5).
+//
+// Memory is bounded by the events of interest, never by the input size. The
+// engine reads its input twice:
+//
+//  1. Registry events only: every write to an autorun location is kept (they
+//     are few), and the payload references of the commands written become
+//     the set of payload targets.
+//  2. Registry, network and process events: writes to autorun locations and
+//     to payload targets become "interest" events. Network events of every
+//     process go into a per-process ring that only holds events newer than
+//     the stream's watermark minus (window + clock slack); the watermark is
+//     the newest event time seen in the current file. When an interest event
+//     arrives, the ring of its process supplies the connections logged before
+//     it; connections that arrive later are matched against the open interest
+//     events of their process as they stream by (Sysmon logs NetworkConnect
+//     seconds after the connection, so one logged after a write may still
+//     belong before it). Interest events stay open to the end: they are what
+//     the table returns. Process states (ring, user) that see no event for
+//     longer than the horizon are dropped.
+//
+// Times follow SPEC §5: an event's time is its Sysmon UtcTime when that lies
+// within 10 minutes of TimeCreated, else TimeCreated (the guest clock
+// jumped); EventRecordID breaks ties.
+package chain
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
+	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
+	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
+	"github.com/runkeyhunt/runkeyhunt/tables/payload"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
+	"github.com/runkeyhunt/runkeyhunt/tables/sysmon"
+)
+
+// Sysmon event ids the engine reads.
+const (
+	EventProcessCreate = 1
+	EventNetwork       = 3
+	EventRegistryKey   = 12
+	EventRegistryValue = 13
+	EventRegistryName  = 14
+)
+
+// DefaultWindow is the window when the query does not constrain it.
+const DefaultWindow = 300 * time.Second
+
+// clockSkew is how far Sysmon's UtcTime may stray from TimeCreated before
+// the engine trusts TimeCreated instead.
+const clockSkew = 10 * time.Minute
+
+// RegistryIDs and AllIDs are the event ids each pass needs.
+var (
+	RegistryIDs = map[int]bool{EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
+	AllIDs      = map[int]bool{EventProcessCreate: true, EventNetwork: true, EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
+)
+
+// Role of a row.
+const (
+	RoleAutorun = "autorun"
+	RolePayload = "payload"
+)
+
+// Row is one registry event of interest with the network activity around it.
+type Row struct {
+	Time            time.Time // TimeCreated (or what the format has)
+	UtcTime         string
+	Computer        string
+	RecordID        int64
+	EventID         int
+	EventType       string
+	ProcessGUID     string
+	ProcessID       string
+	Image           string
+	User            string
+	TargetObject    string
+	Path            string
+	Details         string
+	Role            string
+	Location        string
+	LinkedRecordID  int64
+	NetBefore       int
+	NetAfter        int
+	SecondsBefore   float64
+	SecondsAfter    float64
+	RemoteAddresses string
+	RemoteHostnames string
+	Indicators      string
+	Score           int
+	Verdict         string
+	SourceFile      string
+
+	// Scope and SID of the hive written, and the value name, for callers
+	// that rebuild registry state from the writes.
+	Scope     string
+	SID       string
+	ValueName string
+}
+
+// Target is a payload location an autorun command reads.
+type Target struct {
+	// Path is the canonical key path; for HKCU in a machine autorun the root
+	// is HKEY_USERS and SID is "*" (any user).
+	Root      string // "HKEY_LOCAL_MACHINE" or "HKEY_USERS\<SID>" or "HKEY_USERS\*"
+	Rel       string
+	ValueName string
+}
+
+func (t Target) matches(root, rel, value string) bool {
+	if !strings.EqualFold(t.Rel, rel) || !strings.EqualFold(t.ValueName, value) {
+		return false
+	}
+	if t.Root == `HKEY_USERS\*` {
+		return strings.HasPrefix(strings.ToUpper(root), `HKEY_USERS\`)
+	}
+	return strings.EqualFold(t.Root, root)
+}
+
+// TargetsOf returns the registry payload targets of a command written to a
+// hive (scope, root of that hive).
+func TargetsOf(command, scope, hiveRoot string) []Target {
+	var out []Target
+	for _, ref := range cmdline.ExtractRefs(command, nil) {
+		if ref.Kind != cmdline.KindRegistry {
+			continue
+		}
+		p, ok := registry.ParsePath(ref.Key)
+		if !ok {
+			continue
+		}
+		t := Target{Rel: p.Rel, ValueName: ref.ValueName}
+		switch p.Root {
+		case registry.HKLM:
+			t.Root = string(registry.HKLM)
+		case registry.HKCU:
+			if scope == registry.ScopeUser {
+				t.Root = hiveRoot
+			} else {
+				t.Root = `HKEY_USERS\*`
+			}
+		case registry.HKU:
+			sid, rest := registry.SplitUser(p.Rel)
+			t.Root, t.Rel = `HKEY_USERS\`+sid, rest
+		case registry.HKCR:
+			t.Root, t.Rel = string(registry.HKLM), `SOFTWARE\Classes\`+p.Rel
+		default:
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// regTarget is a registry event's target split the way the catalog and the
+// targets need it.
+type regTarget struct {
+	path      string // canonical, key\value for value events
+	root      string // HKEY_LOCAL_MACHINE or HKEY_USERS\<SID>
+	scope     string
+	sid       string
+	keyRel    string // relative to the hive root
+	valueName string
+}
+
+// splitTarget canonicalises TargetObject. Value events (SetValue,
+// DeleteValue) name key\value; key events name a key.
+func splitTarget(target, eventType string) (regTarget, bool) {
+	p, ok := registry.ParsePath(target)
+	if !ok {
+		return regTarget{}, false
+	}
+	rt := regTarget{path: p.String()}
+	rel := p.Rel
+	switch p.Root {
+	case registry.HKLM:
+		rt.root, rt.scope = string(registry.HKLM), registry.ScopeMachine
+	case registry.HKU:
+		sid, rest := registry.SplitUser(rel)
+		if strings.HasSuffix(strings.ToLower(sid), "_classes") {
+			return regTarget{}, false
+		}
+		rt.root, rt.scope, rt.sid, rel = `HKEY_USERS\`+sid, registry.ScopeUser, sid, rest
+	default:
+		return regTarget{}, false
+	}
+	if eventType == "SetValue" || eventType == "DeleteValue" {
+		i := strings.LastIndexByte(rel, '\\')
+		if i < 0 {
+			return regTarget{}, false
+		}
+		rt.keyRel, rt.valueName = rel[:i], rel[i+1:]
+		if rt.valueName == "(Default)" {
+			rt.valueName = ""
+		}
+	} else {
+		rt.keyRel = rel
+	}
+	return rt, true
+}
+
+// eventTime applies SPEC §5's clock rule.
+func eventTime(ev *sysmon.Event) time.Time {
+	utc, ok := sysmon.ParseUtcTime(ev.Field("UtcTime"))
+	switch {
+	case ev.TimeCreated.IsZero() && ok:
+		return utc
+	case !ok:
+		return ev.TimeCreated
+	}
+	d := utc.Sub(ev.TimeCreated)
+	if d < 0 {
+		d = -d
+	}
+	if d <= clockSkew {
+		return utc
+	}
+	return ev.TimeCreated
+}
+
+// processKey is ProcessGuid, or ProcessId + Image when the GUID is absent.
+func processKey(ev *sysmon.Event) string {
+	if g := ev.Field("ProcessGuid"); g != "" {
+		return ev.Computer + "|" + strings.ToUpper(strings.Trim(g, "{}"))
+	}
+	return ev.Computer + "|" + ev.Field("ProcessId") + "|" + strings.ToLower(ev.Field("Image"))
+}
+
+// stamp orders events: time, then record id.
+type stamp struct {
+	t   time.Time
+	rid int64
+}
+
+func (a stamp) before(b stamp) bool {
+	if !a.t.Equal(b.t) {
+		return a.t.Before(b.t)
+	}
+	return a.rid < b.rid
+}
+
+type conn struct {
+	at       stamp
+	remote   string
+	hostname string
+}
+
+type process struct {
+	user     string
+	lastSeen time.Time
+	ring     []conn
+	interest []*interest
+}
+
+type interest struct {
+	row     Row
+	at      stamp
+	proc    string
+	targets []Target // autorun rows: the payload targets of the command
+	// Aggregates, not the connections: a busy process's window must not
+	// grow the interest event.
+	netBefore, netAfter int
+	gapBefore, gapAfter time.Duration // nearest; valid when the count > 0
+	remotes, hostnames  map[string]bool
+
+	linkedAt   stamp // time of the linked write, to keep the nearest
+	linkedSame bool  // the linked write came from the same process
+}
+
+// Engine holds the state of one correlation run.
+type Engine struct {
+	window    time.Duration
+	targets   []Target
+	procs     map[string]*process
+	interests []*interest
+	watermark time.Time
+	lastEvict time.Time
+	file      string
+}
+
+// New returns an engine for the given window.
+func New(window time.Duration) *Engine {
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	return &Engine{window: window, procs: map[string]*process{}}
+}
+
+// AddTargets adds payload targets known from elsewhere (the autorun commands
+// in the live registry or in offline registry input).
+func (e *Engine) AddTargets(t ...Target) { e.targets = append(e.targets, t...) }
+
+// Collect is pass 1: it takes registry events and records the payload
+// targets of the autorun commands they write.
+func (e *Engine) Collect(ev *sysmon.Event) {
+	if ev.EventID != EventRegistryValue {
+		return
+	}
+	rt, ok := splitTarget(ev.Field("TargetObject"), "SetValue")
+	if !ok {
+		return
+	}
+	if _, ok := catalog.Match(rt.scope, rt.keyRel, rt.valueName); !ok {
+		return
+	}
+	e.targets = append(e.targets, TargetsOf(ev.Field("Details"), rt.scope, rt.root)...)
+}
+
+func (e *Engine) horizon() time.Duration { return e.window + clockSkew }
+
+// Observe is pass 2: it takes every event (ids in AllIDs) in file order.
+func (e *Engine) Observe(ev *sysmon.Event) {
+	if ev.SourceFile != e.file {
+		e.file, e.watermark, e.lastEvict = ev.SourceFile, time.Time{}, time.Time{}
+	}
+	at := stamp{eventTime(ev), ev.RecordID}
+	if at.t.After(e.watermark) {
+		e.watermark = at.t
+		// Evicting on every new maximum would cost O(processes) per event;
+		// a quarter horizon of slack keeps rings bounded all the same.
+		if e.watermark.Sub(e.lastEvict) > e.horizon()/4 {
+			e.evict()
+			e.lastEvict = e.watermark
+		}
+	}
+	key := processKey(ev)
+	p := e.procs[key]
+	if p == nil {
+		p = &process{}
+		e.procs[key] = p
+	}
+	p.lastSeen = e.watermark
+	if u := ev.Field("User"); u != "" {
+		p.user = u
+		for _, in := range p.interest {
+			if in.row.User == "" {
+				in.row.User = u
+			}
+		}
+	}
+	switch ev.EventID {
+	case EventNetwork:
+		c := conn{at: at, remote: remote(ev), hostname: ev.Field("DestinationHostname")}
+		for _, in := range p.interest {
+			in.add(c, e.window)
+		}
+		p.ring = append(p.ring, c)
+	case EventRegistryKey, EventRegistryValue, EventRegistryName:
+		in := e.classify(ev, at)
+		if in == nil {
+			return
+		}
+		in.proc = key
+		if in.row.User == "" {
+			in.row.User = p.user
+		}
+		for _, c := range p.ring {
+			in.add(c, e.window)
+		}
+		p.interest = append(p.interest, in)
+		e.interests = append(e.interests, in)
+	}
+}
+
+func remote(ev *sysmon.Event) string {
+	ip, port := ev.Field("DestinationIp"), ev.Field("DestinationPort")
+	if strings.Contains(ip, ":") {
+		ip = "[" + ip + "]"
+	}
+	return ip + ":" + port
+}
+
+// add counts a connection before or after the interest event when it lies
+// within the window.
+func (in *interest) add(c conn, window time.Duration) {
+	if c.at.before(in.at) {
+		gap := in.at.t.Sub(c.at.t)
+		if gap > window {
+			return
+		}
+		if in.netBefore == 0 || gap < in.gapBefore {
+			in.gapBefore = gap
+		}
+		in.netBefore++
+	} else {
+		gap := c.at.t.Sub(in.at.t)
+		if gap > window {
+			return
+		}
+		if in.netAfter == 0 || gap < in.gapAfter {
+			in.gapAfter = gap
+		}
+		in.netAfter++
+	}
+	if len(in.remotes) < maxDistinct {
+		in.remotes[c.remote] = true
+	}
+	if c.hostname != "" && c.hostname != "-" && len(in.hostnames) < maxDistinct {
+		in.hostnames[c.hostname] = true
+	}
+}
+
+// maxDistinct bounds the remote addresses and host names kept per row.
+const maxDistinct = 256
+
+// evict drops ring entries and idle processes older than the horizon.
+func (e *Engine) evict() {
+	limit := e.watermark.Add(-e.horizon())
+	for key, p := range e.procs {
+		if len(p.interest) == 0 && p.lastSeen.Before(limit) {
+			delete(e.procs, key)
+			continue
+		}
+		i := 0
+		for i < len(p.ring) && p.ring[i].at.t.Before(limit) {
+			i++
+		}
+		if i > 0 {
+			p.ring = append(p.ring[:0], p.ring[i:]...)
+		}
+	}
+}
+
+// classify turns a registry event into an interest event when it writes an
+// autorun location or a payload target.
+func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
+	eventType := ev.Field("EventType")
+	if eventType == "" {
+		eventType = defaultEventType(ev.EventID)
+	}
+	rt, ok := splitTarget(ev.Field("TargetObject"), eventType)
+	if !ok {
+		return nil
+	}
+	row := Row{
+		Time: ev.TimeCreated, UtcTime: ev.Field("UtcTime"), Computer: ev.Computer, RecordID: ev.RecordID,
+		EventID: ev.EventID, EventType: eventType, ProcessGUID: ev.Field("ProcessGuid"), ProcessID: ev.Field("ProcessId"),
+		Image: ev.Field("Image"), User: ev.Field("User"), TargetObject: ev.Field("TargetObject"), Path: rt.path,
+		Details: ev.Field("Details"), SourceFile: ev.SourceFile, Scope: rt.scope, SID: rt.sid, ValueName: rt.valueName,
+	}
+	if row.Time.IsZero() {
+		row.Time = at.t
+	}
+	if loc, ok := catalog.Match(rt.scope, rt.keyRel, rt.valueName); ok {
+		row.Role, row.Location = RoleAutorun, loc.ID
+		in := newInterest(row, at)
+		if eventType == "SetValue" {
+			in.targets = TargetsOf(row.Details, rt.scope, rt.root)
+		}
+		return in
+	}
+	for _, t := range e.targets {
+		if t.matches(rt.root, rt.keyRel, rt.valueName) {
+			row.Role = RolePayload
+			return newInterest(row, at)
+		}
+	}
+	return nil
+}
+
+func newInterest(row Row, at stamp) *interest {
+	return &interest{row: row, at: at, remotes: map[string]bool{}, hostnames: map[string]bool{}}
+}
+
+func defaultEventType(id int) string {
+	switch id {
+	case EventRegistryValue:
+		return "SetValue"
+	case EventRegistryName:
+		return "RenameKey"
+	}
+	return "CreateKey"
+}
+
+// Rows links autorun and payload rows, scores them and returns them ordered
+// by computer, time and record id.
+func (e *Engine) Rows() []Row {
+	e.link()
+	rows := make([]Row, 0, len(e.interests))
+	for _, in := range e.interests {
+		in.finish(e)
+		rows = append(rows, in.row)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.Computer != b.Computer {
+			return a.Computer < b.Computer
+		}
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		return a.RecordID < b.RecordID
+	})
+	return rows
+}
+
+// link pairs each autorun write with the payload write its command reads
+// that is nearest in time (on the same computer), and each payload write
+// with the nearest autorun write that reads it.
+func (e *Engine) link() {
+	for _, a := range e.interests {
+		if a.row.Role != RoleAutorun || len(a.targets) == 0 {
+			continue
+		}
+		for _, p := range e.interests {
+			if p.row.Role != RolePayload || p.row.Computer != a.row.Computer || !p.readBy(a) {
+				continue
+			}
+			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
+				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
+			}
+			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linkedAt) {
+				p.row.LinkedRecordID, p.linkedAt, p.linkedSame = a.row.RecordID, a.at, p.proc == a.proc
+			}
+		}
+	}
+}
+
+func (p *interest) readBy(a *interest) bool {
+	rt, ok := splitTarget(p.row.TargetObject, p.row.EventType)
+	if !ok {
+		return false
+	}
+	for _, t := range a.targets {
+		if t.matches(rt.root, rt.keyRel, rt.valueName) {
+			return true
+		}
+	}
+	return false
+}
+
+func nearer(from, cand *interest, current stamp) bool {
+	return absDur(cand.at.t.Sub(from.at.t)) < absDur(current.t.Sub(from.at.t))
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func (in *interest) finish(e *Engine) {
+	r := &in.row
+	r.NetBefore, r.NetAfter = in.netBefore, in.netAfter
+	r.SecondsBefore, r.SecondsAfter = -1, -1
+	if in.netBefore > 0 {
+		r.SecondsBefore = in.gapBefore.Seconds()
+	}
+	if in.netAfter > 0 {
+		r.SecondsAfter = in.gapAfter.Seconds()
+	}
+	r.RemoteAddresses, r.RemoteHostnames = joinSorted(in.remotes), joinSorted(in.hostnames)
+
+	set := indicators.Set{}
+	set.Add(payload.TextIndicators(r.Details)...)
+	if r.Role == RoleAutorun && r.EventType == "SetValue" {
+		for _, ref := range cmdline.ExtractRefs(r.Details, nil) {
+			set.Add(refIndicator[ref.Kind])
+			if ref.Kind == cmdline.KindInline {
+				set.Add(indicators.EncodedCommand)
+				set.Add(payload.TextIndicators(payload.Decode([]byte(ref.Data)).Text)...)
+			}
+		}
+	}
+	if r.Role == RolePayload {
+		decoded := payload.Decode([]byte(r.Details))
+		set.Add(payload.TextIndicators(decoded.Text)...)
+		if decoded.Compressed {
+			set.Add(indicators.CompressedPayload)
+		}
+	}
+	if strings.ContainsRune(r.ValueName, 0) || strings.Contains(r.ValueName, `\0`) {
+		set.Add(indicators.HiddenValueName)
+	}
+	if r.NetBefore > 0 {
+		set.Add(indicators.NetworkBeforeWrite)
+	}
+	if r.NetAfter > 0 {
+		set.Add(indicators.NetworkAfterWrite)
+	}
+	if r.LinkedRecordID != 0 && in.linkedSame {
+		set.Add(indicators.TwoStageWrite)
+	}
+	r.Indicators = set.String()
+	r.Score = set.Score()
+	r.Verdict = indicators.Verdict(r.Score)
+}
+
+var refIndicator = map[cmdline.Kind]string{
+	cmdline.KindRegistry: indicators.RegistryPayload,
+	cmdline.KindADS:      indicators.ADSPayload,
+	cmdline.KindEventLog: indicators.EventlogPayload,
+	cmdline.KindFile:     indicators.ScriptFilePayload,
+}
+
+func joinSorted(set map[string]bool) string {
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+// FormatSeconds renders a gap as the seconds_* columns show it.
+func FormatSeconds(s float64) string {
+	if s < 0 {
+		return "-1"
+	}
+	return strconv.FormatFloat(s, 'f', 3, 64)
+}
