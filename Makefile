@@ -34,8 +34,9 @@ vet: ## gofmt and go vet (Linux and Windows builds)
 fuzz: ## run every fuzz target for FUZZTIME (default 5s) each
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
-bench: ## Go benchmarks of the tables
+bench: ## Go benchmarks, then the chain query vs evtxexport and jq on a 1 GiB input (BENCH_SIZE=1GiB)
 	$(GO) test -run '^$$' -bench . -benchmem ./tables/...
+	scripts/bench.sh
 
 readme: ## regenerate the README's schema and indicator sections from the declarations
 	$(GO) test ./extension -run TestREADMEIsCurrent -update

@@ -56,10 +56,15 @@ const DefaultWindow = 300 * time.Second
 // the engine trusts TimeCreated instead.
 const clockSkew = 10 * time.Minute
 
-// RegistryIDs and AllIDs are the event ids each pass needs.
+// The event ids each pass needs: registry events, then registry and
+// network events, then (only when some rows still lack a user) the
+// ProcessCreate events of those processes. ProcessCreate is most of a
+// Sysmon log; reading it only for the few processes that need it keeps the
+// second pass cheap.
 var (
 	RegistryIDs = map[int]bool{EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
-	AllIDs      = map[int]bool{EventProcessCreate: true, EventNetwork: true, EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
+	ObserveIDs  = map[int]bool{EventNetwork: true, EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
+	ProcessIDs  = map[int]bool{EventProcessCreate: true}
 )
 
 // Role of a row.
@@ -282,6 +287,8 @@ type Engine struct {
 	watermark time.Time
 	lastEvict time.Time
 	file      string
+	seen      map[string]*recordSet // by computer
+	targetSet map[Target]bool
 }
 
 // New returns an engine for the given window.
@@ -289,12 +296,19 @@ func New(window time.Duration) *Engine {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	return &Engine{window: window, procs: map[string]*process{}}
+	return &Engine{window: window, procs: map[string]*process{}, seen: map[string]*recordSet{}, targetSet: map[Target]bool{}}
 }
 
 // AddTargets adds payload targets known from elsewhere (the autorun commands
 // in the live registry or in offline registry input).
-func (e *Engine) AddTargets(t ...Target) { e.targets = append(e.targets, t...) }
+func (e *Engine) AddTargets(targets ...Target) {
+	for _, t := range targets {
+		if !e.targetSet[t] {
+			e.targetSet[t] = true
+			e.targets = append(e.targets, t)
+		}
+	}
+}
 
 // Collect is pass 1: it takes registry events and records the payload
 // targets of the autorun commands they write.
@@ -309,13 +323,24 @@ func (e *Engine) Collect(ev *sysmon.Event) {
 	if _, ok := catalog.Match(rt.scope, rt.keyRel, rt.valueName); !ok {
 		return
 	}
-	e.targets = append(e.targets, TargetsOf(ev.Field("Details"), rt.scope, rt.root)...)
+	e.AddTargets(TargetsOf(ev.Field("Details"), rt.scope, rt.root)...)
 }
 
 func (e *Engine) horizon() time.Duration { return e.window + clockSkew }
 
-// Observe is pass 2: it takes every event (ids in AllIDs) in file order.
+// Observe is pass 2: it takes registry and network events (ObserveIDs) in
+// file order.
 func (e *Engine) Observe(ev *sysmon.Event) {
+	if ev.RecordID != 0 {
+		set := e.seen[ev.Computer]
+		if set == nil {
+			set = &recordSet{}
+			e.seen[ev.Computer] = set
+		}
+		if !set.add(ev.RecordID) {
+			return
+		}
+	}
 	if ev.SourceFile != e.file {
 		e.file, e.watermark, e.lastEvict = ev.SourceFile, time.Time{}, time.Time{}
 	}
@@ -349,6 +374,11 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 		c := conn{at: at, remote: remote(ev), hostname: ev.Field("DestinationHostname")}
 		for _, in := range p.interest {
 			in.add(c, e.window)
+		}
+		if len(p.ring) == maxRing {
+			// A process connecting faster than the ring can hold within
+			// one window loses its oldest connections, not our memory.
+			p.ring = append(p.ring[:0], p.ring[maxRing/2:]...)
 		}
 		p.ring = append(p.ring, c)
 	case EventRegistryKey, EventRegistryValue, EventRegistryName:
@@ -405,6 +435,9 @@ func (in *interest) add(c conn, window time.Duration) {
 		in.hostnames[c.hostname] = true
 	}
 }
+
+// maxRing bounds one process's remembered connections.
+const maxRing = 1 << 14
 
 // maxDistinct bounds the remote addresses and host names kept per row.
 const maxDistinct = 256
@@ -476,6 +509,37 @@ func defaultEventType(id int) string {
 		return "RenameKey"
 	}
 	return "CreateKey"
+}
+
+// UserlessGUIDs returns the ProcessGuids (as written) of interest rows that
+// have no user yet, for the ProcessCreate pass.
+func (e *Engine) UserlessGUIDs() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, in := range e.interests {
+		g := in.row.ProcessGUID
+		if in.row.User == "" && g != "" && !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// FillUser takes a ProcessCreate event and gives its user to the interest
+// rows of that process that still lack one.
+func (e *Engine) FillUser(ev *sysmon.Event) {
+	u := ev.Field("User")
+	if ev.EventID != EventProcessCreate || u == "" {
+		return
+	}
+	if p := e.procs[processKey(ev)]; p != nil {
+		for _, in := range p.interest {
+			if in.row.User == "" {
+				in.row.User = u
+			}
+		}
+	}
 }
 
 // Rows links autorun and payload rows, scores them and returns them ordered

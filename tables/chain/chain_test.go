@@ -225,3 +225,32 @@ func FuzzObserve(f *testing.F) {
 		RegistryState(e.Rows())
 	})
 }
+
+func TestDuplicateRecordsCountOnce(t *testing.T) {
+	events := seedEvents()
+	twice := append(append([]*sysmon.Event{}, events...), events...)
+	rows := run(DefaultWindow, twice...)
+	if len(rows) != 2 || rows[1].NetBefore != 2 || rows[1].NetAfter != 2 {
+		t.Fatalf("the same records read twice: %+v", rows)
+	}
+}
+
+func TestRecordSet(t *testing.T) {
+	var s recordSet
+	for _, id := range []int64{5, 6, 7, 1, 3, 2, 10, 9, 8, 4} {
+		if !s.add(id) {
+			t.Errorf("add(%d) reported a duplicate", id)
+		}
+	}
+	if len(s.spans) != 1 || s.spans[0] != (span{1, 10}) {
+		t.Errorf("spans %v, want one [1,10]", s.spans)
+	}
+	for _, id := range []int64{1, 5, 10} {
+		if s.add(id) {
+			t.Errorf("add(%d) again reported new", id)
+		}
+	}
+	if !s.add(100) || !s.add(50) || len(s.spans) != 3 {
+		t.Errorf("spans %v", s.spans)
+	}
+}

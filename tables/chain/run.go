@@ -1,8 +1,10 @@
 package chain
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
@@ -20,12 +22,12 @@ func Correlate(ctx context.Context, files []input.File, window time.Duration, ta
 	e := New(window)
 	e.AddTargets(targets...)
 	failed := map[string]bool{}
-	pass := func(ids map[int]bool, emit func(*sysmon.Event)) error {
+	pass := func(filter sysmon.Filter, emit func(*sysmon.Event)) error {
 		for _, f := range files {
 			if failed[f.Path] {
 				continue
 			}
-			err := sysmon.ReadFile(f, sysmon.Filter{EventIDs: ids}, func(ev *sysmon.Event) error {
+			err := sysmon.ReadFile(f, filter, func(ev *sysmon.Event) error {
 				emit(ev)
 				return ctx.Err()
 			}, warn)
@@ -42,11 +44,28 @@ func Correlate(ctx context.Context, files []input.File, window time.Duration, ta
 		}
 		return nil
 	}
-	if err := pass(RegistryIDs, e.Collect); err != nil {
+	if err := pass(sysmon.Filter{EventIDs: RegistryIDs}, e.Collect); err != nil {
 		return nil, err
 	}
-	if err := pass(AllIDs, e.Observe); err != nil {
+	if err := pass(sysmon.Filter{EventIDs: ObserveIDs}, e.Observe); err != nil {
 		return nil, err
+	}
+	if guids := e.UserlessGUIDs(); len(guids) > 0 {
+		needles := make([][]byte, len(guids))
+		for i, g := range guids {
+			needles[i] = []byte(strings.Trim(g, "{}"))
+		}
+		mentions := func(line []byte) bool {
+			for _, n := range needles {
+				if bytes.Contains(line, n) {
+					return true
+				}
+			}
+			return false
+		}
+		if err := pass(sysmon.Filter{EventIDs: ProcessIDs, Line: mentions}, e.FillUser); err != nil {
+			return nil, err
+		}
 	}
 	return e.Rows(), nil
 }

@@ -29,6 +29,14 @@ func ReadJSONLines(r io.Reader, name string, filter Filter, emit func(*Event) er
 	if warn == nil {
 		warn = func(error) {}
 	}
+	if w := jsonWorkers(); w > 1 {
+		return readJSONLinesParallel(r, name, filter, emit, warn, w)
+	}
+	return readJSONLinesSequential(r, name, filter, emit, warn)
+}
+
+// readJSONLinesSequential is ReadJSONLines on one goroutine.
+func readJSONLinesSequential(r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
 	lineNo := int64(0)
 	defer func() {
 		if p := recover(); p != nil {
@@ -75,7 +83,7 @@ func ReadJSONLines(r io.Reader, name string, filter Filter, emit func(*Event) er
 			long = append(long, chunk...)
 			line = long
 		}
-		if mayMatch(line, wanted) {
+		if mayMatch(line, wanted) && (filter.Line == nil || filter.Line(line)) {
 			ev, perr := p.parse(line, filter)
 			switch {
 			case perr != nil:
@@ -108,15 +116,47 @@ func idPatterns(f Filter) [][]byte {
 	return out
 }
 
+// idKeys are the spellings of the event-id key in the JSON layouts we read
+// (NXLog "EventID", Winlogbeat "event_id", ECS "code"). They start with a
+// letter rather than the quote: bytes.Index scans for the first byte, and
+// quotes are everywhere in JSON.
+var idKeys = [][]byte{[]byte(`EventID"`), []byte(`event_id"`), []byte(`code"`)}
+
 // mayMatch is a cheap necessary condition for a wanted line: it names
-// Sysmon (canonical, lower or upper case) and holds a wanted event id as a
-// number of its own.
+// Sysmon (canonical, lower or upper case) and holds a wanted event id. When
+// the line has an event-id key, only the values of those keys count (a date
+// such as 2024-03-13 must not pass for event 13); otherwise any number of
+// its own does.
 func mayMatch(line []byte, ids [][]byte) bool {
 	if !bytes.Contains(line, []byte("ysmon")) && !bytes.Contains(line, []byte("YSMON")) {
 		return false
 	}
 	if ids == nil {
 		return true
+	}
+	for _, key := range idKeys {
+		for rest := line; ; {
+			i := bytes.Index(rest, key)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(key):]
+			v := bytes.TrimLeft(rest, " \t:\"")
+			end := 0
+			for end < len(v) && isDigit(v[end]) {
+				end++
+			}
+			if end == 0 {
+				continue
+			}
+			// A line carries one event id: its value decides.
+			for _, id := range ids {
+				if bytes.Equal(v[:end], id) {
+					return true
+				}
+			}
+			return false
+		}
 	}
 	for _, id := range ids {
 		for rest, base := line, 0; ; {

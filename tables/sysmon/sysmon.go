@@ -42,6 +42,10 @@ func (e *Event) Field(name string) string {
 // are ever returned.
 type Filter struct {
 	EventIDs map[int]bool // empty = all
+	// Line, when set, is a cheap necessary condition on a JSON line's raw
+	// bytes, checked before it is parsed (e.g. "mentions one of these
+	// process GUIDs"). Formats without raw lines ignore it.
+	Line func(line []byte) bool
 
 	anyProvider bool // tests only: keep events of every provider
 }
