@@ -7,13 +7,16 @@ DATE      ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 FUZZTIME  ?= 5s
 
-.PHONY: help build demo test vet fuzz bench readme clean
+.PHONY: help build windows demo test wine-test vet fuzz bench readme clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/runkeyhunt
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./extension
+
+windows: ## build bin/runkeyhunt.exe (Windows amd64)
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN).exe ./extension
 
 demo: build ## run run_key_payloads on the bundled example data and show what it finds
 	@echo '== all autoruns in examples/demo (benign ones stay benign) =='
@@ -25,6 +28,9 @@ demo: build ## run run_key_payloads on the bundled example data and show what it
 test: vet ## gofmt, go vet, all tests, and each fuzz target briefly (FUZZTIME=5s)
 	$(GO) test -count=1 ./...
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+wine-test: ## Windows test binaries, runkeyhunt.exe query and the live/.reg benchmark under Wine
+	scripts/wine/test.sh
 
 vet: ## gofmt and go vet (Linux and Windows builds)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi

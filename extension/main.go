@@ -108,6 +108,8 @@ func runExtension(args []string, stdout, stderr io.Writer) int {
 		level = hclog.Debug
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "runkeyhunt", Output: stderr, Level: level})
+	// Sources that log on their own (the live registry view) use the default.
+	hclog.SetDefault(logger)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := serve(ctx, serveOptions{
@@ -147,6 +149,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		level = hclog.Debug
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "runkeyhunt", Output: stderr, Level: level})
+	hclog.SetDefault(logger)
 	ctx := context.Background()
 	engine, err := query.Open(ctx, allTables(tableOptions{defaultSource: *source, logger: logger})...)
 	if err != nil {
