@@ -131,11 +131,12 @@ func TestHugePayloadIsBounded(t *testing.T) {
 // reading a registry payload (an Empire-sized base64/utf16le stager).
 func BenchmarkScan(b *testing.B) {
 	var hives []registry.Hive
-	payload := b64utf16(strings.Repeat(stager+";", 30))
 	for u := 0; u < 20; u++ {
 		h := userHive(fmt.Sprintf("S-1-5-21-1-%d", 1000+u), fmt.Sprintf("user%d", u))
 		for v := 0; v < 40; v++ {
 			h.SetValue(runKey, sz(fmt.Sprintf("V%d", v), fmt.Sprintf(`"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -c "$x=$((gp HKCU:Software\P%d Debug).Debug);powershell -Win Hidden -enc $x"`, v)))
+			// Every payload differs, as it would across real hosts' users.
+			payload := b64utf16(fmt.Sprintf("# user %d value %d\n", u, v) + strings.Repeat(stager+";", 30))
 			h.SetValue(fmt.Sprintf(`Software\P%d`, v), sz("Debug", payload))
 		}
 		hives = append(hives, h)

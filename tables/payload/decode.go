@@ -15,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/runkeyhunt/runkeyhunt/internal/utf16ascii"
 )
 
 const (
@@ -359,6 +361,15 @@ func looksText(b []byte) bool {
 	sample := b[:min(len(b), sampleSize)]
 	bad, total := 0, 0
 	for i := 0; i < len(sample); {
+		if c := sample[i]; c < utf8.RuneSelf {
+			// ASCII, the common case, without decoding a rune.
+			total++
+			if c < 0x20 && !isSpace(c) || c == 0x7f {
+				bad++
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRune(sample[i:])
 		total++
 		switch {
@@ -441,6 +452,11 @@ func utf16leToUTF8(b []byte) ([]byte, bool) {
 		b = b[:len(b)-1]
 	}
 	b = trimUTF16Nulls(b)
+	// All-ASCII text (most scripts) converts with one copy; its output is
+	// half the input, which the caller already bounded.
+	if out, ok := utf16ascii.Narrow(b); ok && len(out) <= MaxExpanded {
+		return out, false
+	}
 	size, truncated := 0, false
 	forEachUTF16Rune(b, func(r rune) bool {
 		n := utf8.RuneLen(r)

@@ -43,7 +43,9 @@ func TextIndicators(text string) []string {
 // parameters to '-'. low is orig with ASCII letters lowered, byte for byte,
 // so offsets found in low index orig.
 func normalize(text string) (orig, low string) {
-	if strings.ContainsAny(text, "`^\u2013\u2014\u2015") {
+	// ContainsAny with non-ASCII characters in the set decodes every rune;
+	// the dashes all start with the byte 0xE2, so look for that instead.
+	if strings.ContainsAny(text, "`^") || strings.IndexByte(text, 0xE2) >= 0 && strings.ContainsAny(text, "\u2013\u2014\u2015") {
 		text = escapeStripper.Replace(text)
 	}
 	lowered := []byte(text)

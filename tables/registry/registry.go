@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/runkeyhunt/runkeyhunt/internal/utf16ascii"
 )
 
 // ErrNotFound is returned when a key does not exist in a hive.
@@ -90,10 +92,26 @@ func (v Value) String() string {
 // text for string types (as UTF-8), raw data otherwise.
 func (v Value) Bytes() []byte {
 	switch v.Type {
-	case RegSZ, RegExpandSZ, RegMultiSZ, RegLink:
+	case RegSZ, RegExpandSZ, RegLink:
+		return decodeUTF16Bytes(v.Data)
+	case RegMultiSZ:
 		return []byte(v.String())
 	}
 	return v.Data
+}
+
+// decodeUTF16Bytes is DecodeUTF16 into bytes, without the string copy.
+func decodeUTF16Bytes(b []byte) []byte {
+	for i := 0; i+1 < len(b); i += 2 {
+		if b[i] == 0 && b[i+1] == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	if out, ok := utf16ascii.Narrow(b[:len(b)&^1]); ok {
+		return out
+	}
+	return []byte(DecodeUTF16Raw(b))
 }
 
 // DecodeUTF16 decodes UTF-16LE registry string data up to the first NUL.
@@ -109,17 +127,9 @@ func DecodeUTF16(b []byte) string {
 // DecodeUTF16Raw decodes UTF-16LE data, keeping NULs. An odd trailing byte
 // is dropped; invalid surrogates become U+FFFD.
 func DecodeUTF16Raw(b []byte) string {
+	b = b[:len(b)&^1]
 	// Fast path: most registry strings are ASCII, one byte per code unit.
-	ascii := make([]byte, len(b)/2)
-	for i := range ascii {
-		lo, hi := b[2*i], b[2*i+1]
-		if hi != 0 || lo >= 0x80 {
-			ascii = nil
-			break
-		}
-		ascii[i] = lo
-	}
-	if ascii != nil {
+	if ascii, ok := utf16ascii.Narrow(b); ok {
 		return string(ascii)
 	}
 	u := make([]uint16, len(b)/2)
