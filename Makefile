@@ -18,12 +18,15 @@ build: ## build bin/runkeyhunt
 windows: ## build bin/runkeyhunt.exe (Windows amd64)
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN).exe ./extension
 
-demo: build ## run run_key_payloads on the bundled example data and show what it finds
-	@echo '== all autoruns in examples/demo (benign ones stay benign) =='
+demo: build ## run both tables on the bundled example host (examples/demo) and show what they find
+	@echo '== run_key_payloads: every autorun of the example host (benign ones stay benign) =='
 	$(BIN) query --source examples/demo "SELECT verdict, score, scope, location, name, payload_kind, indicators FROM run_key_payloads ORDER BY score DESC"
 	@echo
-	@echo '== the malicious rows, with their decoded payloads =='
+	@echo '== run_key_payloads: the malicious rows, with their decoded payloads =='
 	$(BIN) query --source examples/demo --format json "SELECT path, data, payload_path, payload_encoding, verdict, score, indicators, substr(payload_preview, 1, 300) AS payload_preview FROM run_key_payloads WHERE verdict = 'malicious'"
+	@echo
+	@echo '== sysmon_reg_net_chain: registry writes of autoruns and payloads, with the writer'"'"'s network activity =='
+	$(BIN) query --source examples/demo "SELECT c.datetime, c.role, c.record_id, c.linked_record_id, c.net_before, c.net_after, c.remote_addresses, c.verdict, r.name AS autorun FROM sysmon_reg_net_chain c LEFT JOIN run_key_payloads r USING (path) ORDER BY c.time"
 
 test: vet ## gofmt, go vet, all tests, and each fuzz target briefly (FUZZTIME=5s)
 	$(GO) test -count=1 ./...

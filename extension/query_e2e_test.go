@@ -130,3 +130,29 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Errorf("no args: %d %s", code, errOut)
 	}
 }
+
+// The README's JOIN on events-only input: run_key_payloads reads the
+// registry state the Sysmon events wrote, so the join finds the autorun
+// command and the payload it reads, decoded.
+func TestQueryChainJoinOnEventsOnly(t *testing.T) {
+	for _, file := range []string{"scenario.xml", "scenario.ecs.jsonl", "scenario.nxlog.jsonl"} {
+		src := filepath.Join("..", "testdata", "sysmon", file)
+		rows := queryJSON(t, "--source", src, `SELECT c.datetime, c.image, c.net_before, c.net_after, r.payload_preview FROM sysmon_reg_net_chain c JOIN run_key_payloads r USING (path) WHERE c.role = 'autorun' AND r.payload_kind = 'registry'`)
+		if len(rows) != 2 {
+			t.Fatalf("%s: want the Empire and Metasploit-style autoruns, got %v", file, rows)
+		}
+		for _, r := range rows {
+			if !strings.Contains(r["payload_preview"], "runkeyhunt test fixture") || r["net_before"] != "2" {
+				t.Errorf("%s: %v", file, r)
+			}
+		}
+	}
+}
+
+func TestDemoQueriesBothTables(t *testing.T) {
+	rows := queryJSON(t, "--source", filepath.Join("..", "examples", "demo"),
+		`SELECT r.name, r.verdict, c.net_before, c.net_after, c.linked_record_id FROM run_key_payloads r JOIN sysmon_reg_net_chain c USING (path) WHERE r.verdict = 'malicious'`)
+	if len(rows) != 1 || rows[0]["name"] != "Updater" || rows[0]["net_before"] != "2" || rows[0]["linked_record_id"] == "0" {
+		t.Errorf("demo join: %v", rows)
+	}
+}

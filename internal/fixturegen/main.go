@@ -79,6 +79,7 @@ func generate() []outFile {
 		{"testdata/sysmon/expected.json", marshalJSON(chain)},
 		{"testdata/sysmon/README.md", []byte(sysmonReadme)},
 		{"examples/demo/host1.reg", []byte(buildDemo().render())},
+		{"examples/demo/host1-sysmon.xml", renderXML(events)},
 		{"examples/demo/README.md", []byte(demoReadme)},
 	}
 }
