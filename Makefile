@@ -7,7 +7,7 @@ DATE      ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 FUZZTIME  ?= 5s
 
-.PHONY: help build windows demo test wine-test vet fuzz bench readme clean
+.PHONY: help build windows demo report-demo test wine-test vet fuzz bench readme clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,9 +43,16 @@ vet: ## gofmt and go vet (Linux and Windows builds)
 fuzz: ## run every fuzz target for FUZZTIME (default 5s) each
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
-bench: ## Go benchmarks, then the chain query vs evtxexport and jq on a 1 GiB input (BENCH_SIZE=1GiB)
-	$(GO) test -run '^$$' -bench . -benchmem ./tables/...
+bench: build ## Go benchmarks; chain query vs evtxexport and jq (1 GiB); fleet report vs jq (10,000 hosts)
+	$(GO) test -run '^$$' -bench . -benchmem ./tables/... ./fleet/...
 	scripts/bench.sh
+	BIN=$(BIN) fleet/bench.sh
+
+report-demo: build ## render the fleet report of the result-log fixtures as HTML and screenshot it in headless chromium (dist/)
+	@command -v chromium >/dev/null || { echo "report-demo needs chromium (apt-get install chromium)"; exit 1; }
+	mkdir -p dist
+	$(BIN) fleet report --format html --output dist/report-demo.html fleet/report/testdata/logs
+	RKH_SCREENSHOT=$(CURDIR)/dist/report-demo.png $(GO) test -count=1 -run '^TestHTMLInChromium$$' -v ./fleet/report
 
 readme: ## regenerate the README's schema and indicator sections from the declarations
 	$(GO) test ./extension -run TestREADMEIsCurrent -update

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/runkeyhunt/runkeyhunt/extension/query"
+	"github.com/runkeyhunt/runkeyhunt/fleet/cli"
 )
 
 // Stamped at build time (-ldflags -X).
@@ -40,10 +41,14 @@ Usage:
       for tables whose query does not constrain source.
   runkeyhunt schema [--format markdown|json]
       print the tables' schemas.
+  runkeyhunt fleet pack|report|apply|pull [flags]
+      osquery pack, Fleet GitOps and fleetctl YAML, the fleet-wide report and
+      dashboard, and apply/pull through Fleet's REST API (runkeyhunt fleet --help).
   runkeyhunt --version
   runkeyhunt --help
 
-Exit status: 0 on success, 1 on an error in the SQL or the input, 2 on bad usage.
+Exit status: 0 on success, 1 on an error in the SQL or the input, 2 on bad usage,
+3 when fleet report/pull --fail-on matches.
 `
 
 func main() {
@@ -63,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runQuery(args[1:], stdout, stderr)
 		case "schema":
 			return runSchema(args[1:], stdout, stderr)
+		case "fleet":
+			return cli.Main(args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return 0

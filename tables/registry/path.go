@@ -42,8 +42,6 @@ func (p Path) String() string {
 // HKLM:Software), Registry:: and Microsoft.PowerShell.Core\Registry::
 // prefixes, any case, doubled, forward or trailing separators.
 func ParsePath(s string) (Path, bool) {
-	s = strings.TrimSpace(s)
-	s = strings.Trim(s, `"'`)
 	s = strings.ReplaceAll(s, "/", `\`)
 	if i := strings.Index(strings.ToLower(s), "registry::"); i >= 0 {
 		s = s[i+len("registry::"):]
@@ -52,7 +50,9 @@ func ParsePath(s string) (Path, bool) {
 	for strings.Contains(s, `\\`) {
 		s = strings.ReplaceAll(s, `\\`, `\`)
 	}
-	s = strings.Trim(s, `\`)
+	// Quotes, blanks and separators around the path are never part of it;
+	// trimming them all at once keeps the canonical form a fixed point.
+	s = strings.Trim(s, " \t\r\n\"'\\")
 	lower := strings.ToLower(s)
 	// "\REGISTRY\MACHINE" spellings (the leading backslash is already gone).
 	if strings.HasPrefix(lower, `registry\`) {

@@ -1,0 +1,256 @@
+package report
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Summary is the fleet overview.
+type Summary struct {
+	HostsReporting     int   `json:"hosts_reporting"`
+	HostsWithAutoruns  int   `json:"hosts_with_autorun_results"`
+	HostsMalicious     int   `json:"hosts_malicious"`
+	HostsSuspicious    int   `json:"hosts_suspicious"`
+	HostsClean         int   `json:"hosts_without_findings"`
+	FindingsActive     int   `json:"findings_active"`
+	FindingsMalicious  int   `json:"findings_malicious"`
+	FindingsSuspicious int   `json:"findings_suspicious"`
+	FindingsResolved   int   `json:"findings_resolved"`
+	AutorunWrites      int   `json:"sysmon_autorun_writes"`
+	WritesWithNetwork  int   `json:"sysmon_autorun_writes_with_network"`
+	DistinctPatterns   int   `json:"distinct_autorun_patterns"`
+	Lines              int64 `json:"lines"`
+	Records            int64 `json:"records"`
+	Rows               int64 `json:"rows"`
+	OtherRows          int64 `json:"rows_of_other_queries"`
+	SkippedLines       int64 `json:"non_result_lines"`
+	BadLines           int64 `json:"bad_lines"`
+	From               int64 `json:"from"`
+	To                 int64 `json:"to"`
+}
+
+// Stack is one normalised autorun command across the fleet.
+type Stack struct {
+	Pattern    string  `json:"pattern"`
+	Name       string  `json:"example_name"`
+	Locations  string  `json:"locations"`
+	Hosts      int     `json:"hosts"`
+	Prevalence float64 `json:"prevalence"`
+	Verdict    string  `json:"worst_verdict"`
+	MaxScore   int     `json:"max_score"`
+}
+
+// DayCount is findings first seen on one UTC day.
+type DayCount struct {
+	Day        string `json:"day"`
+	Suspicious int    `json:"suspicious"`
+	Malicious  int    `json:"malicious"`
+}
+
+// Report is everything the outputs render.
+type Report struct {
+	Summary     Summary      `json:"summary"`
+	Findings    []Finding    `json:"findings"`
+	Stacks      []Stack      `json:"stacking"`
+	StacksTotal int          `json:"stacking_total"`
+	ChainImages []ChainImage `json:"chain_by_image"`
+	Endpoints   []Endpoint   `json:"top_remote_endpoints"`
+	Timeline    []DayCount   `json:"findings_by_first_seen_day"`
+	BadLines    []BadLine    `json:"bad_lines"`
+}
+
+// Limits of the rendered tables.
+const (
+	MaxStacks    = 200
+	MaxEndpoints = 20
+)
+
+// Report builds the report from the state so far.
+func (e *Engine) Report() *Report {
+	r := &Report{BadLines: e.badLines}
+	s := &r.Summary
+	s.Lines, s.Records, s.Rows, s.OtherRows = e.lines, e.records, e.rows, e.otherRows
+	s.SkippedLines, s.BadLines, s.From, s.To = e.skipped, e.badCount, e.minTime, e.maxTime
+	s.HostsReporting = len(e.hosts)
+
+	worst := map[string]int{}
+	days := map[string]*DayCount{}
+	for _, f := range e.findings {
+		r.Findings = append(r.Findings, *f)
+		if !f.Active {
+			s.FindingsResolved++
+			continue
+		}
+		s.FindingsActive++
+		sev := Severity(f.Verdict)
+		if sev == 2 {
+			s.FindingsMalicious++
+		} else {
+			s.FindingsSuspicious++
+		}
+		if sev > worst[f.Host] {
+			worst[f.Host] = sev
+		}
+	}
+	for _, f := range e.findings {
+		day := time.Unix(f.FirstSeen, 0).UTC().Format("2006-01-02")
+		d := days[day]
+		if d == nil {
+			d = &DayCount{Day: day}
+			days[day] = d
+		}
+		if Severity(f.Verdict) == 2 {
+			d.Malicious++
+		} else {
+			d.Suspicious++
+		}
+	}
+	for _, d := range days {
+		r.Timeline = append(r.Timeline, *d)
+	}
+	sort.Slice(r.Timeline, func(i, j int) bool { return r.Timeline[i].Day < r.Timeline[j].Day })
+	for _, sev := range worst {
+		if sev == 2 {
+			s.HostsMalicious++
+		} else if sev == 1 {
+			s.HostsSuspicious++
+		}
+	}
+	s.HostsClean = s.HostsReporting - s.HostsMalicious - s.HostsSuspicious
+	sort.Slice(r.Findings, func(i, j int) bool {
+		a, b := r.Findings[i], r.Findings[j]
+		if a.Active != b.Active {
+			return a.Active
+		}
+		if Severity(a.Verdict) != Severity(b.Verdict) {
+			return Severity(a.Verdict) > Severity(b.Verdict)
+		}
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if a.Host != b.Host {
+			return a.Host < b.Host
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.Path < b.Path
+	})
+
+	r.Stacks, r.StacksTotal = e.stacks()
+	s.DistinctPatterns = r.StacksTotal
+	for _, h := range e.hosts {
+		if h.hasInventory {
+			s.HostsWithAutoruns++
+		}
+	}
+	for _, img := range e.images {
+		c := *img
+		c.Hosts = len(img.hosts)
+		r.ChainImages = append(r.ChainImages, c)
+		s.AutorunWrites += c.Writes
+		s.WritesWithNetwork += c.Writes - c.Neither
+	}
+	sort.Slice(r.ChainImages, func(i, j int) bool {
+		a, b := r.ChainImages[i], r.ChainImages[j]
+		if a.Writes != b.Writes {
+			return a.Writes > b.Writes
+		}
+		return a.Image < b.Image
+	})
+	for _, ep := range e.endpoints {
+		c := *ep
+		c.Hosts = len(ep.hosts)
+		c.Hostnames = strings.Join(sortedKeys(ep.hostnames), ",")
+		r.Endpoints = append(r.Endpoints, c)
+	}
+	sort.Slice(r.Endpoints, func(i, j int) bool {
+		a, b := r.Endpoints[i], r.Endpoints[j]
+		if a.Hosts != b.Hosts {
+			return a.Hosts > b.Hosts
+		}
+		if a.Writes != b.Writes {
+			return a.Writes > b.Writes
+		}
+		return a.Address < b.Address
+	})
+	if len(r.Endpoints) > MaxEndpoints {
+		r.Endpoints = r.Endpoints[:MaxEndpoints]
+	}
+	return r
+}
+
+type stackAcc struct {
+	Stack
+	locs map[string]struct{}
+}
+
+// stacks counts, per normalised command, the hosts whose current state
+// holds it; rarest first, because the rare autorun is the odd one out.
+func (e *Engine) stacks() ([]Stack, int) {
+	acc := map[string]*stackAcc{}
+	inventoryHosts := 0
+	for _, h := range e.hosts {
+		seen := map[string]struct{}{}
+		for _, qs := range h.queries {
+			for _, row := range qs.rows {
+				a := acc[row.pattern]
+				if a == nil {
+					a = &stackAcc{Stack: Stack{Pattern: row.pattern, Name: row.name}, locs: map[string]struct{}{}}
+					acc[row.pattern] = a
+				}
+				if row.loc != "" {
+					a.locs[row.loc] = struct{}{}
+				}
+				if Severity(row.verdict) > Severity(a.Verdict) || a.Verdict == "" {
+					a.Verdict = row.verdict
+				}
+				if row.score > a.MaxScore {
+					a.MaxScore = row.score
+				}
+				if _, ok := seen[row.pattern]; !ok {
+					seen[row.pattern] = struct{}{}
+					a.Hosts++
+				}
+			}
+		}
+		if len(seen) > 0 {
+			inventoryHosts++
+		}
+	}
+	out := make([]Stack, 0, len(acc))
+	for _, a := range acc {
+		a.Locations = strings.Join(sortedKeys(a.locs), ",")
+		if inventoryHosts > 0 {
+			a.Prevalence = float64(a.Hosts) / float64(inventoryHosts)
+		}
+		out = append(out, a.Stack)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Hosts != b.Hosts {
+			return a.Hosts < b.Hosts
+		}
+		if a.MaxScore != b.MaxScore {
+			return a.MaxScore > b.MaxScore
+		}
+		return a.Pattern < b.Pattern
+	})
+	total := len(out)
+	if len(out) > MaxStacks {
+		out = out[:MaxStacks]
+	}
+	return out, total
+}
+
+// Worst returns the highest severity among active findings (0 when none).
+func (r *Report) Worst() int {
+	w := 0
+	for _, f := range r.Findings {
+		if f.Active && Severity(f.Verdict) > w {
+			w = Severity(f.Verdict)
+		}
+	}
+	return w
+}

@@ -1,0 +1,371 @@
+package resultlog
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// MaxLineBytes bounds one line; a longer line is reported and skipped, so a
+// file without newlines cannot make the reader buffer without limit.
+const MaxLineBytes = 64 << 20
+
+// Handler receives what the reader finds, in input order.
+type Handler struct {
+	Record  func(Record)
+	BadLine func(file string, line int, err error) // garbage, truncated or oversize lines
+	Skipped func(file string, line int)            // JSON lines that are no result (status logs)
+	// Progress is called now and then with the input bytes consumed so far
+	// (compressed bytes for .gz) and the lines read.
+	Progress func(bytesRead, lines int64)
+}
+
+// Stdin is the path that means standard input.
+const Stdin = "-"
+
+// Expand turns arguments into the files to read: directories are walked,
+// and each rotated set is ordered oldest first (osqueryd.results.log.2,
+// .1, then the live file; timestamped backups by their stamp), because
+// differential rows must be applied in the order they were logged.
+func Expand(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if a == Stdin {
+			out = append(out, a)
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		SortRotated(files)
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+var (
+	numericSuffix = regexp.MustCompile(`^(.*)\.(\d+)$`)
+	// lumberjack (Fleet's and many shippers' rotation): name-2006-01-02T15-04-05.000.ext
+	stampInfix = regexp.MustCompile(`^(.*)-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?)(\.[^.]*)?$`)
+)
+
+type rotationKey struct {
+	stem   string
+	live   int    // 0 for backups, 1 for the live file: live comes last
+	number int    // numeric suffix: higher is older, so it sorts first (negated)
+	stamp  string // timestamped backups sort by stamp
+	path   string
+}
+
+func keyOf(path string) rotationKey {
+	dir, base := filepath.Split(path)
+	base = strings.TrimSuffix(base, ".gz")
+	if m := numericSuffix.FindStringSubmatch(base); m != nil {
+		n, _ := strconv.Atoi(m[2])
+		return rotationKey{stem: dir + m[1], number: -n, path: path}
+	}
+	if m := stampInfix.FindStringSubmatch(base); m != nil {
+		return rotationKey{stem: dir + m[1] + m[3], stamp: m[2], path: path}
+	}
+	return rotationKey{stem: dir + base, live: 1, path: path}
+}
+
+// SortRotated orders paths so that each rotated set reads oldest first.
+func SortRotated(paths []string) {
+	keys := make([]rotationKey, len(paths))
+	for i, p := range paths {
+		keys[i] = keyOf(p)
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.stem != b.stem {
+			return a.stem < b.stem
+		}
+		if a.live != b.live {
+			return a.live < b.live
+		}
+		if a.number != b.number {
+			return a.number < b.number
+		}
+		if a.stamp != b.stamp {
+			return a.stamp < b.stamp
+		}
+		return a.path < b.path
+	})
+	for i, k := range keys {
+		paths[i] = k.path
+	}
+}
+
+// TotalSize sums the sizes of the files (stdin counts 0), for progress.
+func TotalSize(paths []string) int64 {
+	var n int64
+	for _, p := range paths {
+		if p == Stdin {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
+}
+
+// ReadAll reads every path in order. It stops only on an I/O error; bad
+// lines go to h.BadLine. Lines are parsed on all CPUs, and the handler's
+// callbacks run on the calling goroutine in input order.
+func ReadAll(paths []string, stdin io.Reader, h Handler) error {
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *batch, workers*2)
+	order := make(chan *batch, workers*4)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				b.parse()
+				close(b.done)
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(order)
+		defer close(work)
+		var done, lines int64
+		send := func(b *batch) bool {
+			b.done = make(chan struct{})
+			select {
+			case order <- b:
+			case <-stop:
+				return false
+			}
+			work <- b
+			return true
+		}
+		for _, p := range paths {
+			var (
+				n, l int64
+				err  error
+			)
+			if p == Stdin {
+				n, l, err = readOne(stdin, "<stdin>", done, lines, send)
+			} else {
+				f, openErr := os.Open(p)
+				if openErr != nil {
+					readErr = openErr
+					return
+				}
+				n, l, err = readOne(f, p, done, lines, send)
+				f.Close()
+			}
+			done, lines = done+n, lines+l
+			if err != nil {
+				readErr = err
+				return
+			}
+		}
+		send(&batch{progress: true, bytesRead: done, linesRead: lines})
+	}()
+	for b := range order {
+		<-b.done
+		b.deliver(h)
+	}
+	close(stop)
+	wg.Wait()
+	return readErr
+}
+
+// batch is a run of lines of one file, parsed by a worker and delivered
+// in order.
+type batch struct {
+	name      string
+	lines     []rawLine
+	results   []parsedLine
+	bytesRead int64 // input consumed when the batch was cut, for progress
+	linesRead int64
+	progress  bool
+	done      chan struct{}
+}
+
+type rawLine struct {
+	text         string
+	no           int
+	tooLong      bool
+	unterminated bool
+}
+
+type parsedLine struct {
+	recs []Record
+	err  error
+}
+
+const batchLines = 512
+
+func (b *batch) parse() {
+	b.results = make([]parsedLine, len(b.lines))
+	arena := make([]Field, 0, arenaChunk)
+	for i, l := range b.lines {
+		if l.tooLong {
+			b.results[i].err = fmt.Errorf("line longer than %d bytes, skipped", MaxLineBytes)
+			continue
+		}
+		recs, err := parseLine(l.text, b.name, l.no, &arena)
+		if err != nil && !errors.Is(err, ErrNotResult) && l.unterminated {
+			err = fmt.Errorf("last line is truncated: %w", err)
+		}
+		b.results[i] = parsedLine{recs: recs, err: err}
+	}
+}
+
+func (b *batch) deliver(h Handler) {
+	for i, r := range b.results {
+		switch {
+		case errors.Is(r.err, ErrNotResult):
+			if h.Skipped != nil {
+				h.Skipped(b.name, b.lines[i].no)
+			}
+		case r.err != nil:
+			if h.BadLine != nil {
+				h.BadLine(b.name, b.lines[i].no, r.err)
+			}
+		default:
+			for _, rec := range r.recs {
+				h.Record(rec)
+			}
+		}
+	}
+	if h.Progress != nil && (b.progress || len(b.lines) > 0) {
+		h.Progress(b.bytesRead, b.linesRead)
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// readOne cuts one input into batches; gzip is recognised by its magic
+// bytes, and concatenated gzip members (appended rotations) are read as
+// one stream.
+func readOne(r io.Reader, name string, doneBefore, linesBefore int64, send func(*batch) bool) (int64, int64, error) {
+	counter := &countingReader{r: r}
+	br := bufio.NewReaderSize(counter, 256<<10)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return counter.n, 0, fmt.Errorf("%s: %w", name, err)
+		}
+		defer zr.Close()
+		src = zr
+	}
+	lr := bufio.NewReaderSize(src, 1<<20)
+	var (
+		lineNo  int
+		long    []byte
+		tooLong bool
+		cur     = &batch{name: name}
+	)
+	flush := func() bool {
+		if len(cur.lines) == 0 {
+			return true
+		}
+		cur.bytesRead, cur.linesRead = doneBefore+counter.n, linesBefore+int64(lineNo)
+		ok := send(cur)
+		cur = &batch{name: name}
+		return ok
+	}
+	add := func(text []byte, tooLong, unterminated bool) bool {
+		lineNo++
+		cur.lines = append(cur.lines, rawLine{text: string(text), no: lineNo, tooLong: tooLong, unterminated: unterminated})
+		if len(cur.lines) >= batchLines {
+			return flush()
+		}
+		return true
+	}
+	for {
+		chunk, err := lr.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if !tooLong {
+				if len(long)+len(chunk) > MaxLineBytes {
+					tooLong, long = true, nil
+				} else {
+					long = append(long, chunk...)
+				}
+			}
+			continue
+		}
+		if len(chunk) == 0 && err != nil {
+			if tooLong || len(long) > 0 {
+				add(long, tooLong, true)
+			}
+			flush()
+			if err == io.EOF {
+				return counter.n, int64(lineNo), nil
+			}
+			return counter.n, int64(lineNo), readError(name, lineNo, err)
+		}
+		full := chunk
+		if long != nil || tooLong {
+			full = append(long, chunk...)
+		}
+		if len(bytes.TrimSpace(full)) > 0 || tooLong {
+			if !add(full, tooLong, err != nil && !bytes.HasSuffix(chunk, []byte{'\n'})) {
+				return counter.n, int64(lineNo), errors.New("stopped")
+			}
+		} else {
+			lineNo++ // blank lines still count, so later line numbers stay right
+		}
+		long, tooLong = nil, false
+		if err != nil {
+			flush()
+			if err == io.EOF {
+				return counter.n, int64(lineNo), nil
+			}
+			return counter.n, int64(lineNo), readError(name, lineNo, err)
+		}
+	}
+}
+
+func readError(name string, line int, err error) error {
+	return fmt.Errorf("%s: line %d: %w", name, line+1, err)
+}
