@@ -110,13 +110,7 @@ func runExtension(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	level := hclog.Info
-	if *verbose {
-		level = hclog.Debug
-	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "runkeyhunt", Output: stderr, Level: level})
-	// Sources that log on their own (the live registry view) use the default.
-	hclog.SetDefault(logger)
+	logger := newLogger(stderr, hclog.Info, *verbose)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := serve(ctx, serveOptions{
@@ -151,12 +145,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "runkeyhunt query: unknown format %q (want %s)\n", *format, strings.Join(query.Formats, "|"))
 		return exitUsage
 	}
-	level := hclog.Warn
-	if *verbose {
-		level = hclog.Debug
-	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "runkeyhunt", Output: stderr, Level: level})
-	hclog.SetDefault(logger)
+	logger := newLogger(stderr, hclog.Warn, *verbose)
 	ctx := context.Background()
 	engine, err := query.Open(ctx, allTables(tableOptions{defaultSource: *source, logger: logger})...)
 	if err != nil {
@@ -174,6 +163,18 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	return 0
+}
+
+// newLogger logs to stderr at level, or Debug when verbose. It becomes
+// go-hclog's default too: sources that log on their own (the live registry
+// view) use the default.
+func newLogger(stderr io.Writer, level hclog.Level, verbose bool) hclog.Logger {
+	if verbose {
+		level = hclog.Debug
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "runkeyhunt", Output: stderr, Level: level})
+	hclog.SetDefault(logger)
+	return logger
 }
 
 func validFormat(f string) bool {

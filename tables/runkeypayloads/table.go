@@ -21,7 +21,7 @@ import (
 )
 
 // LiveSource is the source value of rows read from the running system.
-const LiveSource = "live"
+const LiveSource = tablekit.LiveSource
 
 // LiveRegistry opens the running system's registry and payload resolver.
 type LiveRegistry func() (registry.View, autoruns.Resolver, error)
@@ -42,13 +42,7 @@ func New(opts Options) tablekit.Table {
 		opts.Logger = hclog.NewNullLogger()
 	}
 	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
-		sources := tablekit.Equals(qc, "source")
-		if len(sources) == 0 {
-			sources = []string{LiveSource}
-			if opts.DefaultSource != "" {
-				sources = []string{opts.DefaultSource}
-			}
-		}
+		sources := tablekit.Sources(qc, opts.DefaultSource)
 		var out []map[string]string
 		for _, src := range sources {
 			rows, err := Generate(ctx, src, opts)

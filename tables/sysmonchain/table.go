@@ -34,13 +34,7 @@ func New(opts Options) tablekit.Table {
 		opts.Logger = hclog.NewNullLogger()
 	}
 	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
-		sources := tablekit.Equals(qc, "source")
-		if len(sources) == 0 {
-			sources = []string{runkeypayloads.LiveSource}
-			if opts.DefaultSource != "" {
-				sources = []string{opts.DefaultSource}
-			}
-		}
+		sources := tablekit.Sources(qc, opts.DefaultSource)
 		windows := tablekit.Equals(qc, "window")
 		if len(windows) == 0 {
 			windows = []string{strconv.Itoa(int(chain.DefaultWindow / time.Second))}
@@ -72,7 +66,7 @@ func Generate(ctx context.Context, qc table.QueryContext, source string, window 
 		log = hclog.NewNullLogger()
 	}
 	warn := func(err error) { log.Warn("sysmon_reg_net_chain", "source", source, "warning", err.Error()) }
-	if source == runkeypayloads.LiveSource {
+	if source == tablekit.LiveSource {
 		if opts.Live == nil {
 			log.Warn("no live Sysmon log on this platform; constrain source to read offline input", "table", Name)
 			return nil, nil

@@ -48,6 +48,22 @@ func Equals(qc table.QueryContext, column string) []string {
 	return values
 }
 
+// LiveSource is the source value of rows read from the running system.
+const LiveSource = "live"
+
+// Sources returns what a query reads: the values it constrains source to,
+// else the default offline input (`runkeyhunt query --source`), else the
+// live system.
+func Sources(qc table.QueryContext, defaultSource string) []string {
+	if sources := Equals(qc, "source"); len(sources) > 0 {
+		return sources
+	}
+	if defaultSource != "" {
+		return []string{defaultSource}
+	}
+	return []string{LiveSource}
+}
+
 // Rows is a convenience for tests and callers that need the generated rows
 // without osquery: it calls Generate with the given equality constraints.
 func (t Table) Rows(ctx context.Context, equals map[string]string) ([]map[string]string, error) {
