@@ -16,7 +16,8 @@ type jsonBlock struct {
 	seq       int
 	firstLine int64 // line number of the block's first line, 1-based
 	data      []byte
-	warn      error // a problem found while cutting (an over-long line)
+	buf       []byte // the buffer data lives in, recycled once parsed (nil: not recyclable)
+	warn      error  // a problem found while cutting (an over-long line)
 }
 
 type jsonItem struct {
@@ -38,10 +39,13 @@ func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*E
 	blocks := make(chan jsonBlock, workers)
 	results := make(chan jsonResult, workers)
 	done := make(chan struct{})
+	// Parsed events own their strings, so a block's buffer is free again as
+	// soon as its worker is done with it.
+	free := make(chan []byte, 3*workers)
 	var readErr error
 	go func() {
 		defer close(blocks)
-		readErr = cutBlocks(r, name, blocks, done)
+		readErr = cutBlocks(r, name, blocks, done, free)
 	}()
 	var wg sync.WaitGroup
 	wanted := idPatterns(filter)
@@ -52,6 +56,12 @@ func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*E
 			var p jsonLineParser
 			for b := range blocks {
 				res := parseBlock(&p, b, name, filter, wanted)
+				if b.buf != nil && cap(b.buf) <= 2*jsonBlockSize {
+					select {
+					case free <- b.buf:
+					default:
+					}
+				}
 				select {
 				case results <- res:
 				case <-done:
@@ -111,12 +121,11 @@ func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*E
 // cutBlocks reads r and sends blocks that end at a line boundary. A line
 // longer than maxJSONLine is skipped; its warning travels as a block so that
 // warn is only ever called from the emitting goroutine.
-func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struct{}) error {
+func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struct{}, free chan []byte) error {
 	seq := 0
 	line := int64(1)
 	var carry []byte
 	skipping := false
-	buf := make([]byte, jsonBlockSize)
 	send := func(b jsonBlock) bool {
 		b.seq = seq
 		seq++
@@ -127,18 +136,29 @@ func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struc
 			return false
 		}
 	}
-	sendLines := func(data []byte) bool {
-		b := jsonBlock{firstLine: line, data: data}
+	sendLines := func(data, buf []byte) bool {
+		b := jsonBlock{firstLine: line, data: data, buf: buf}
 		line += int64(bytes.Count(data, []byte{'\n'}))
 		return send(b)
 	}
 	for {
-		n, err := io.ReadFull(r, buf)
+		// A recycled buffer takes the carried partial line, then fresh
+		// input: no block is allocated or copied twice in the steady state.
+		var buf []byte
+		select {
+		case buf = <-free:
+		default:
+		}
+		if cap(buf) < len(carry)+jsonBlockSize {
+			buf = make([]byte, 0, len(carry)+jsonBlockSize)
+		}
+		buf = append(buf[:0], carry...)
+		n, err := io.ReadFull(r, buf[len(buf):len(buf)+jsonBlockSize])
 		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 		if err != nil && !eof {
 			return fmt.Errorf("%s: line %d: %w", name, line, err)
 		}
-		chunk := append(carry, buf[:n]...)
+		chunk := buf[:len(carry)+n]
 		carry = nil
 		if skipping {
 			i := bytes.IndexByte(chunk, '\n')
@@ -154,7 +174,7 @@ func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struc
 		}
 		if eof {
 			if len(chunk) > 0 {
-				sendLines(chunk)
+				sendLines(chunk, nil)
 			}
 			return nil
 		}
@@ -162,7 +182,7 @@ func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struc
 		switch {
 		case cut >= 0:
 			carry = append([]byte(nil), chunk[cut+1:]...)
-			if !sendLines(chunk[:cut+1]) {
+			if !sendLines(chunk[:cut+1], buf) {
 				return nil
 			}
 		case len(chunk) > maxJSONLine:
@@ -171,7 +191,7 @@ func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struc
 			}
 			skipping = true
 		default:
-			carry = chunk
+			carry = append([]byte(nil), chunk...)
 		}
 	}
 }
