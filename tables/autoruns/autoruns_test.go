@@ -136,7 +136,7 @@ func BenchmarkScan(b *testing.B) {
 		for v := 0; v < 40; v++ {
 			h.SetValue(runKey, sz(fmt.Sprintf("V%d", v), fmt.Sprintf(`"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -c "$x=$((gp HKCU:Software\P%d Debug).Debug);powershell -Win Hidden -enc $x"`, v)))
 			// Every payload differs, as it would across real hosts' users.
-			payload := b64utf16(fmt.Sprintf("# user %d value %d\n", u, v) + strings.Repeat(stager+";", 30))
+			payload := b64utf16(fmt.Sprintf("# user %d value %d\n", u, v) + strings.Repeat(stager+";", 16))
 			h.SetValue(fmt.Sprintf(`Software\P%d`, v), sz("Debug", payload))
 		}
 		hives = append(hives, h)

@@ -128,11 +128,22 @@ func peel(b []byte) (peeled, bool) {
 	case looksUTF16LE(b):
 		out, truncated := utf16leToUTF8(b)
 		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true
-	case looksText(b):
+	case looksBase64(b):
 		return peelBase64(b)
+	case looksText(b):
+		return peeled{}, false // plain text: nothing more to peel
 	default:
 		return peelCompressed(b, layerDeflate, false)
 	}
+}
+
+// looksBase64 is peelBase64's own test on the characters alone; it rejects
+// ordinary text at its first non-base64 character, so it runs before the
+// costlier text check.
+func looksBase64(b []byte) bool {
+	body := bytes.TrimSpace(bytes.TrimPrefix(b, bomUTF8))
+	_, chars, ok := classifyBase64(bytes.TrimSpace(trimQuotes(body)))
+	return ok && chars%4 != 1
 }
 
 // peelCompressed inflates b. Formats with a verified header (gzip, zlib)
@@ -234,7 +245,8 @@ func isZlibHeader(b []byte) bool {
 // looksNextStage reports whether decoded bytes are something a further layer
 // or the final text stage can use.
 func looksNextStage(b []byte) bool {
-	return looksText(b) || looksUTF16LE(b) || bytes.HasPrefix(b, gzipMagic) || isZlibHeader(b) || probeDeflate(b)
+	// Cheapest and likeliest first: base64 payloads mostly hold UTF-16LE.
+	return looksUTF16LE(b) || bytes.HasPrefix(b, gzipMagic) || isZlibHeader(b) || looksText(b) || probeDeflate(b)
 }
 
 // probeDeflate trial-inflates the start of b as raw deflate and reports
