@@ -60,6 +60,9 @@ is read when neither flag nor variable is set). The token is never logged.
 Exit status: 0 success, 1 error, 2 bad usage, 3 --fail-on matched.
 `
 
+// reportMemoryLimit is the soft heap limit of fleet report and pull.
+const reportMemoryLimit = 256 << 20
+
 // Main runs `runkeyhunt fleet` with args after the word "fleet".
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -249,8 +252,12 @@ func (env environment) report(args []string) int {
 	}
 	log := env.logger(rf.verbose)
 	// The engine keeps little; the garbage is parsed lines. Trading some
-	// heap headroom for fewer collections speeds ingest up markedly.
+	// heap headroom for fewer collections speeds ingest up markedly, and a
+	// soft limit keeps that headroom under osquery-watchdog-sized memory:
+	// past it the collector runs as often as it must, so the heap tracks
+	// what is live (hosts and findings), not the lines read.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(reportMemoryLimit))
 	engine := report.New()
 	bar := newProgress(env.stderr, resultlog.TotalSize(paths), !rf.noProgress && env.isTTY())
 	h := engine.Handler(bar.update)
