@@ -87,11 +87,12 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 	var rows []Row
 	for _, h := range hives {
 		info := h.Info()
+		env := s.env(info) // once per hive: every value of the hive shares it
 		for _, loc := range catalog.ForScope(info.Scope) {
 			if err := ctx.Err(); err != nil {
 				return rows, err
 			}
-			rows = append(rows, s.scanLocation(hives, h, loc)...)
+			rows = append(rows, s.scanLocation(hives, h, env, loc)...)
 		}
 	}
 	return rows, nil
@@ -110,7 +111,7 @@ func (s *Scanner) env(info registry.HiveInfo) map[string]string {
 	return DefaultEnv(info)
 }
 
-func (s *Scanner) scanLocation(hives []registry.Hive, h registry.Hive, loc catalog.Location) []Row {
+func (s *Scanner) scanLocation(hives []registry.Hive, h registry.Hive, env map[string]string, loc catalog.Location) []Row {
 	key, err := h.Key(loc.Key)
 	if err != nil {
 		if !errors.Is(err, registry.ErrNotFound) {
@@ -140,7 +141,7 @@ func (s *Scanner) scanLocation(hives []registry.Hive, h registry.Hive, loc catal
 			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
 				continue
 			}
-			rows = append(rows, s.valueRows(hives, h, loc, k, v, approved)...)
+			rows = append(rows, s.valueRows(hives, h, env, loc, k, v, approved)...)
 		}
 	}
 	return rows
@@ -159,9 +160,8 @@ func ValueName(name string) string {
 	return strings.ReplaceAll(name, "\x00", `\0`)
 }
 
-func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key) []Row {
+func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key) []Row {
 	info := h.Info()
-	env := s.env(info)
 	data := v.String()
 	name := ValueName(v.Name)
 	base := Row{
