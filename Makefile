@@ -7,16 +7,16 @@ DATE      ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 FUZZTIME  ?= 5s
 
-.PHONY: help build windows demo report-demo test wine-test vet fuzz bench readme clean
+.PHONY: help build windows demo report-demo test wine-test package package-test vet fuzz bench readme clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/runkeyhunt
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./extension
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags '$(LDFLAGS)' -o $(BIN) ./extension
 
 windows: ## build bin/runkeyhunt.exe (Windows amd64)
-	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN).exe ./extension
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -buildvcs=false -ldflags '$(LDFLAGS)' -o $(BIN).exe ./extension
 
 demo: build ## run both tables on the bundled example host (examples/demo) and show what they find
 	@echo '== run_key_payloads: every autorun of the example host (benign ones stay benign) =='
@@ -34,6 +34,12 @@ test: vet ## gofmt, go vet, all tests, and each fuzz target briefly (FUZZTIME=5s
 
 wine-test: ## Windows test binaries, runkeyhunt.exe query and the live/.reg benchmark under Wine
 	scripts/wine/test.sh
+
+package: ## dist/: MSI, deb, rpm, both binaries, SHA256SUMS (reproducible; signed when RKH_SIGN_* are set)
+	VERSION='$(VERSION)' COMMIT='$(COMMIT)' DATE='$(DATE)' packaging/package.sh
+
+package-test: ## check dist/ and install it: dpkg, rpm --root, the MSI under Wine (upgrade, uninstall), signing, reproducible rebuild
+	packaging/test.sh
 
 vet: ## gofmt and go vet (Linux and Windows builds)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
