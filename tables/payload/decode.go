@@ -128,22 +128,16 @@ func peel(b []byte) (peeled, bool) {
 	case looksUTF16LE(b):
 		out, truncated := utf16leToUTF8(b)
 		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true
-	case looksBase64(b):
-		return peelBase64(b)
-	case looksText(b):
-		return peeled{}, false // plain text: nothing more to peel
-	default:
-		return peelCompressed(b, layerDeflate, false)
 	}
-}
-
-// looksBase64 is peelBase64's own test on the characters alone; it rejects
-// ordinary text at its first non-base64 character, so it runs before the
-// costlier text check.
-func looksBase64(b []byte) bool {
-	body := bytes.TrimSpace(bytes.TrimPrefix(b, bomUTF8))
-	_, chars, ok := classifyBase64(bytes.TrimSpace(trimQuotes(body)))
-	return ok && chars%4 != 1
+	// peelBase64 rejects ordinary text at its first non-base64 character,
+	// so it runs before the costlier text check.
+	if p, ok := peelBase64(b); ok {
+		return p, true
+	}
+	if looksText(b) {
+		return peeled{}, false // plain text: nothing more to peel
+	}
+	return peelCompressed(b, layerDeflate, false)
 }
 
 // peelCompressed inflates b. Formats with a verified header (gzip, zlib)
@@ -311,21 +305,20 @@ func trimQuotes(b []byte) []byte {
 func classifyBase64(b []byte) (enc *base64.Encoding, chars int, ok bool) {
 	std, url, pad := false, false, 0
 	for _, c := range b {
+		class := base64Class[c]
 		switch {
-		case isSpace(c):
+		case class == b64Alnum && pad == 0:
+		case class == b64Space:
 			continue
-		case c == '=':
+		case class == b64Pad:
 			pad++
 			continue
-		case pad > 0:
+		case pad > 0 || class == b64Other:
 			return nil, 0, false
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case c == '+' || c == '/':
+		case class == b64Std:
 			std = true
-		case c == '-' || c == '_':
+		case class == b64URL:
 			url = true
-		default:
-			return nil, 0, false
 		}
 		chars++
 	}
@@ -337,6 +330,32 @@ func classifyBase64(b []byte) (enc *base64.Encoding, chars int, ok bool) {
 	}
 	return base64.RawStdEncoding, chars, true
 }
+
+// Character classes for classifyBase64, one table lookup per byte.
+const (
+	b64Other = iota
+	b64Alnum
+	b64Std   // + and /
+	b64URL   // - and _
+	b64Pad   // =
+	b64Space // white space
+)
+
+var base64Class = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c], t[c+'a'-'A'] = b64Alnum, b64Alnum
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = b64Alnum
+	}
+	t['+'], t['/'] = b64Std, b64Std
+	t['-'], t['_'] = b64URL, b64URL
+	t['='] = b64Pad
+	for _, c := range []byte{' ', '\t', '\r', '\n', '\v', '\f'} {
+		t[c] = b64Space
+	}
+	return t
+}()
 
 // compactBase64 returns the first n base64 characters of b, without
 // whitespace or padding. Callers pass either every character or a multiple
