@@ -267,7 +267,8 @@ type interest struct {
 	row     Row
 	at      stamp
 	proc    string
-	targets []Target // autorun rows: the payload targets of the command
+	written regTarget // what the event wrote, split once
+	targets []Target  // autorun rows: the payload targets of the command
 	// Aggregates, not the connections: a busy process's window must not
 	// grow the interest event.
 	netBefore, netAfter int
@@ -482,7 +483,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	}
 	if loc, ok := catalog.Match(rt.scope, rt.keyRel, rt.valueName); ok {
 		row.Role, row.Location = RoleAutorun, loc.ID
-		in := newInterest(row, at)
+		in := newInterest(row, rt, at)
 		if eventType == "SetValue" {
 			in.targets = TargetsOf(row.Details, rt.scope, rt.root)
 		}
@@ -491,14 +492,14 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	for _, t := range e.targets {
 		if t.matches(rt.root, rt.keyRel, rt.valueName) {
 			row.Role = RolePayload
-			return newInterest(row, at)
+			return newInterest(row, rt, at)
 		}
 	}
 	return nil
 }
 
-func newInterest(row Row, at stamp) *interest {
-	return &interest{row: row, at: at, remotes: map[string]bool{}, hostnames: map[string]bool{}}
+func newInterest(row Row, written regTarget, at stamp) *interest {
+	return &interest{row: row, written: written, at: at, remotes: map[string]bool{}, hostnames: map[string]bool{}}
 }
 
 func defaultEventType(id int) string {
@@ -587,12 +588,8 @@ func (e *Engine) link() {
 }
 
 func (p *interest) readBy(a *interest) bool {
-	rt, ok := splitTarget(p.row.TargetObject, p.row.EventType)
-	if !ok {
-		return false
-	}
 	for _, t := range a.targets {
-		if t.matches(rt.root, rt.keyRel, rt.valueName) {
+		if t.matches(p.written.root, p.written.keyRel, p.written.valueName) {
 			return true
 		}
 	}
