@@ -43,13 +43,5 @@ func liveSysmonChain(ctx context.Context, qc table.QueryContext, window time.Dur
 	if err != nil {
 		return nil, err
 	}
-	var targets []chain.Target
-	for _, r := range rows {
-		root := string(registry.HKLM)
-		if r.Scope == registry.ScopeUser {
-			root = string(registry.HKU) + `\` + r.SID
-		}
-		targets = append(targets, chain.TargetsOf(r.Data, r.Scope, root)...)
-	}
-	return eventlog.Live(ctx, qc, window, targets, warn)
+	return eventlog.Live(ctx, qc, window, chain.AutorunTargets(rows), warn)
 }

@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
@@ -159,6 +160,24 @@ func TargetsOf(command, scope, hiveRoot string) []Target {
 			continue
 		}
 		out = append(out, t)
+	}
+	return out
+}
+
+// AutorunTargets returns the payload targets of autorun values read from a
+// registry view (run_key_payloads rows): SPEC §5's "present in the
+// registry" targets, offline and live alike.
+func AutorunTargets(rows []autoruns.Row) []Target {
+	var out []Target
+	for _, r := range rows {
+		root := string(registry.HKLM)
+		if r.Scope == registry.ScopeUser {
+			root = string(registry.HKCU) // user hive whose SID is unknown
+			if r.SID != "" {
+				root = string(registry.HKU) + `\` + r.SID
+			}
+		}
+		out = append(out, TargetsOf(r.Data, r.Scope, root)...)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/sysmon"
 )
 
@@ -252,5 +253,23 @@ func TestRecordSet(t *testing.T) {
 	}
 	if !s.add(100) || !s.add(50) || len(s.spans) != 3 {
 		t.Errorf("spans %v", s.spans)
+	}
+}
+
+func TestAutorunTargets(t *testing.T) {
+	rows := []autoruns.Row{
+		{Scope: "user", SID: sid, Data: loader},
+		{Scope: "user", Data: `powershell -c "iex ((gp HKCU:\Software\X).P)"`},
+		{Scope: "machine", Data: `powershell -c "iex ((gp HKCU:\Software\Y).Q)"`},
+		{Scope: "machine", Data: `C:\Windows\system32\SecurityHealthSystray.exe`},
+	}
+	got := AutorunTargets(rows)
+	want := []Target{
+		{Root: `HKEY_USERS\` + sid, Rel: `Software\Microsoft\Windows\CurrentVersion`, ValueName: "Debug"},
+		{Root: "HKEY_CURRENT_USER", Rel: `Software\X`, ValueName: "P"},
+		{Root: `HKEY_USERS\*`, Rel: `Software\Y`, ValueName: "Q"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("AutorunTargets = %v, want %v", got, want)
 	}
 }

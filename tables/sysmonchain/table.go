@@ -85,21 +85,9 @@ func Generate(ctx context.Context, qc table.QueryContext, source string, window 
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range regRows {
-			targets = append(targets, chain.TargetsOf(r.Data, r.Scope, hiveRoot(r.Scope, r.SID))...)
-		}
+		targets = chain.AutorunTargets(regRows)
 	}
 	return chain.Correlate(ctx, files, window, targets, warn)
-}
-
-func hiveRoot(scope, sid string) string {
-	if scope == "user" && sid != "" {
-		return `HKEY_USERS\` + sid
-	}
-	if scope == "user" {
-		return "HKEY_CURRENT_USER"
-	}
-	return "HKEY_LOCAL_MACHINE"
 }
 
 // RowMap renders a row as osquery's string map; window and source are
