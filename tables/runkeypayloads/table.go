@@ -64,7 +64,6 @@ func Generate(ctx context.Context, source string, opts Options) ([]autoruns.Row,
 		log = hclog.NewNullLogger()
 	}
 	warn := func(err error) { log.Warn("run_key_payloads", "source", source, "warning", err.Error()) }
-	scanner := autoruns.Scanner{Warn: warn}
 	if source == LiveSource {
 		if opts.Live == nil {
 			log.Warn("no live registry on this platform; constrain source to read offline input", "table", Name)
@@ -74,35 +73,29 @@ func Generate(ctx context.Context, source string, opts Options) ([]autoruns.Row,
 		if err != nil {
 			return nil, fmt.Errorf("open live registry: %w", err)
 		}
-		scanner.View, scanner.Resolver = view, resolver
-	} else {
-		view, err := offlineView(ctx, source, warn)
-		if err != nil {
-			return nil, err
-		}
-		// Hive files stay open while the view is read.
-		if c, ok := view.(io.Closer); ok {
-			defer c.Close()
-		}
-		scanner.View = view
+		scanner := autoruns.Scanner{View: view, Resolver: resolver, Warn: warn}
+		return scanner.Scan(ctx)
 	}
-	return scanner.Scan(ctx)
-}
-
-// offlineView opens the registry input of a source. A source with Sysmon
-// events but no registry input is read as the registry state its events
-// wrote, so a JOIN with sysmon_reg_net_chain on path finds the command.
-func offlineView(ctx context.Context, source string, warn func(error)) (registry.View, error) {
 	files, err := input.Expand(source)
 	if err != nil {
 		return nil, err
 	}
+	return ScanFiles(ctx, files, warn)
+}
+
+// ScanFiles scans the registry input among already expanded offline
+// files. Files with Sysmon events but no registry input are read as the
+// registry state their events wrote, so a JOIN with sysmon_reg_net_chain on
+// path finds the command.
+func ScanFiles(ctx context.Context, files []input.File, warn func(error)) ([]autoruns.Row, error) {
+	scanner := autoruns.Scanner{Warn: warn}
 	if len(input.Filter(files, input.RegExport, input.Hive)) == 0 {
 		rows, err := chain.Correlate(ctx, files, chain.DefaultWindow, nil, warn)
 		if err != nil {
 			return nil, err
 		}
-		return chain.RegistryState(rows), nil
+		scanner.View = chain.RegistryState(rows)
+		return scanner.Scan(ctx)
 	}
 	view, warnings, err := offline.Load(files)
 	if err != nil {
@@ -111,7 +104,12 @@ func offlineView(ctx context.Context, source string, warn func(error)) (registry
 	for _, w := range warnings {
 		warn(w)
 	}
-	return view, nil
+	// Hive files stay open while the view is read.
+	if c, ok := view.(io.Closer); ok {
+		defer c.Close()
+	}
+	scanner.View = view
+	return scanner.Scan(ctx)
 }
 
 // RowMap renders a row as osquery's string map; source is echoed verbatim

@@ -81,7 +81,7 @@ func Generate(ctx context.Context, qc table.QueryContext, source string, window 
 	// payload locations too (SPEC §5).
 	var targets []chain.Target
 	if len(input.Filter(files, input.RegExport, input.Hive)) > 0 {
-		regRows, err := runkeypayloads.Generate(ctx, source, runkeypayloads.Options{Logger: log})
+		regRows, err := runkeypayloads.ScanFiles(ctx, files, warn)
 		if err != nil {
 			return nil, err
 		}
