@@ -111,12 +111,3 @@ func SplitUser(rel string) (sid, rest string) {
 	sid, rest, _ = strings.Cut(rel, `\`)
 	return sid, rest
 }
-
-// HasPrefixFold reports whether rel starts with the key path prefix (whole
-// components, case-insensitive).
-func HasPrefixFold(rel, prefix string) bool {
-	if len(rel) < len(prefix) || !strings.EqualFold(rel[:len(prefix)], prefix) {
-		return false
-	}
-	return len(rel) == len(prefix) || rel[len(prefix)] == '\\'
-}

@@ -53,23 +53,6 @@ func TestParsePathRejects(t *testing.T) {
 	}
 }
 
-func TestHasPrefixFold(t *testing.T) {
-	tests := []struct {
-		rel, prefix string
-		want        bool
-	}{
-		{`Software\Microsoft\Run`, `software\microsoft`, true},
-		{`Software\Microsoft`, `Software\Microsoft`, true},
-		{`Software\MicrosoftX`, `Software\Microsoft`, false},
-		{`Soft`, `Software`, false},
-	}
-	for _, tt := range tests {
-		if got := HasPrefixFold(tt.rel, tt.prefix); got != tt.want {
-			t.Errorf("HasPrefixFold(%q, %q) = %v", tt.rel, tt.prefix, got)
-		}
-	}
-}
-
 func FuzzParsePath(f *testing.F) {
 	for _, s := range []string{`HKCU:Software\x`, `\REGISTRY\USER\S-1\x`, `Registry::HKLM\\a\\`, `HKLM:`, `::`, `\\\\`} {
 		f.Add(s)

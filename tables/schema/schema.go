@@ -73,16 +73,6 @@ func (t Table) Markdown() string {
 	return b.String()
 }
 
-// Index returns the position of the named column, or -1.
-func (t Table) Index(name string) int {
-	for i, c := range t.Columns {
-		if c.Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
 // Col declares a column; it keeps long column lists readable.
 func Col(name string, t Type, description string) Column {
 	return Column{Name: name, Type: t, Description: description}
