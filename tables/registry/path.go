@@ -43,7 +43,9 @@ func (p Path) String() string {
 // prefixes, any case, doubled, forward or trailing separators.
 func ParsePath(s string) (Path, bool) {
 	s = strings.ReplaceAll(s, "/", `\`)
-	if i := strings.Index(strings.ToLower(s), "registry::"); i >= 0 {
+	// Byte offsets found in the lowered text index s itself: only ASCII
+	// is lowered (strings.ToLower may change a string's length).
+	if i := strings.Index(asciiLower(s), "registry::"); i >= 0 {
 		s = s[i+len("registry::"):]
 	}
 	// Collapse doubled separators (JavaScript and C# string escapes).
@@ -53,7 +55,7 @@ func ParsePath(s string) (Path, bool) {
 	// Quotes, blanks and separators around the path are never part of it;
 	// trimming them all at once keeps the canonical form a fixed point.
 	s = strings.Trim(s, " \t\r\n\"'\\")
-	lower := strings.ToLower(s)
+	lower := asciiLower(s)
 	// "\REGISTRY\MACHINE" spellings (the leading backslash is already gone).
 	if strings.HasPrefix(lower, `registry\`) {
 		rest := s[len(`registry\`):]
@@ -86,6 +88,17 @@ func ParsePath(s string) (Path, bool) {
 		return Path{}, false
 	}
 	return Path{Root: r, Rel: cleanRel(tail)}, true
+}
+
+// asciiLower lowers ASCII letters only, keeping every byte offset.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func cleanRel(s string) string {
