@@ -20,7 +20,7 @@ const (
 
 // Change is one query or policy and what apply does to it.
 type Change struct {
-	Kind   string   // "query" or "policy"
+	Kind   string   // "report" (a query before Fleet 4.83) or "policy"
 	Name   string   // name in Fleet (the key: apply is idempotent by name)
 	Action string   // Create, Update or Unchanged
 	Fields []string // fields that differ, for Update
@@ -108,7 +108,7 @@ func Plan(ctx context.Context, c *Client, team *int64) ([]Change, error) {
 	}
 	var plan []Change
 	for _, want := range DesiredQueries(team) {
-		ch := Change{Kind: "query", Name: want.Name, Action: Create, query: want}
+		ch := Change{Kind: "report", Name: want.Name, Action: Create, query: want}
 		if have, ok := byName[want.Name]; ok {
 			ch.ID, ch.Fields = have.ID, diffQuery(have, want)
 			ch.Action = Unchanged
@@ -154,9 +154,9 @@ func Execute(ctx context.Context, c *Client, team *int64, plan []Change) error {
 		switch {
 		case ch.Action == Unchanged:
 			continue
-		case ch.Kind == "query" && ch.Action == Create:
+		case ch.Kind == "report" && ch.Action == Create:
 			_, err = c.CreateQuery(ctx, ch.query)
-		case ch.Kind == "query":
+		case ch.Kind == "report":
 			_, err = c.ModifyQuery(ctx, ch.ID, ch.query)
 		case ch.Action == Create:
 			_, err = c.CreatePolicy(ctx, team, ch.policy)
