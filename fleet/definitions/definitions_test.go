@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -300,6 +301,28 @@ func checkKeys(t *testing.T, what string, entries []map[string]any, allowed map[
 		}
 		if e["name"] == nil || e["query"] == nil {
 			t.Errorf("%s: name and query are required: %v", what, e)
+		}
+	}
+}
+
+// The README's table of queries and the write chain's slice stay true.
+func TestREADMEDescribesTheQueries(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, q := range Queries {
+		if !strings.Contains(readme, "| `"+q.Name+"` |") {
+			t.Errorf("README's query table lacks %s", q.Name)
+		}
+	}
+	for _, want := range []string{
+		fmt.Sprintf("last %d s, ending %d s ago", ChainLookback, ChainSettle),
+		fmt.Sprintf(`"shard": %d`, PackShard),
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README does not say %q", want)
 		}
 	}
 }
