@@ -441,5 +441,6 @@ func (env environment) pull(args []string) int {
 	for _, q := range clipped {
 		log.Warn("Fleet clipped this query's report; it holds only part of the fleet", "query", q)
 	}
+	log.Debug("Fleet stores reports of snapshot queries only: no Sysmon sections or finding history here; run `runkeyhunt fleet report` on the result logs for those")
 	return env.emit(rf, engine.Report(), cmd)
 }
