@@ -1,0 +1,176 @@
+package input
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// Content is an opened input file. Streaming readers (.reg, event XML,
+// JSON lines) use Read; EVTX and hive readers use ReadAt and Size. For a
+// member of a compressed archive or a .gz file, ReadAt and Size hold the
+// decompressed data in memory (at most Limits.MaxBufferedBytes); Read
+// always streams.
+type Content interface {
+	io.Reader
+	io.ReaderAt
+	io.Closer
+	Size() (int64, error)
+}
+
+// errSpecial marks a path that is neither a regular file nor a directory.
+var errSpecial = errors.New("not a regular file or directory")
+
+// describeMode names a special file's kind for messages.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return "a special file"
+}
+
+// checkRegular refuses what is not a regular file, naming it.
+func checkRegular(path string, info fs.FileInfo) error {
+	if info.Mode().IsRegular() {
+		return nil
+	}
+	if info.IsDir() {
+		return fmt.Errorf("%s: is a directory", path)
+	}
+	return fmt.Errorf("%s: %s, %w", path, describeMode(info.Mode()), errSpecial)
+}
+
+// openRegular opens a regular file, and only that: the mode is checked
+// before the open (a FIFO would block it) and again on the open file (the
+// path may have been swapped in between).
+// Errors name the path: "<path>: <reason>".
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, bare(path, err)
+	}
+	if err := checkRegular(path, info); err != nil {
+		return nil, nil, err
+	}
+	f, err := openNoBlock(path)
+	if err != nil {
+		return nil, nil, bare(path, err)
+	}
+	info, err = f.Stat()
+	if err != nil {
+		err = bare(path, err)
+	} else {
+		err = checkRegular(path, info)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
+}
+
+// bare words an os error as "<path>: <reason>", keeping what errors.Is
+// finds in it.
+func bare(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// osContent is a file of its own on disk.
+type osContent struct {
+	*os.File
+	size int64
+}
+
+func (c osContent) Size() (int64, error) { return c.size, nil }
+
+func openOS(path string) (Content, error) {
+	f, info, err := openRegular(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %w", err)
+	}
+	return osContent{File: f, size: info.Size()}, nil
+}
+
+// streamContent is decompressed data: Read streams it, ReadAt and Size
+// decompress it again into memory, once, bounded.
+type streamContent struct {
+	name     string
+	open     func() (io.ReadCloser, error) // a fresh decompressed stream
+	maxBytes int64                         // bound of the in-memory copy
+	stream   io.ReadCloser
+	mem      *bytes.Reader
+	memErr   error
+}
+
+func (c *streamContent) Read(p []byte) (int, error) {
+	if c.stream == nil {
+		s, err := c.open()
+		if err != nil {
+			return 0, err
+		}
+		c.stream = s
+	}
+	return c.stream.Read(p)
+}
+
+func (c *streamContent) load() error {
+	if c.mem != nil || c.memErr != nil {
+		return c.memErr
+	}
+	s, err := c.open()
+	if err != nil {
+		c.memErr = err
+		return err
+	}
+	defer s.Close()
+	data, err := io.ReadAll(io.LimitReader(s, c.maxBytes+1))
+	switch {
+	case err != nil:
+		c.memErr = err
+	case int64(len(data)) > c.maxBytes:
+		c.memErr = fmt.Errorf("%s: more than %d bytes decompressed; this format needs random access, which compressed input gets in memory only up to that size (unpack it to read it)", c.name, c.maxBytes)
+	default:
+		c.mem = bytes.NewReader(data)
+	}
+	return c.memErr
+}
+
+func (c *streamContent) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.load(); err != nil {
+		return 0, err
+	}
+	return c.mem.ReadAt(p, off)
+}
+
+func (c *streamContent) Size() (int64, error) {
+	if err := c.load(); err != nil {
+		return 0, err
+	}
+	return c.mem.Size(), nil
+}
+
+func (c *streamContent) Close() error {
+	c.mem = nil
+	if c.stream != nil {
+		return c.stream.Close()
+	}
+	return nil
+}
