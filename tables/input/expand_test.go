@@ -326,3 +326,24 @@ func TestExpandDriveLayout(t *testing.T) {
 		t.Errorf("no drive: %+v %v", files, err)
 	}
 }
+
+func TestExpandSkipsTransactionLogs(t *testing.T) {
+	dir := t.TempDir()
+	primary := make([]byte, 0x200)
+	copy(primary, "regf")
+	log := append([]byte(nil), primary...)
+	log[0x1c] = 6
+	hive := writeFile(t, filepath.Join(dir, "NTUSER.DAT"), string(primary))
+	logPath := writeFile(t, filepath.Join(dir, "NTUSER.DAT.LOG1"), string(log))
+	var logged bytes.Buffer
+	files, err := ExpandContext(context.Background(), dir, Options{Logger: hclog.New(&hclog.LoggerOptions{Output: &logged, Level: hclog.Debug})})
+	if err != nil || !reflect.DeepEqual(paths(files), []string{hive}) {
+		t.Errorf("got %v %v, want only the primary hive", paths(files), err)
+	}
+	if !strings.Contains(logged.String(), "NTUSER.DAT.LOG1 reason=\"hive transaction log") {
+		t.Errorf("log: %s", logged.String())
+	}
+	if _, err := Expand(logPath); err == nil || !strings.Contains(err.Error(), "transaction log") {
+		t.Errorf("named log: %v", err)
+	}
+}

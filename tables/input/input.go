@@ -9,6 +9,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -171,6 +172,24 @@ type expander struct {
 	collections map[string]*Collection
 }
 
+// classify tells the format of a head, or why it is skipped.
+func classify(head []byte) (Format, string) {
+	format := Detect(head)
+	switch {
+	case format == Unknown:
+		return Unknown, "not an input format"
+	case format == Hive && isTransactionLog(head):
+		return Unknown, "hive transaction log (logs are not applied)"
+	}
+	return format, ""
+}
+
+// isTransactionLog tells a hive transaction log (NTUSER.DAT.LOG1, ...) by
+// the file type of its base block: 0 is a primary hive.
+func isTransactionLog(head []byte) bool {
+	return len(head) >= 0x20 && binary.LittleEndian.Uint32(head[0x1c:]) != 0
+}
+
 func (e *expander) read(f File) {
 	e.opts.Logger.Debug("read", "file", f.Path, "format", string(f.Format))
 	e.files = append(e.files, f)
@@ -291,12 +310,15 @@ func (e *expander) file(root, path, real string, named bool) error {
 	case isGzip(head):
 		return e.gzip(path, drivePath, coll, named)
 	}
-	format := Detect(head)
+	format, why := classify(head)
 	if format == Unknown {
 		if named {
+			if Detect(head) != Unknown {
+				return fmt.Errorf("%s: %s; nothing to read", path, why)
+			}
 			return fmt.Errorf("%s: not an EVTX, event XML, JSON lines, .reg or hive file (nor a .zip or .gz of them)", path)
 		}
-		e.skip(path, "not an input format")
+		e.skip(path, why)
 		return nil
 	}
 	e.read(File{Path: path, Format: format, DrivePath: drivePath, Collection: coll})
@@ -346,12 +368,12 @@ func (e *expander) gzip(path, drivePath string, coll *Collection, named bool) er
 		}
 		return nil
 	}
-	format := Detect(head)
+	format, why := classify(head)
 	if format == Unknown {
 		if named {
-			return fmt.Errorf("%s: decompressed, not an EVTX, event XML, JSON lines, .reg or hive file", path)
+			return fmt.Errorf("%s: decompressed, %s; not an EVTX, event XML, JSON lines, .reg or hive file", path, why)
 		}
-		e.skip(path, "decompressed, not an input format")
+		e.skip(path, "decompressed, "+why)
 		return nil
 	}
 	e.read(File{Path: path, Format: format, DrivePath: strings.TrimSuffix(drivePath, ".gz"), Collection: coll, open: open})
@@ -418,9 +440,9 @@ func (e *expander) zip(path string, named bool) error {
 			e.skip(name, "an archive inside a zip; nested archives are not read")
 			continue
 		}
-		format := Detect(head)
+		format, why := classify(head)
 		if format == Unknown {
-			e.skip(name, "not an input format")
+			e.skip(name, why)
 			continue
 		}
 		total += int64(zf.UncompressedSize64)

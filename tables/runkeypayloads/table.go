@@ -35,6 +35,9 @@ type Options struct {
 	DefaultSource string
 	// Live is nil where there is no live registry (anything but Windows).
 	Live LiveRegistry
+	// InputLimits bound .zip and .gz input; zero fields take
+	// input.DefaultLimits.
+	InputLimits input.Limits
 	// Logger gets warnings, and at Debug level each input file read or
 	// skipped and why (`--verbose`).
 	Logger hclog.Logger
@@ -92,7 +95,7 @@ func Generate(ctx context.Context, source string, opts Options) (rows []autoruns
 		scanner := autoruns.Scanner{View: view, Resolver: resolver, Warn: warn}
 		return scanner.Scan(ctx)
 	}
-	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn})
+	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn, Limits: opts.InputLimits})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,9 @@ type LiveEvents func(ctx context.Context, qc table.QueryContext, window time.Dur
 type Options struct {
 	DefaultSource string // `runkeyhunt query --source`; empty means live
 	Live          LiveEvents
+	// InputLimits bound .zip and .gz input; zero fields take
+	// input.DefaultLimits.
+	InputLimits input.Limits
 	// Logger gets warnings, and at Debug level each input file read or
 	// skipped and why (`--verbose`).
 	Logger hclog.Logger
@@ -87,7 +90,7 @@ func Generate(ctx context.Context, qc table.QueryContext, source string, window 
 		}
 		return opts.Live(ctx, qc, window, warn)
 	}
-	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn})
+	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn, Limits: opts.InputLimits})
 	if err != nil {
 		return nil, err
 	}
