@@ -347,3 +347,18 @@ func TestExpandSkipsTransactionLogs(t *testing.T) {
 		t.Errorf("named log: %v", err)
 	}
 }
+
+func TestExpandDepthBound(t *testing.T) {
+	dir := t.TempDir()
+	deep := dir
+	for range maxWalkDepth + 2 {
+		deep = filepath.Join(deep, "d")
+	}
+	writeFile(t, filepath.Join(deep, "a.reg"), regText)
+	shallow := writeFile(t, filepath.Join(dir, "b.reg"), regText)
+	var warnings []error
+	files, err := ExpandContext(context.Background(), dir, Options{Warn: func(err error) { warnings = append(warnings, err) }})
+	if err != nil || !reflect.DeepEqual(paths(files), []string{shallow}) || len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "deep") {
+		t.Errorf("got %v %v, warnings %v", paths(files), err, warnings)
+	}
+}

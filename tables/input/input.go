@@ -231,8 +231,16 @@ func realPath(p string) string {
 	return p
 }
 
+// maxWalkDepth bounds directory nesting: loops that are not links (bind
+// mounts) end here instead of at the path length limit.
+const maxWalkDepth = 128
+
 // walk reads directory dir (shown as dir, really at real) of source root.
 func (e *expander) walk(root, dir, real string) error {
+	if depth := strings.Count(dir[len(root):], string(filepath.Separator)); depth > maxWalkDepth {
+		e.opts.Warn(fmt.Errorf("walk %s: more than %d directories deep; not read", dir, maxWalkDepth))
+		return nil
+	}
 	if e.seen[real] {
 		e.skip(dir, "directory already read (a link leads to it again)")
 		return nil
