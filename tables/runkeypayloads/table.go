@@ -108,6 +108,9 @@ func Generate(ctx context.Context, source string, opts Options) (rows []autoruns
 // path finds the command.
 func ScanFiles(ctx context.Context, files []input.File, warn func(error)) ([]autoruns.Row, error) {
 	scanner := autoruns.Scanner{Warn: warn}
+	if colls := input.Collections(files); len(colls) > 0 {
+		scanner.Resolver = collectionResolver(colls)
+	}
 	if len(input.Filter(files, input.RegExport, input.Hive)) == 0 {
 		rows, err := chain.Correlate(ctx, files, chain.DefaultWindow, nil, warn)
 		if err != nil {
@@ -128,9 +131,6 @@ func ScanFiles(ctx context.Context, files []input.File, warn func(error)) ([]aut
 		defer c.Close()
 	}
 	scanner.View = view
-	if colls := input.Collections(files); len(colls) > 0 {
-		scanner.Resolver = collectionResolver(colls)
-	}
 	return scanner.Scan(ctx)
 }
 
