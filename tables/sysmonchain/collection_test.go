@@ -210,3 +210,12 @@ func TestGenerateCancelled(t *testing.T) {
 func emptyQC() table.QueryContext {
 	return table.QueryContext{Constraints: map[string]table.ConstraintList{}}
 }
+
+// A window whose nanoseconds overflow time.Duration wrapped negative and
+// was used silently (seen while writing FuzzGenerateConstraints).
+func TestWindowOverflow(t *testing.T) {
+	_, err := New(Options{}).Rows(context.Background(), map[string]string{"source": filepath.Join(scenarioDir, "scenario.xml"), "window": "9999999999"})
+	if err == nil || !strings.Contains(err.Error(), "9999999999") {
+		t.Errorf("window 9999999999: want an error naming it, got %v", err)
+	}
+}

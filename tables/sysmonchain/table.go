@@ -6,6 +6,7 @@ package sysmonchain
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -51,8 +52,8 @@ func New(opts Options) tablekit.Table {
 					return nil, err
 				}
 				secs, err := strconv.Atoi(w)
-				if err != nil || secs <= 0 {
-					return nil, fmt.Errorf("window %q: want a positive number of seconds", w)
+				if err != nil || secs <= 0 || int64(secs) > int64(math.MaxInt64/time.Second) {
+					return nil, fmt.Errorf("window %q: want a positive number of seconds (at most %d)", w, int64(math.MaxInt64/time.Second))
 				}
 				rows, err := Generate(ctx, qc, src, time.Duration(secs)*time.Second, opts)
 				if err != nil {
