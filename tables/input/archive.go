@@ -23,8 +23,8 @@ type Limits struct {
 	// MaxTotalBytes is the decompressed size of all the input members of
 	// one zip together.
 	MaxTotalBytes int64
-	// MaxBufferedBytes is how much of a compressed EVTX or hive (formats
-	// read at random offsets) is held in memory.
+	// MaxBufferedBytes is how much of a compressed hive (read at random
+	// offsets) is held in memory; EVTX, read front to back, needs 2 MiB.
 	MaxBufferedBytes int64
 	// MaxRatio is the decompressed:compressed ratio above which a member
 	// larger than 1 MiB is taken for a zip bomb.
@@ -162,6 +162,7 @@ func (a *zipArchive) memberOpener(name string, zf *zip.File) func() (Content, er
 		}
 		c := &streamContent{
 			name:     name,
+			size:     int64(zf.UncompressedSize64),
 			maxBytes: a.limit.MaxBufferedBytes,
 			open: func() (io.ReadCloser, error) {
 				rc, err := zf.Open()
@@ -235,7 +236,7 @@ func gzipOpener(path string, l Limits) func() (Content, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &streamContent{name: path, maxBytes: l.MaxBufferedBytes, open: open, stream: s}, nil
+		return &streamContent{name: path, size: -1, maxBytes: l.MaxBufferedBytes, open: open, stream: s}, nil
 	}
 }
 

@@ -109,13 +109,32 @@ func openOS(path string) (Content, error) {
 	return osContent{File: f, size: info.Size()}, nil
 }
 
-// streamContent is decompressed data: Read streams it, ReadAt and Size
-// decompress it again into memory, once, bounded.
+// Random access to decompressed data goes through a window of pages that
+// moves forward with one stream: EVTX readers go front to back and need
+// no more. Reading behind the window restarts the stream; after
+// maxRestarts the data is held whole in memory instead (hives are read
+// all over), up to streamContent.maxBytes.
+const (
+	pageBytes   = 64 << 10
+	windowPages = 32 // 2 MiB
+	maxRestarts = 4
+)
+
+// streamContent is decompressed data: Read streams it; ReadAt and Size
+// read fresh streams of it, bounded.
 type streamContent struct {
 	name     string
 	open     func() (io.ReadCloser, error) // a fresh decompressed stream
 	maxBytes int64                         // bound of the in-memory copy
-	stream   io.ReadCloser
+	size     int64                         // -1 until known
+	stream   io.ReadCloser                 // of Read
+
+	ra       io.ReadCloser // of ReadAt
+	raPos    int64         // offset of ra, a multiple of pageBytes until EOF
+	raEOF    bool
+	pages    map[int64][]byte
+	order    []int64
+	restarts int
 	mem      *bytes.Reader
 	memErr   error
 }
@@ -135,6 +154,7 @@ func (c *streamContent) load() error {
 	if c.mem != nil || c.memErr != nil {
 		return c.memErr
 	}
+	c.dropWindow()
 	s, err := c.open()
 	if err != nil {
 		c.memErr = err
@@ -146,28 +166,118 @@ func (c *streamContent) load() error {
 	case err != nil:
 		c.memErr = err
 	case int64(len(data)) > c.maxBytes:
-		c.memErr = fmt.Errorf("%s: more than %d bytes decompressed; this format needs random access, which compressed input gets in memory only up to that size (unpack it to read it)", c.name, c.maxBytes)
+		c.memErr = fmt.Errorf("%s: read out of order and more than %d bytes decompressed; compressed input is held in memory only up to that size (unpack it to read it)", c.name, c.maxBytes)
 	default:
 		c.mem = bytes.NewReader(data)
+		c.size = int64(len(data))
 	}
 	return c.memErr
 }
 
-func (c *streamContent) ReadAt(p []byte, off int64) (int, error) {
-	if err := c.load(); err != nil {
-		return 0, err
+func (c *streamContent) dropWindow() {
+	if c.ra != nil {
+		c.ra.Close()
 	}
-	return c.mem.ReadAt(p, off)
+	c.ra, c.raPos, c.raEOF, c.pages, c.order = nil, 0, false, nil, nil
 }
 
+// page returns page idx of the data (short or empty at the end), or
+// nil with mem set when the data went to memory.
+func (c *streamContent) page(idx int64) ([]byte, error) {
+	if p, ok := c.pages[idx]; ok {
+		return p, nil
+	}
+	if c.ra == nil || idx*pageBytes < c.raPos {
+		if c.ra != nil {
+			c.restarts++
+		}
+		if c.restarts > maxRestarts {
+			return nil, c.load()
+		}
+		c.dropWindow()
+		s, err := c.open()
+		if err != nil {
+			return nil, err
+		}
+		c.ra, c.pages = s, map[int64][]byte{}
+	}
+	for {
+		if c.raEOF {
+			return nil, nil
+		}
+		buf := make([]byte, pageBytes)
+		n, err := io.ReadFull(c.ra, buf)
+		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+			return nil, err
+		}
+		cur := c.raPos / pageBytes
+		c.raPos += int64(n)
+		if n < pageBytes {
+			c.raEOF, c.size = true, c.raPos
+		}
+		c.pages[cur] = buf[:n]
+		c.order = append(c.order, cur)
+		if len(c.order) > windowPages {
+			delete(c.pages, c.order[0])
+			c.order = c.order[1:]
+		}
+		if cur == idx {
+			return buf[:n], nil
+		}
+	}
+}
+
+func (c *streamContent) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("%s: negative offset", c.name)
+	}
+	n := 0
+	for n < len(p) {
+		if c.mem != nil {
+			k, err := c.mem.ReadAt(p[n:], off+int64(n))
+			return n + k, err
+		}
+		if c.memErr != nil {
+			return n, c.memErr
+		}
+		pos := off + int64(n)
+		page, err := c.page(pos / pageBytes)
+		if err != nil {
+			return n, err
+		}
+		if c.mem != nil {
+			continue
+		}
+		start := pos % pageBytes
+		if start >= int64(len(page)) {
+			return n, io.EOF
+		}
+		n += copy(p[n:], page[start:])
+	}
+	return n, nil
+}
+
+// Size is the decompressed size: declared (zip) or counted by
+// decompressing once.
 func (c *streamContent) Size() (int64, error) {
-	if err := c.load(); err != nil {
+	if c.size >= 0 {
+		return c.size, nil
+	}
+	s, err := c.open()
+	if err != nil {
 		return 0, err
 	}
-	return c.mem.Size(), nil
+	defer s.Close()
+	n, err := io.Copy(io.Discard, s)
+	if err != nil {
+		return 0, err
+	}
+	c.size = n
+	return n, nil
 }
 
 func (c *streamContent) Close() error {
+	c.dropWindow()
 	c.mem = nil
 	if c.stream != nil {
 		return c.stream.Close()

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -360,5 +361,75 @@ func TestExpandDepthBound(t *testing.T) {
 	files, err := ExpandContext(context.Background(), dir, Options{Warn: func(err error) { warnings = append(warnings, err) }})
 	if err != nil || !reflect.DeepEqual(paths(files), []string{shallow}) || len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "deep") {
 		t.Errorf("got %v %v, warnings %v", paths(files), err, warnings)
+	}
+}
+
+// Random access to a .gz: front-to-back reads (EVTX) work past the
+// in-memory bound, in a window of pages; reads all over (hives) fall back
+// to memory within the bound, and fail clearly past it.
+func TestCompressedRandomAccess(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString(regText)
+	for i := 0; sb.Len() < 3<<20; i++ {
+		fmt.Fprintf(&sb, "\"v%07d\"=\"%x\"\r\n", i, i*7919)
+	}
+	data := sb.String()
+	path := writeFile(t, filepath.Join(t.TempDir(), "big.reg.gz"), gz(data))
+	open := func(maxBuffered int64) Content {
+		files, err := ExpandContext(context.Background(), path, Options{Limits: Limits{MaxBufferedBytes: maxBuffered}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := files[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	check := func(c Content, off int64, n int) error {
+		buf := make([]byte, n)
+		got, err := c.ReadAt(buf, off)
+		want := data[min(int(off), len(data)):min(int(off)+n, len(data))]
+		if got > len(want) || string(buf[:got]) != want[:got] {
+			return fmt.Errorf("ReadAt(%d, %d): %d bytes differ", off, n, got)
+		}
+		if got < n && err == nil {
+			return fmt.Errorf("ReadAt(%d, %d): short read without an error", off, n)
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if got < len(want) {
+			return fmt.Errorf("ReadAt(%d, %d): %d bytes, want %d", off, n, got, len(want))
+		}
+		return nil
+	}
+	c := open(1 << 20) // smaller than the data
+	if size, err := c.Size(); err != nil || size != int64(len(data)) {
+		t.Errorf("Size = %d %v, want %d", size, err, len(data))
+	}
+	for off := int64(0); off < int64(len(data))+100000; off += 65536 + 17 {
+		if err := check(c, off, 70000); err != nil {
+			t.Fatalf("sequential: %v", err)
+		}
+	}
+	// All over: after a few restarts the data goes to memory.
+	c = open(8 << 20)
+	for i, off := range []int64{3 << 20, 10, 2 << 20, 5, 1 << 20, 0, 3000000, 7, 123456} {
+		if err := check(c, off, 5000); err != nil {
+			t.Fatalf("random %d: %v", i, err)
+		}
+	}
+	// All over with too small a bound: a clear error, no wrong bytes.
+	c = open(1 << 20)
+	var err error
+	for _, off := range []int64{3 << 20, 10, 2 << 20, 5, 1 << 20, 0, 3000000, 7, 2 << 20, 9, 3 << 20, 1} {
+		if err = check(c, off, 5000); err != nil {
+			break
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "memory") {
+		t.Errorf("random past the bound: want an error naming the file, got %v", err)
 	}
 }

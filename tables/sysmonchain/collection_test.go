@@ -2,6 +2,7 @@ package sysmonchain
 
 import (
 	"archive/zip"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"github.com/osquery/osquery-go/plugin/table"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/chain"
+	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/hivefile/hivetest"
 	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
 )
@@ -217,5 +219,66 @@ func TestWindowOverflow(t *testing.T) {
 	_, err := New(Options{}).Rows(context.Background(), map[string]string{"source": filepath.Join(scenarioDir, "scenario.xml"), "window": "9999999999"})
 	if err == nil || !strings.Contains(err.Error(), "9999999999") {
 		t.Errorf("window 9999999999: want an error naming it, got %v", err)
+	}
+}
+
+// Real EVTX logs (../shared/data, not in the repository) give the same
+// rows loose, as a zip member and gzipped, with the in-memory bound far
+// below their size: EVTX is read front to back through a small window.
+func TestCompressedEVTXSameRows(t *testing.T) {
+	var logs []string
+	for _, p := range []string{"../../../shared/data/seed/registryautorun.evtx", "../../../shared/data/evtx-corpus/sysmon.evtx"} {
+		if _, err := os.Stat(p); err == nil {
+			logs = append(logs, p)
+		}
+	}
+	if len(logs) == 0 {
+		t.Skip("no EVTX in ../shared/data (real logs are not in the repository)")
+	}
+	dir := t.TempDir()
+	zipPath := filepath.Join(dir, "logs.zip")
+	out, err := os.Create(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(out)
+	var gzs []string
+	for i, p := range logs {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := zw.Create(fmt.Sprintf("C/Windows/System32/winevt/Logs/%d.evtx", i))
+		w.Write(data)
+		gzPath := filepath.Join(dir, fmt.Sprintf("%d.evtx.gz", i))
+		f, _ := os.Create(gzPath)
+		gw := gzip.NewWriter(f)
+		gw.Write(data)
+		gw.Close()
+		f.Close()
+		gzs = append(gzs, gzPath)
+	}
+	zw.Close()
+	out.Close()
+	opts := Options{InputLimits: input.Limits{MaxBufferedBytes: 64 << 10}}
+	rows := func(source string) []string {
+		t.Helper()
+		got, err := New(opts).Rows(context.Background(), map[string]string{"source": source})
+		if err != nil {
+			t.Fatalf("%s: %v", source, err)
+		}
+		for _, r := range got {
+			r["source_file"] = ""
+		}
+		return canonical(got, "", "C")
+	}
+	want := rows(input.JoinSpec(logs))
+	if len(want) == 0 {
+		t.Fatal("no rows from the real logs")
+	}
+	for _, source := range []string{zipPath, input.JoinSpec(gzs)} {
+		if got := rows(source); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: %d rows, want the %d of the loose files", source, len(got), len(want))
+		}
 	}
 }
