@@ -230,13 +230,23 @@ func gzipOpener(path string, l Limits) func() (Content, error) {
 		zr.Multistream(false)
 		return &boundedGzip{zr: zr, file: f, in: counted, path: path, limit: l}, nil
 	}
+	// The size is counted once per Expand, not once per pass of a reader.
+	var mu sync.Mutex
+	size := int64(-1)
 	return func() (Content, error) {
 		// Open once now so a missing or special file fails at open time.
 		s, err := open()
 		if err != nil {
 			return nil, err
 		}
-		return &streamContent{name: path, size: -1, maxBytes: l.MaxBufferedBytes, open: open, stream: s}, nil
+		mu.Lock()
+		known := size
+		mu.Unlock()
+		return &streamContent{name: path, size: known, maxBytes: l.MaxBufferedBytes, open: open, stream: s, sized: func(n int64) {
+			mu.Lock()
+			size = n
+			mu.Unlock()
+		}}, nil
 	}
 }
 

@@ -128,6 +128,7 @@ type streamContent struct {
 	maxBytes int64                         // bound of the in-memory copy
 	size     int64                         // -1 until known
 	stream   io.ReadCloser                 // of Read
+	sized    func(int64)                   // told the size once known; may be nil
 
 	ra       io.ReadCloser // of ReadAt
 	raPos    int64         // offset of ra, a multiple of pageBytes until EOF
@@ -214,6 +215,9 @@ func (c *streamContent) page(idx int64) ([]byte, error) {
 		c.raPos += int64(n)
 		if n < pageBytes {
 			c.raEOF, c.size = true, c.raPos
+			if c.sized != nil {
+				c.sized(c.size)
+			}
 		}
 		c.pages[cur] = buf[:n]
 		c.order = append(c.order, cur)
@@ -273,6 +277,9 @@ func (c *streamContent) Size() (int64, error) {
 		return 0, err
 	}
 	c.size = n
+	if c.sized != nil {
+		c.sized(n)
+	}
 	return n, nil
 }
 
