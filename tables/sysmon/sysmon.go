@@ -4,7 +4,6 @@ package sysmon
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -73,18 +72,18 @@ func ReadFile(f input.File, filter Filter, emit func(*Event) error, warn func(er
 	if warn == nil {
 		warn = func(error) {}
 	}
-	file, err := os.Open(f.Path)
+	file, err := f.Open() // a file on disk, a zip member or a .gz
 	if err != nil {
-		return fmt.Errorf("open %s: %w", f.Path, err)
+		return err
 	}
 	defer file.Close()
 	switch f.Format {
 	case input.EVTX:
-		info, err := file.Stat()
+		size, err := file.Size()
 		if err != nil {
-			return fmt.Errorf("stat %s: %w", f.Path, err)
+			return fmt.Errorf("size of %s: %w", f.Path, err)
 		}
-		return ReadEVTX(file, info.Size(), f.Path, filter, emit, warn)
+		return ReadEVTX(file, size, f.Path, filter, emit, warn)
 	case input.EventXML:
 		return ReadXML(file, f.Path, filter, emit)
 	case input.JSONLines:
