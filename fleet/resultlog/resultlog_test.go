@@ -34,6 +34,21 @@ func TestParseLineFormats(t *testing.T) {
 	if err != nil || len(recs) != 1 || recs[0].Kind != Snapshot || len(recs[0].Rows) != 2 || recs[0].Time != 1741064767 {
 		t.Fatalf("snapshot: %+v %v", recs, err)
 	}
+	// --logger_snapshot_event_type: one row per line, action "snapshot".
+	rowSnap := `{"name":"q","hostIdentifier":"h","unixTime":5,"epoch":"7","counter":2,"columns":{"a":"1"},"action":"snapshot"}`
+	recs, err = ParseLine([]byte(rowSnap), "f", 1)
+	if err != nil || len(recs) != 1 || recs[0].Kind != Snapshot || !recs[0].PartOfRun || len(recs[0].Rows) != 1 || recs[0].Epoch != 7 || recs[0].Counter != 2 {
+		t.Fatalf("snapshot event: %+v %v", recs, err)
+	}
+	// A counter-0 "added" line is one part of a first run.
+	recs, _ = ParseLine([]byte(strings.Replace(event, `"counter":3`, `"counter":0`, 1)), "f", 1)
+	if len(recs) != 1 || recs[0].PartOfRun || recs[0].Kind != Removed {
+		t.Fatalf("removed at counter 0: %+v", recs)
+	}
+	recs, _ = ParseLine([]byte(strings.NewReplacer(`"counter":3`, `"counter":0`, `"removed"`, `"added"`).Replace(event)), "f", 1)
+	if len(recs) != 1 || !recs[0].PartOfRun || recs[0].Kind != Added {
+		t.Fatalf("added at counter 0: %+v", recs)
+	}
 	unicode := `{"name":"q","hostIdentifier":"h","unixTime":1,"columns":{"v":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/"},"action":"added"}`
 	recs, err = ParseLine([]byte(unicode), "f", 1)
 	if err != nil || recs[0].Rows[0].Get("v") != "café 😀 \"q\" \\ /" {
