@@ -273,7 +273,12 @@ func (env environment) report(args []string) int {
 		}
 		badShown++
 	}
-	err = resultlog.ReadAll(paths, env.stdin, h)
+	h.BadFile = func(file string, err error) {
+		engine.AddBadFile(file, err)
+		bar.clear()
+		log.Warn("skipping the rest of an unreadable input file; the report covers the other inputs", "file", file, "error", err.Error())
+	}
+	err = resultlog.ReadAll(env.ctx, paths, env.stdin, h)
 	bar.done()
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)

@@ -130,6 +130,13 @@ type BadLine struct {
 	Error string `json:"error"`
 }
 
+// BadFile is an input file that could not be read to its end; the lines
+// before the damage are in the report.
+type BadFile struct {
+	File  string `json:"file"`
+	Error string `json:"error"`
+}
+
 // MaxBadLinesKept bounds the bad lines listed; the rest are only counted.
 const MaxBadLinesKept = 100
 
@@ -149,6 +156,7 @@ type Engine struct {
 	otherRows  int64
 	skipped    int64
 	badLines   []BadLine
+	badFiles   []BadFile
 	badCount   int64
 	minTime    int64
 	maxTime    int64
@@ -175,6 +183,7 @@ func (e *Engine) Handler(progress func(bytesRead, lines int64)) resultlog.Handle
 	return resultlog.Handler{
 		Record:  e.Add,
 		BadLine: e.AddBadLine,
+		BadFile: e.AddBadFile,
 		Skipped: func(string, int) { e.skipped++ },
 		Progress: func(b, l int64) {
 			e.lines = l
@@ -190,6 +199,13 @@ func (e *Engine) AddBadLine(file string, line int, err error) {
 	e.badCount++
 	if len(e.badLines) < MaxBadLinesKept {
 		e.badLines = append(e.badLines, BadLine{File: file, Line: line, Error: err.Error()})
+	}
+}
+
+// AddBadFile records a file that could not be read to its end.
+func (e *Engine) AddBadFile(file string, err error) {
+	if len(e.badFiles) < MaxBadLinesKept {
+		e.badFiles = append(e.badFiles, BadFile{File: file, Error: err.Error()})
 	}
 }
 

@@ -21,7 +21,7 @@ func TestEventFormatFirstRunKeepsEveryRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := New()
-	if err := resultlog.ReadAll([]string{path}, nil, e.Handler(nil)); err != nil {
+	if err := resultlog.ReadAll(t.Context(), []string{path}, nil, e.Handler(nil)); err != nil {
 		t.Fatal(err)
 	}
 	r := e.Report()

@@ -463,7 +463,7 @@ func TestEngineAgreesWithReferenceModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := New()
-		if err := resultlog.ReadAll(paths, nil, e.Handler(nil)); err != nil {
+		if err := resultlog.ReadAll(t.Context(), paths, nil, e.Handler(nil)); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		compareWithModel(t, seed, e, m, bad, skipped)

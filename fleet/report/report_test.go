@@ -23,7 +23,7 @@ func fixtureReport(t *testing.T) *Report {
 		t.Fatal(err)
 	}
 	e := New()
-	if err := resultlog.ReadAll(paths, nil, e.Handler(nil)); err != nil {
+	if err := resultlog.ReadAll(t.Context(), paths, nil, e.Handler(nil)); err != nil {
 		t.Fatal(err)
 	}
 	return e.Report()

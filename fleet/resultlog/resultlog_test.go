@@ -103,7 +103,7 @@ func TestReadAllGzipStdinAndLineNumbers(t *testing.T) {
 		BadLine: func(file string, line int, err error) { bad = append(bad, line) },
 	}
 	stdin := strings.NewReader("nonsense\n" + line)
-	if err := ReadAll([]string{path, Stdin}, stdin, h); err != nil {
+	if err := ReadAll(t.Context(), []string{path, Stdin}, stdin, h); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{path + ":1", path + ":3", "<stdin>:2"}
@@ -120,7 +120,7 @@ func TestReadAllOversizeLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	records, bad := 0, 0
-	err := ReadAll([]string{path}, nil, Handler{Record: func(Record) { records++ }, BadLine: func(string, int, error) { bad++ }})
+	err := ReadAll(t.Context(), []string{path}, nil, Handler{Record: func(Record) { records++ }, BadLine: func(string, int, error) { bad++ }})
 	if err != nil || records != 1 || bad != 1 {
 		t.Errorf("records %d bad %d err %v", records, bad, err)
 	}
@@ -151,4 +151,68 @@ func FuzzParseLine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A truncated or corrupt file is a warning naming it: the lines before
+// the damage and every other file are still read.
+func TestReadAllBadFileIsAWarning(t *testing.T) {
+	dir := t.TempDir()
+	line := func(n int) string {
+		return `{"name":"q","hostIdentifier":"h","unixTime":` + strconv.Itoa(n) + `,"columns":{"a":"` + strconv.Itoa(n) + `"},"action":"added"}` + "\n"
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	for n := range 2000 {
+		zw.Write([]byte(line(n)))
+	}
+	zw.Close()
+	cut := gz.Bytes()[:gz.Len()*2/3]
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	truncated := write("a.log.2.gz", cut)
+	notGzip := write("a.log.1.gz", []byte{0x1f, 0x8b, 'x', 'y', 'z'})
+	good := write("a.log", []byte(line(9999)))
+	missing := filepath.Join(dir, "gone.log")
+	var files []string
+	var errs []error
+	last, records := 0, 0
+	h := Handler{
+		Record: func(r Record) {
+			records++
+			if r.File == good {
+				last = int(r.Time)
+			}
+		},
+		BadLine: func(string, int, error) {},
+		BadFile: func(file string, err error) { files, errs = append(files, file), append(errs, err) },
+	}
+	if err := ReadAll(t.Context(), []string{truncated, notGzip, missing, good}, nil, h); err != nil {
+		t.Fatalf("ReadAll: %v", err)
+	}
+	if !reflect.DeepEqual(files, []string{truncated, notGzip, missing}) {
+		t.Fatalf("bad files %v (%v)", files, errs)
+	}
+	for i, err := range errs {
+		if !strings.Contains(err.Error(), files[i]) {
+			t.Errorf("error does not name the file: %v", err)
+		}
+	}
+	if !strings.Contains(errs[0].Error(), "unexpected EOF") || !strings.Contains(errs[0].Error(), "line ") {
+		t.Errorf("truncated gzip: %v", errs[0])
+	}
+	if last != 9999 || records < 500 {
+		t.Errorf("records %d, last of the good file %d: the rest must be read", records, last)
+	}
+	// Without a BadFile handler the first such error is returned, after
+	// everything else was read.
+	records = 0
+	h.BadFile = nil
+	if err := ReadAll(t.Context(), []string{truncated, good}, nil, h); err == nil || !strings.Contains(err.Error(), truncated) || records < 500 {
+		t.Errorf("no BadFile handler: err %v, records %d", err, records)
+	}
 }
