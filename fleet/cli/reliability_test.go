@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func resultLine(host string, n int, verdict string) string {
@@ -36,5 +38,75 @@ func TestReportSurvivesTruncatedGzip(t *testing.T) {
 	}
 	if !strings.Contains(errOut, bad) || !strings.Contains(errOut, "unexpected EOF") {
 		t.Errorf("no warning naming the bad file: %s", errOut)
+	}
+}
+
+// endlessLog serves result lines forever (a pipe that never closes) and
+// calls onRead once after the first n bytes.
+type endlessLog struct {
+	n      int
+	read   int
+	onRead func()
+	buf    []byte
+	i      int
+}
+
+func (r *endlessLog) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		r.buf = []byte(resultLine("h", r.i, "benign"))
+		r.i++
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	r.read += n
+	if r.onRead != nil && r.read >= r.n {
+		r.onRead()
+		r.onRead = nil
+	}
+	return n, nil
+}
+
+// Cancelling (what Ctrl-C does through signal.NotifyContext) stops the
+// report within a second, exit 130, and leaves no output file behind.
+func TestReportCancelledLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "report.html")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var cancelledAt time.Time
+	stdin := &endlessLog{n: 4 << 20, onRead: func() { cancelledAt = time.Now(); cancel() }}
+	code, stdout, stderr := run(t, environment{ctx: ctx, stdin: stdin}, "report", "--format", "html", "--output", out, "-")
+	took := time.Since(cancelledAt)
+	t.Logf("returned %v after the cancel", took)
+	if took > time.Second {
+		t.Errorf("stopped %v after the cancel, want under a second", took)
+	}
+	if code != exitInterrupted || stdout != "" || !strings.Contains(stderr, "interrupted") {
+		t.Errorf("exit %d, want %d; stdout %q; stderr %q", code, exitInterrupted, stdout, stderr)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("files left behind: %v", left)
+	}
+}
+
+// The report file appears only whole: written beside the target, renamed
+// on success; a failed write leaves the old file as it was.
+func TestReportOutputIsAtomic(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "report.json")
+	os.WriteFile(out, []byte("previous"), 0o644)
+	stdin := strings.NewReader(resultLine("h", 1, "malicious"))
+	if code, _, stderr := run(t, environment{stdin: stdin}, "report", "--format", "json", "--output", out, "-"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), `"hosts_reporting": 1`) {
+		t.Errorf("report file: %.200s", b)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 {
+		t.Errorf("temp files left: %v", left)
+	}
+	if code, _, _ := run(t, environment{stdin: strings.NewReader("")}, "report", "--output", filepath.Join(dir, "no", "such", "dir.txt"), "-"); code != exitError {
+		t.Errorf("unwritable output: exit %d", code)
 	}
 }
