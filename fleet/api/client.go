@@ -32,10 +32,16 @@ type Options struct {
 	Backoff    time.Duration // first retry delay, doubled each time; default 500ms
 	MaxBackoff time.Duration // cap for backoff and Retry-After; default 60s
 	PerPage    int           // page size of list calls; default 100
-	Logger     hclog.Logger
+	// MaxAnswerBytes bounds one answer body; default DefaultMaxAnswerBytes.
+	MaxAnswerBytes int64
+	Logger         hclog.Logger
 	// Sleep waits between retries; tests replace it to record the delays.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// DefaultMaxAnswerBytes bounds one answer: a query report of many hosts
+// fits, a runaway or hostile server cannot exhaust memory.
+const DefaultMaxAnswerBytes = 64 << 20
 
 // Client talks to one Fleet server with one API token.
 type Client struct {
@@ -74,6 +80,9 @@ func New(baseURL, token string, opts Options) (*Client, error) {
 	}
 	if opts.PerPage == 0 {
 		opts.PerPage = 100
+	}
+	if opts.MaxAnswerBytes <= 0 {
+		opts.MaxAnswerBytes = DefaultMaxAnswerBytes
 	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
@@ -246,10 +255,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			}
 			c.log.Warn("fleet request failed, retrying", "method", method, "path", path, "attempt", attempt+1, "error", c.redact(err.Error()))
 		} else {
-			data, readErr := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-			resp.Body.Close()
+			data, readErr := c.readAnswer(resp)
 			if readErr != nil {
-				return fmt.Errorf("%s %s: read answer: %w", method, path, readErr)
+				return fmt.Errorf("%s %s: %w", method, path, readErr)
 			}
 			if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 				return c.redirectError(method, path, resp)
@@ -293,6 +301,27 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
 	}
+}
+
+// readAnswer reads the body up to MaxAnswerBytes; a longer answer is an
+// error that says so, not a JSON decode error about the cut.
+func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	limit := c.opts.MaxAnswerBytes
+	tooLarge := func(size string) error {
+		return fmt.Errorf("answer too large (HTTP %d): %sover the limit of %d bytes", resp.StatusCode, size, limit)
+	}
+	if resp.ContentLength > limit {
+		return nil, tooLarge(strconv.FormatInt(resp.ContentLength, 10) + " bytes, ")
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read answer: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge("")
+	}
+	return data, nil
 }
 
 // redirectError reports a redirect that was not followed. It is never
