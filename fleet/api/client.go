@@ -273,10 +273,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			}
 			apiErr := &Error{Method: method, Path: path, Status: resp.StatusCode}
 			if json.Unmarshal(data, apiErr) != nil || (apiErr.Message == "" && len(apiErr.Errors) == 0) {
-				apiErr.Message = strings.TrimSpace(string(data))
-				if len(apiErr.Message) > 300 {
-					apiErr.Message = apiErr.Message[:300] + "..."
-				}
+				// Redact before cutting: a cut through the token would
+				// leave a piece of it that redaction no longer matches.
+				apiErr.Message = truncateText(c.redact(strings.TrimSpace(string(data))), 300)
 			}
 			apiErr.Message = c.redact(apiErr.Message)
 			apiErr.UUID = c.redact(apiErr.UUID)
