@@ -39,6 +39,9 @@ type Handler struct {
 // Stdin is the path that means standard input.
 const Stdin = "-"
 
+// stdinName names standard input in records and errors.
+const stdinName = "<stdin>"
+
 // Expand turns arguments into the files to read: directories are walked,
 // and each rotated set is ordered oldest first (osqueryd.results.log.2,
 // .1, then the live file; timestamped backups by their stamp), because
@@ -195,7 +198,7 @@ func ReadAll(ctx context.Context, paths []string, stdin io.Reader, h Handler) er
 				err  error
 			)
 			if p == Stdin {
-				n, l, err = readOne(ctx, stdin, "<stdin>", done, lines, send)
+				n, l, err = readOne(ctx, stdin, stdinName, done, lines, send)
 			} else if f, openErr := os.Open(p); openErr != nil {
 				err = openErr // *PathError: names the file
 			} else {
@@ -206,7 +209,11 @@ func ReadAll(ctx context.Context, paths []string, stdin io.Reader, h Handler) er
 			if errors.Is(err, errStopped) {
 				return
 			}
-			if err != nil && !send(&batch{name: p, fileErr: err}) {
+			name := p
+			if p == Stdin {
+				name = stdinName
+			}
+			if err != nil && !send(&batch{name: name, fileErr: err}) {
 				return
 			}
 		}
