@@ -290,11 +290,7 @@ func (env environment) report(args []string) int {
 	if len(inputs) == 0 {
 		inputs = []string{resultlog.Stdin}
 	}
-	paths, err := resultlog.Expand(inputs)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
-		return exitError
-	}
+	paths := resultlog.Expand(inputs)
 	log := env.logger(rf.verbose)
 	// The engine keeps little; the garbage is parsed lines. Trading some
 	// heap headroom for fewer collections speeds ingest up markedly, and a
@@ -318,18 +314,25 @@ func (env environment) report(args []string) int {
 		}
 		badShown++
 	}
+	badFiles := 0
 	h.BadFile = func(file string, err error) {
+		badFiles++
 		engine.AddBadFile(file, err)
 		bar.clear()
 		log.Warn("skipping the rest of an unreadable input file; the report covers the other inputs", "file", file, "error", err.Error())
 	}
-	err = resultlog.ReadAll(env.ctx, paths, env.stdin, h)
+	err := resultlog.ReadAll(env.ctx, paths, env.stdin, h)
 	bar.done()
 	if env.ctx.Err() != nil {
 		return env.interrupted(cmd)
 	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+		return exitError
+	}
+	// Nothing read at all would render as an all-clear.
+	if badFiles > 0 && engine.LinesRead() == 0 {
+		fmt.Fprintf(env.stderr, "%s: no input could be read (%d bad file(s), listed above)\n", cmd, badFiles)
 		return exitError
 	}
 	return env.emit(rf, engine.Report(), cmd)

@@ -110,3 +110,33 @@ func TestReportOutputIsAtomic(t *testing.T) {
 		t.Errorf("unwritable output: exit %d", code)
 	}
 }
+
+// A missing input among good ones is a warning like any bad file; when no
+// input could be read at all the report would be an all-clear, so that is
+// an error.
+func TestReportMissingAndAllBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.log")
+	os.WriteFile(good, []byte(resultLine("h1", 1, "malicious")), 0o644)
+	missing := filepath.Join(dir, "missing.log")
+	code, out, errOut := run(t, environment{}, "report", "--fail-on", "malicious", good, missing)
+	if code != exitFindings || !strings.Contains(out, "h1") || !strings.Contains(errOut, missing) {
+		t.Errorf("good + missing: exit %d\n%s\n%s", code, out, errOut)
+	}
+	truncated := filepath.Join(dir, "t.log.gz")
+	os.WriteFile(truncated, []byte{0x1f, 0x8b, 8, 0}, 0o644)
+	code, out, errOut = run(t, environment{}, "report", "--fail-on", "malicious", missing, truncated)
+	if code != exitError || out != "" || !strings.Contains(errOut, "no input could be read") {
+		t.Errorf("only bad inputs: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// The first-run regression end to end: --fail-on malicious sees the
+// malicious row of a counter-0 run logged one line per row.
+func TestReportFailOnFirstRunEventFormat(t *testing.T) {
+	first := strings.ReplaceAll(resultLine("h1", 1, "malicious")+resultLine("h1", 2, "benign"), `"counter":1`, `"counter":0`)
+	first = strings.ReplaceAll(first, `"unixTime":1740787202`, `"unixTime":1740787201`) // one run: one unixTime
+	if code, out, _ := run(t, environment{stdin: strings.NewReader(first)}, "report", "--fail-on", "malicious", "-"); code != exitFindings {
+		t.Errorf("exit %d, want %d:\n%s", code, exitFindings, out)
+	}
+}

@@ -194,6 +194,9 @@ func (e *Engine) Handler(progress func(bytesRead, lines int64)) resultlog.Handle
 	}
 }
 
+// LinesRead is the number of input lines read so far.
+func (e *Engine) LinesRead() int64 { return e.lines }
+
 // AddBadLine records an unreadable line.
 func (e *Engine) AddBadLine(file string, line int, err error) {
 	e.badCount++

@@ -45,8 +45,10 @@ const stdinName = "<stdin>"
 // Expand turns arguments into the files to read: directories are walked,
 // and each rotated set is ordered oldest first (osqueryd.results.log.2,
 // .1, then the live file; timestamped backups by their stamp), because
-// differential rows must be applied in the order they were logged.
-func Expand(args []string) ([]string, error) {
+// differential rows must be applied in the order they were logged. A path
+// that cannot be looked at (missing, unreadable) is kept, so that ReadAll
+// reports it as a bad file and the other inputs are still read.
+func Expand(args []string) []string {
 	var out []string
 	for _, a := range args {
 		if a == Stdin {
@@ -54,30 +56,30 @@ func Expand(args []string) ([]string, error) {
 			continue
 		}
 		st, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
+		if err != nil || !st.IsDir() {
 			out = append(out, a)
 			continue
 		}
 		var files []string
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.Type().IsRegular() {
+		filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil && p != a:
+				files = append(files, p) // reported when read
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+			case err != nil:
+				files = append(files, p)
+				return fs.SkipAll
+			case d.Type().IsRegular():
 				files = append(files, p)
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 		SortRotated(files)
 		out = append(out, files...)
 	}
-	return out, nil
+	return out
 }
 
 var (

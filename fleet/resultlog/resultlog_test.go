@@ -194,6 +194,10 @@ func TestReadAllBadFileIsAWarning(t *testing.T) {
 	if err := ReadAll(t.Context(), []string{truncated, notGzip, missing, good}, nil, h); err != nil {
 		t.Fatalf("ReadAll: %v", err)
 	}
+	// Expand keeps a missing argument for ReadAll to report.
+	if got := Expand([]string{missing, good}); !reflect.DeepEqual(got, []string{missing, good}) {
+		t.Errorf("Expand with a missing path: %v", got)
+	}
 	if !reflect.DeepEqual(files, []string{truncated, notGzip, missing}) {
 		t.Fatalf("bad files %v (%v)", files, errs)
 	}
