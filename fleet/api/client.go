@@ -50,6 +50,7 @@ type Client struct {
 	http  *http.Client
 	opts  Options
 	log   hclog.Logger
+	names apiNames // the server's API generation, asked once (endpoints.go)
 }
 
 // New checks the URL and token and returns a client. The token is kept

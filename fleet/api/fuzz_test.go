@@ -42,6 +42,8 @@ func FuzzFleetAnswers(f *testing.F) {
 		`{"message":"Validation Failed","errors":[{"name":"base","reason":"bad ` + testToken + `"}],"uuid":"u"}`,
 		strings.Repeat("x", 288) + testToken,
 		`{"results":[{"columns":{"a":{"b":[1,2]}}}]}`,
+		`{"version":"4.83.0","reports":[{"id":1,"name":"runkeyhunt_autorun_findings_snapshot","fleet_id":3}],"results":[{"host_id":9,"host_name":"ws9","columns":{"path":"p","data":"d","verdict":"malicious"}}]}`,
+		`{"version":"4.70.1-dev","queries":[{"id":2,"name":"runkeyhunt_autorun_inventory"}],"report_clipped":false}`,
 	} {
 		f.Add([]byte(s), uint8(0))
 		f.Add([]byte(s), uint8(4))
@@ -74,7 +76,7 @@ func FuzzFleetAnswers(f *testing.F) {
 		check(err)
 		_, err = c.CreateQuery(ctx, QueryBody{Name: "x"})
 		check(err)
-		rep, err := c.GetQueryReport(ctx, 1)
+		rep, err := c.GetQueryReport(ctx, 1, nil)
 		check(err)
 		for _, res := range rep.Results {
 			for _, field := range res.Columns {

@@ -40,22 +40,34 @@ const (
 const Usage = `runkeyhunt fleet: scheduled queries, policies and fleet-wide reports.
 
 Usage:
-  runkeyhunt fleet pack [--format osquery|gitops|fleetctl|fleetctl-pack] [--out DIR]
+  runkeyhunt fleet pack [--format osquery|gitops|gitops-legacy|fleetctl|fleetctl-legacy|fleetctl-pack]
+                        [--out DIR]
       print the queries and policies in one format, or write every format
-      (the files committed under fleet/packs/) into DIR.
+      (the files committed under fleet/packs/) into DIR. gitops and fleetctl
+      use Fleet 4.83's names (reports:, fleets/, kind: report); the -legacy
+      formats are for older servers (queries:, teams/, kind: query).
   runkeyhunt fleet report [--format text|json|csv|markdown|html] [--output FILE]
                           [--fail-on suspicious|malicious] [--no-progress] [FILES|DIRS|-]...
       read osquery result logs (event, batch and snapshot formats; rotated
       and .gz files; directories walked; - or nothing for stdin) and report
       findings, autorun stacking and Sysmon write-chain statistics.
-  runkeyhunt fleet apply [--url URL] [--token TOKEN | --token-file FILE] [--team ID]
+  runkeyhunt fleet apply [--url URL] [--token TOKEN | --token-file FILE] [--fleet ID]
                          [--dry-run] [--insecure]
-      create or update the queries and policies on a Fleet server, by name;
-      unchanged ones are left alone. --dry-run prints the plan only.
-  runkeyhunt fleet pull [--url URL] [--token TOKEN | --token-file FILE] [--team ID]
+      create or update the reports (queries) and policies on a Fleet server,
+      by name; unchanged ones are left alone. --dry-run prints the plan only.
+  runkeyhunt fleet pull [--url URL] [--token TOKEN | --token-file FILE] [--fleet ID]
                         [--insecure] [report flags]
-      fetch the stored results of the runkeyhunt queries (Fleet's query
-      report) and report on them like result logs.
+      fetch the stored results of the runkeyhunt snapshot queries and report
+      on them like result logs. Fleet stores rows only for snapshot queries:
+      runkeyhunt_autorun_findings_snapshot feeds Findings (current state, no
+      history), runkeyhunt_autorun_inventory feeds Autorun stacking; the
+      differential queries (runkeyhunt_autorun_findings, and
+      runkeyhunt_autorun_write_chain behind the Sysmon sections) reach only
+      the log destination: run fleet report on those logs for them.
+
+The server's API generation is asked once (GET /api/v1/fleet/version):
+Fleet 4.83+ gets /reports, fleet_id and /fleets/ID/policies, older servers
+/queries, team_id and /teams/ID/policies. --team is an alias of --fleet.
 
 URL and token also come from FLEET_URL and FLEET_API_TOKEN (the token file
 is read when neither flag nor variable is set). The token is never logged.
@@ -353,6 +365,7 @@ func (env environment) isTTY() bool {
 // serverFlags are shared by apply and pull.
 type serverFlags struct {
 	url, token, tokenFile, team string
+	teamAlias                   string // --team, the pre-4.83 name of --fleet
 	insecure                    bool
 	timeout                     time.Duration
 }
@@ -362,7 +375,8 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	fs.StringVar(&sf.url, "url", "", "Fleet server URL (default $FLEET_URL)")
 	fs.StringVar(&sf.token, "token", "", "Fleet API token (default $FLEET_API_TOKEN, then --token-file)")
 	fs.StringVar(&sf.tokenFile, "token-file", "", "file holding the Fleet API token")
-	fs.StringVar(&sf.team, "team", "", "team ID (Fleet Premium); default: global queries and policies")
+	fs.StringVar(&sf.team, "fleet", "", "fleet ID (Fleet Premium; a team before Fleet 4.83); default: global reports and policies")
+	fs.StringVar(&sf.teamAlias, "team", "", "alias of --fleet")
 	fs.BoolVar(&sf.insecure, "insecure", false, "do not verify the server's TLS certificate")
 	fs.DurationVar(&sf.timeout, "timeout", 30*time.Second, "per-request timeout")
 	return sf
@@ -388,11 +402,18 @@ func (env environment) client(sf *serverFlags, log hclog.Logger) (*api.Client, *
 		}
 		token = strings.TrimSpace(string(b))
 	}
+	flagName, fleetID := "--fleet", sf.team
+	switch {
+	case sf.teamAlias != "" && sf.team != "" && sf.teamAlias != sf.team:
+		return nil, nil, fmt.Errorf("--fleet %q and --team %q disagree (--team is an alias of --fleet)", sf.team, sf.teamAlias)
+	case sf.teamAlias != "":
+		flagName, fleetID = "--team", sf.teamAlias
+	}
 	var team *int64
-	if sf.team != "" {
-		id, err := strconv.ParseInt(sf.team, 10, 64)
+	if fleetID != "" {
+		id, err := strconv.ParseInt(fleetID, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, nil, fmt.Errorf("--team %q: want the team's numeric ID", sf.team)
+			return nil, nil, fmt.Errorf("%s %q: want the fleet's numeric ID", flagName, fleetID)
 		}
 		team = &id
 	}
@@ -487,5 +508,6 @@ func (env environment) pull(args []string) int {
 	for _, q := range clipped {
 		log.Warn("Fleet clipped this query's report; it holds only part of the fleet", "query", q)
 	}
+	log.Debug("Fleet stores reports of snapshot queries only: no Sysmon sections or finding history here; run `runkeyhunt fleet report` on the result logs for those")
 	return env.emit(rf, engine.Report(), cmd)
 }
