@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,5 +140,33 @@ func TestReportFailOnFirstRunEventFormat(t *testing.T) {
 	first = strings.ReplaceAll(first, `"unixTime":1740787202`, `"unixTime":1740787201`) // one run: one unixTime
 	if code, out, _ := run(t, environment{stdin: strings.NewReader(first)}, "report", "--fail-on", "malicious", "-"); code != exitFindings {
 		t.Errorf("exit %d, want %d:\n%s", code, exitFindings, out)
+	}
+}
+
+// pull against a Fleet that never answers stops on Ctrl-C as well.
+func TestPullCancelled(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	out := filepath.Join(t.TempDir(), "r.txt")
+	code, _, stderr := run(t, environment{ctx: ctx}, "pull", "--url", srv.URL, "--token", secret, "--output", out)
+	if took := time.Since(start); took > 1200*time.Millisecond {
+		t.Errorf("pull stopped %v after start (cancel at 200ms)", took)
+	}
+	if code != exitInterrupted || !strings.Contains(stderr, "interrupted") {
+		t.Errorf("exit %d, want %d: %s", code, exitInterrupted, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("report file written")
 	}
 }
