@@ -31,6 +31,9 @@ const (
 	exitError    = 1
 	exitUsage    = 2
 	exitFindings = 3 // --fail-on matched
+	// exitInterrupted is the shells' 128+SIGINT: Ctrl-C (or SIGTERM)
+	// stopped the command and nothing was written.
+	exitInterrupted = 130
 )
 
 // Usage is the help text of `runkeyhunt fleet`.
@@ -69,7 +72,8 @@ Fleet 4.83+ gets /reports, fleet_id and /fleets/ID/policies, older servers
 URL and token also come from FLEET_URL and FLEET_API_TOKEN (the token file
 is read when neither flag nor variable is set). The token is never logged.
 
-Exit status: 0 success, 1 error, 2 bad usage, 3 --fail-on matched.
+Exit status: 0 success, 1 error, 2 bad usage, 3 --fail-on matched,
+130 interrupted (Ctrl-C; no report file is left behind).
 `
 
 // reportMemoryLimit is the soft heap limit of fleet report and pull.
@@ -214,25 +218,27 @@ func (rf *reportFlags) validate() error {
 	return nil
 }
 
-// emit writes the report and returns the exit code --fail-on asks for.
+// emit writes the report and returns the exit code --fail-on asks for. A
+// file is written beside its target and renamed into place when complete,
+// so an interrupted or failed run never leaves a partial report.
 func (env environment) emit(rf *reportFlags, r *report.Report, cmd string) int {
-	w := env.stdout
-	var file *os.File
-	if rf.output != "" && rf.output != "-" {
-		var err error
-		if file, err = os.Create(rf.output); err != nil {
-			fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+	if env.ctx.Err() != nil {
+		return env.interrupted(cmd)
+	}
+	if rf.output == "" || rf.output == "-" {
+		if err := report.Write(env.stdout, rf.format, r); err != nil {
+			fmt.Fprintf(env.stderr, "%s: write report: %v\n", cmd, err)
 			return exitError
 		}
-		w = file
-	}
-	err := report.Write(w, rf.format, r)
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
+	} else if err := writeFileAtomic(rf.output, func(w io.Writer) error {
+		if err := report.Write(w, rf.format, r); err != nil {
+			return err
 		}
-	}
-	if err != nil {
+		return env.ctx.Err()
+	}); err != nil {
+		if env.ctx.Err() != nil {
+			return env.interrupted(cmd)
+		}
 		fmt.Fprintf(env.stderr, "%s: write report: %v\n", cmd, err)
 		return exitError
 	}
@@ -240,6 +246,45 @@ func (env environment) emit(rf *reportFlags, r *report.Report, cmd string) int {
 		return exitFindings
 	}
 	return exitOK
+}
+
+func (env environment) interrupted(cmd string) int {
+	fmt.Fprintf(env.stderr, "%s: interrupted; no report written\n", cmd)
+	return exitInterrupted
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory, renamed over path only when write succeeded.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	done = true
+	return nil
 }
 
 func (env environment) report(args []string) int {
@@ -257,11 +302,7 @@ func (env environment) report(args []string) int {
 	if len(inputs) == 0 {
 		inputs = []string{resultlog.Stdin}
 	}
-	paths, err := resultlog.Expand(inputs)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
-		return exitError
-	}
+	paths := resultlog.Expand(inputs)
 	log := env.logger(rf.verbose)
 	// The engine keeps little; the garbage is parsed lines. Trading some
 	// heap headroom for fewer collections speeds ingest up markedly, and a
@@ -285,10 +326,25 @@ func (env environment) report(args []string) int {
 		}
 		badShown++
 	}
-	err = resultlog.ReadAll(paths, env.stdin, h)
+	badFiles := 0
+	h.BadFile = func(file string, err error) {
+		badFiles++
+		engine.AddBadFile(file, err)
+		bar.clear()
+		log.Warn("skipping the rest of an unreadable input file; the report covers the other inputs", "file", file, "error", err.Error())
+	}
+	err := resultlog.ReadAll(env.ctx, paths, env.stdin, h)
 	bar.done()
+	if env.ctx.Err() != nil {
+		return env.interrupted(cmd)
+	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+		return exitError
+	}
+	// Nothing read at all would render as an all-clear.
+	if badFiles > 0 && engine.LinesRead() == 0 {
+		fmt.Fprintf(env.stderr, "%s: no input could be read (%d bad file(s), listed above)\n", cmd, badFiles)
 		return exitError
 	}
 	return env.emit(rf, engine.Report(), cmd)
@@ -384,6 +440,10 @@ func (env environment) apply(args []string) int {
 		return exitUsage
 	}
 	plan, err := api.Plan(env.ctx, c, team)
+	if env.ctx.Err() != nil {
+		fmt.Fprintf(env.stderr, "%s: interrupted before any change\n", cmd)
+		return exitInterrupted
+	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
 		return exitError
@@ -404,6 +464,10 @@ func (env environment) apply(args []string) int {
 		return exitOK
 	}
 	if err := api.Execute(env.ctx, c, team, plan); err != nil {
+		if env.ctx.Err() != nil {
+			fmt.Fprintf(env.stderr, "%s: interrupted; some changes may be applied, run it again to finish: %v\n", cmd, err)
+			return exitInterrupted
+		}
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
 		return exitError
 	}
@@ -431,6 +495,9 @@ func (env environment) pull(args []string) int {
 	}
 	engine := report.New()
 	missing, clipped, err := api.Pull(env.ctx, c, team, engine.Add)
+	if env.ctx.Err() != nil {
+		return env.interrupted(cmd)
+	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
 		return exitError
