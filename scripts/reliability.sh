@@ -8,7 +8,7 @@
 #
 #   RKH_RELIABILITY_SCALE   size factor of every input (default 1: a few minutes on 2 cores)
 #   RKH_RELIABILITY_STRICT  1: a missed RSS, time-ratio or outcome goal fails the run too
-#   RKH_RELIABILITY_XFAIL   cases expected to fail until their fix lands (default: EXPECTED_FAIL below)
+#   RKH_RELIABILITY_XFAIL   cases expected to fail until their fix lands (default: EXPECTED_FAIL below; empty: none)
 #   RKH_RELIABILITY_CASES   run only these cases (space-separated names)
 #   RKH_RELIABILITY_KEEP    1: keep the generated inputs (their dir is printed)
 #
@@ -66,7 +66,7 @@ mkdir -p "$out"
 REG_SQL="SELECT count(*) AS rows, count(DISTINCT path) AS paths FROM run_key_payloads"
 CHAIN_SQL="SELECT count(*) AS rows FROM sysmon_reg_net_chain"
 
-# Measured per case: outcome, wall, cpu, rss (MiB), size (bytes), first stderr line.
+# Measured per case: outcome, wall and CPU seconds, peak RSS (MiB), input size (bytes), a stderr line.
 declare -A outcome wall cpu rss size note
 failed=0
 
@@ -87,7 +87,9 @@ measure() {
   local pick="head -n 1"
   [ "$rc" -eq 1 ] && pick="tail -n 1"
   note[$name]=$(grep -v '^Command ' "$out/$name.err" | $pick | sed "s#$inputs/##g; s#^[0-9T:.-]*Z ##" | cut -c1-160 || true)
-  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+  # 137 is timeout's KILL after a TERM left unanswered, or the kernel's
+  # OOM killer (a crash): only the first comes at the limit.
+  if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && awk -v e="$e" -v l="$limit" 'BEGIN { exit !(e >= l) }'; }; then
     outcome[$name]=hang
   elif [ "$rc" -ge 2 ]; then
     outcome[$name]=crash
