@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -206,4 +209,42 @@ func regLines(t *testing.T, path string) []string {
 		u[i] = le.Uint16(b[2+2*i:])
 	}
 	return strings.Split(strings.TrimSuffix(string(utf16.Decode(u)), "\r\n"), "\r\n")
+}
+
+func TestResultLogs(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeResultLogs(dir); err != nil {
+		t.Fatal(err)
+	}
+	lines := func(name string) (int, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r io.Reader = bytes.NewReader(b)
+		if strings.HasSuffix(name, ".gz") {
+			zr, err := gzip.NewReader(r)
+			if err != nil {
+				return 0, err
+			}
+			r = zr
+		}
+		text, err := io.ReadAll(r)
+		n := 0
+		for _, l := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+			var rec map[string]any
+			if json.Unmarshal([]byte(l), &rec) == nil && rec["action"] == "snapshot" {
+				n++
+			}
+		}
+		return n, err
+	}
+	for _, name := range []string{"results-good/osqueryd.results.log", "results-good/osqueryd.results.log.1.gz", "results-mixed/osqueryd.results.log.1.gz"} {
+		if n, err := lines(name); err != nil || n != resultHosts {
+			t.Errorf("%s: %d snapshots (%v), want %d", name, n, err, resultHosts)
+		}
+	}
+	if n, err := lines("results-mixed/osqueryd.results.log.2.gz"); !errors.Is(err, io.ErrUnexpectedEOF) || n == 0 || n >= resultHosts {
+		t.Errorf("the cut .gz: %d snapshots, %v; want some, then io.ErrUnexpectedEOF", n, err)
+	}
 }
