@@ -7,7 +7,7 @@ DATE      ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 FUZZTIME  ?= 5s
 
-.PHONY: help build windows demo report-demo test wine-test package package-test vet fuzz bench readme clean
+.PHONY: help build windows demo report-demo test reliability wine-test package package-test vet fuzz bench readme clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ demo: build ## run both tables on the bundled example host (examples/demo) and s
 test: vet ## gofmt, go vet, all tests, and each fuzz target briefly (FUZZTIME=5s)
 	$(GO) test -count=1 ./...
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+reliability: ## hostile-input suite (generated inputs): outcome, time ratio, peak RSS per case; fails on a crash or a hang
+	scripts/reliability.sh
 
 wine-test: ## Windows test binaries, runkeyhunt.exe query and the live/.reg benchmark under Wine
 	scripts/wine/test.sh
