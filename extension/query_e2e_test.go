@@ -112,6 +112,10 @@ func TestQueryErrorsAreOneLine(t *testing.T) {
 			if out != "" {
 				t.Errorf("stdout on error: %q", out)
 			}
+			// An input error names the input, not SQLite's wrapping.
+			if strings.Contains(errOut, "SQL logic error") {
+				t.Errorf("input error dressed as an SQL error: %q", errOut)
+			}
 		})
 	}
 }

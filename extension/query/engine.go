@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,7 +24,49 @@ import (
 
 // Engine is an in-memory SQLite with the tables attached.
 type Engine struct {
-	db *sql.DB
+	db  *sql.DB
+	run runContext
+}
+
+// runContext holds the context of the statement being run, so the virtual
+// tables' generate calls (which SQLite's interface gives no context) stop
+// when the caller cancels.
+type runContext struct {
+	mu  sync.Mutex
+	ctx context.Context
+	err error // the first generate error of the statement
+}
+
+func (r *runContext) set(ctx context.Context) {
+	r.mu.Lock()
+	r.ctx, r.err = ctx, nil
+	r.mu.Unlock()
+}
+
+// fail records a generate error: SQLite passes it on only as text wrapped
+// in "SQL logic error: ... (1)", which says nothing about the input.
+func (r *runContext) fail(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+}
+
+// failure is the generate error of the statement, if any.
+func (r *runContext) failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+func (r *runContext) get() context.Context {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ctx == nil {
+		return context.Background()
+	}
+	return r.ctx
 }
 
 var registerOnce sync.Map // module name -> *module; modules are process-global in the driver
@@ -32,14 +75,15 @@ var registerOnce sync.Map // module name -> *module; modules are process-global 
 // table and declared as temp virtual tables of the same name, so nothing is
 // ever written to disk.
 func Open(ctx context.Context, tables ...tablekit.Table) (*Engine, error) {
+	e := &Engine{}
 	for _, t := range tables {
 		name := "rkh_" + t.Schema.Name
 		if m, loaded := registerOnce.Load(name); loaded {
-			m.(*module).set(t)
+			m.(*module).set(t, &e.run)
 			continue
 		}
 		m := &module{}
-		m.set(t)
+		m.set(t, &e.run)
 		registerOnce.Store(name, m)
 		if err := vtab.RegisterModule(nil, name, m); err != nil {
 			return nil, fmt.Errorf("register table %s: %w", t.Schema.Name, err)
@@ -58,7 +102,8 @@ func Open(ctx context.Context, tables ...tablekit.Table) (*Engine, error) {
 			return nil, fmt.Errorf("create table %s: %w", t.Schema.Name, err)
 		}
 	}
-	return &Engine{db: db}, nil
+	e.db = db
+	return e, nil
 }
 
 // Close releases the database.
@@ -71,8 +116,35 @@ type Result struct {
 	Rows    [][]string
 }
 
-// Run executes one SQL statement.
+// GenerateError is a table that could not make its rows: the input is at
+// fault (a missing file, a bad hive), not the SQL.
+type GenerateError struct {
+	Table string
+	Err   error
+}
+
+func (e *GenerateError) Error() string { return e.Table + ": " + e.Err.Error() }
+func (e *GenerateError) Unwrap() error { return e.Err }
+
+// Run executes one SQL statement. A table that cannot read its input fails
+// the statement with a *GenerateError; a cancelled ctx stops the tables'
+// generate calls.
 func (e *Engine) Run(ctx context.Context, sqlText string) (*Result, error) {
+	e.run.set(ctx)
+	defer e.run.set(nil)
+	res, err := e.run1(ctx, sqlText)
+	if err != nil {
+		if gerr := e.run.failure(); gerr != nil {
+			return nil, gerr
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	return res, err
+}
+
+func (e *Engine) run1(ctx context.Context, sqlText string) (*Result, error) {
 	rows, err := e.db.QueryContext(ctx, sqlText)
 	if err != nil {
 		return nil, cleanError(err)
@@ -121,27 +193,36 @@ func textOf(v any) string {
 	}
 }
 
-// cleanError drops the driver's wrapping so the one-line message is SQLite's.
+// sqliteWrapping is how the driver dresses SQLite's message: "SQL logic
+// error: no such table: x (1)".
+var sqliteWrapping = regexp.MustCompile(`^SQL logic error: (.*) \(1\)$`)
+
+// cleanError keeps SQLite's own message, as osqueryi prints it.
 func cleanError(err error) error {
-	return errors.New(strings.TrimSpace(err.Error()))
+	msg := strings.TrimSpace(err.Error())
+	if m := sqliteWrapping.FindStringSubmatch(msg); m != nil {
+		msg = m[1]
+	}
+	return errors.New(msg)
 }
 
 // module adapts a tablekit.Table to SQLite's virtual-table interface.
 type module struct {
-	mu sync.Mutex
-	t  tablekit.Table
+	mu  sync.Mutex
+	t   tablekit.Table
+	run *runContext
 }
 
-func (m *module) set(t tablekit.Table) {
+func (m *module) set(t tablekit.Table, run *runContext) {
 	m.mu.Lock()
-	m.t = t
+	m.t, m.run = t, run
 	m.mu.Unlock()
 }
 
-func (m *module) get() tablekit.Table {
+func (m *module) get() (tablekit.Table, *runContext) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.t
+	return m.t, m.run
 }
 
 func (m *module) Create(ctx vtab.Context, args []string) (vtab.Table, error) {
@@ -149,17 +230,29 @@ func (m *module) Create(ctx vtab.Context, args []string) (vtab.Table, error) {
 }
 
 func (m *module) Connect(ctx vtab.Context, args []string) (vtab.Table, error) {
-	t := m.get()
+	t, run := m.get()
 	if err := ctx.Declare(t.Schema.CreateSQL()); err != nil {
 		return nil, fmt.Errorf("declare %s: %w", t.Schema.Name, err)
 	}
-	return &vtable{t: t, cache: map[string][]map[string]string{}}, nil
+	return &vtable{t: t, run: run, cache: map[string]*generated{}}, nil
 }
 
 type vtable struct {
 	t     tablekit.Table
+	run   *runContext
 	mu    sync.Mutex
-	cache map[string][]map[string]string // generate results by constraint set, for joins that rescan
+	cache map[string]*generated // generate results by parameter values, for joins that rescan
+	next  int64                 // first rowid of the next generated row set
+}
+
+// generated is one generate call's rows and the rowid of the first. Rowids
+// must be unique within a statement: SQLite's OR and IN plans merge several
+// scans and drop rows whose rowid it has already seen, so rowids restarting
+// at 0 on every scan lost whole sources. A row keeps its rowid when a scan
+// reuses the cached set, so a row two OR terms both match is still one row.
+type generated struct {
+	rows  []map[string]string
+	first int64
 }
 
 // Operators passed down, as osquery passes them.
@@ -205,9 +298,10 @@ func (v *vtable) Disconnect() error          { return nil }
 func (v *vtable) Destroy() error             { return nil }
 
 type cursor struct {
-	v    *vtable
-	rows []map[string]string
-	pos  int
+	v     *vtable
+	rows  []map[string]string
+	first int64
+	pos   int
 }
 
 func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
@@ -229,19 +323,22 @@ func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
 	}
 	key := cacheKey(qc)
 	c.v.mu.Lock()
-	rows, ok := c.v.cache[key]
+	gen, ok := c.v.cache[key]
 	c.v.mu.Unlock()
 	if !ok {
-		var err error
-		rows, err = c.v.t.Generate(context.Background(), qc)
+		rows, err := c.v.t.Generate(c.v.run.get(), qc)
 		if err != nil {
-			return fmt.Errorf("%s: %w", c.v.t.Schema.Name, err)
+			gerr := &GenerateError{Table: c.v.t.Schema.Name, Err: err}
+			c.v.run.fail(gerr)
+			return gerr
 		}
 		c.v.mu.Lock()
-		c.v.cache[key] = rows
+		gen = &generated{rows: rows, first: c.v.next}
+		c.v.next += int64(len(rows))
+		c.v.cache[key] = gen
 		c.v.mu.Unlock()
 	}
-	c.rows, c.pos = rows, 0
+	c.rows, c.first, c.pos = gen.rows, gen.first, 0
 	return nil
 }
 
@@ -300,5 +397,5 @@ func (c *cursor) Column(col int) (vtab.Value, error) {
 	return s, nil
 }
 
-func (c *cursor) Rowid() (int64, error) { return int64(c.pos), nil }
+func (c *cursor) Rowid() (int64, error) { return c.first + int64(c.pos), nil }
 func (c *cursor) Close() error          { return nil }
