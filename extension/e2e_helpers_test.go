@@ -73,7 +73,7 @@ func (f *fakeOsqueryd) GetQueryColumns(ctx context.Context, sql string) (*osquer
 // waits for it to register, and returns the manager, a client connected to
 // the extension's own socket (<sock>.<uuid>), the command, and a stop func
 // that takes the manager away and waits for the extension to exit.
-func startExtensionAt(t *testing.T, sock string) (*fakeOsqueryd, *osquery.ExtensionClient, *exec.Cmd, func()) {
+func startExtensionAt(t *testing.T, sock string, extraArgs ...string) (*fakeOsqueryd, *osquery.ExtensionClient, *exec.Cmd, func()) {
 	t.Helper()
 	manager := &fakeOsqueryd{registered: make(chan osquery.ExtensionRegistry, 1)}
 	// No client timeout: osqueryd keeps the extension's connection open
@@ -93,7 +93,9 @@ func startExtensionAt(t *testing.T, sock string) (*fakeOsqueryd, *osquery.Extens
 	go func() { served <- server.Serve() }()
 
 	var stderr lockedBuffer
-	cmd := exec.Command(binary, "--socket", sock, "--timeout", "3", "--interval", "1", "--verbose")
+	// Offline sources are refused unless allowed: the tests' inputs live
+	// under the temp directory.
+	cmd := exec.Command(binary, append([]string{"--socket", sock, "--timeout", "3", "--interval", "1", "--verbose", "--allow_source", os.TempDir()}, extraArgs...)...)
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		server.Stop()

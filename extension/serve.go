@@ -10,10 +10,12 @@ import (
 )
 
 type serveOptions struct {
-	socket   string
-	timeout  time.Duration
-	interval time.Duration
-	logger   hclog.Logger
+	socket          string
+	timeout         time.Duration
+	interval        time.Duration
+	generateTimeout time.Duration // per table call; 0: none
+	sources         *sourcePolicy // which offline sources a query may name
+	logger          hclog.Logger
 }
 
 // extensionName is what osqueryd lists in osquery_extensions and what
@@ -28,7 +30,7 @@ func serve(ctx context.Context, opts serveOptions) error {
 		return err
 	}
 	for _, t := range allTables(tableOptions{logger: opts.logger}) {
-		server.RegisterPlugin(t.OsqueryPlugin())
+		server.RegisterPlugin(guard(t, opts.sources, ctx, opts.generateTimeout, opts.logger).OsqueryPlugin())
 	}
 	opts.logger.Info("extension starting", "socket", opts.socket, "version", version)
 	done := make(chan error, 1)

@@ -23,6 +23,7 @@ import (
 	"github.com/runkeyhunt/runkeyhunt/fleet/definitions"
 	"github.com/runkeyhunt/runkeyhunt/fleet/report"
 	"github.com/runkeyhunt/runkeyhunt/fleet/resultlog"
+	"github.com/runkeyhunt/runkeyhunt/internal/progress"
 )
 
 // Exit codes.
@@ -312,16 +313,16 @@ func (env environment) report(args []string) int {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(reportMemoryLimit))
 	engine := report.New()
-	bar := newProgress(env.stderr, resultlog.TotalSize(paths), !rf.noProgress && env.isTTY())
-	h := engine.Handler(bar.update)
+	bar := progress.New(env.stderr, resultlog.TotalSize(paths), !rf.noProgress && env.isTTY())
+	h := engine.Handler(bar.Update)
 	badShown := 0
 	h.BadLine = func(file string, line int, err error) {
 		engine.AddBadLine(file, line, err)
 		if badShown < 10 {
-			bar.clear()
+			bar.Clear()
 			log.Warn("skipping bad input line", "file", file, "line", line, "error", err.Error())
 		} else if badShown == 10 {
-			bar.clear()
+			bar.Clear()
 			log.Warn("more bad input lines; the report lists them")
 		}
 		badShown++
@@ -330,11 +331,11 @@ func (env environment) report(args []string) int {
 	h.BadFile = func(file string, err error) {
 		badFiles++
 		engine.AddBadFile(file, err)
-		bar.clear()
+		bar.Clear()
 		log.Warn("skipping the rest of an unreadable input file; the report covers the other inputs", "file", file, "error", err.Error())
 	}
 	err := resultlog.ReadAll(env.ctx, paths, env.stdin, h)
-	bar.done()
+	bar.Done()
 	if env.ctx.Err() != nil {
 		return env.interrupted(cmd)
 	}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/osquery/osquery-go/plugin/table"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
+)
+
+// sourceList is a repeatable path flag (--source, --allow_source): each
+// use adds its value, so a path that contains a comma can be given on its
+// own flag.
+type sourceList []string
+
+func (s *sourceList) String() string { return strings.Join(*s, ",") }
+
+func (s *sourceList) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("empty path")
+	}
+	*s = append(*s, v)
+	return nil
+}
+
+// spec is the source specification the tables read. The tables take one
+// comma-separated string (input.Expand), so the flags' values are joined
+// with the same convention.
+// TODO(h4): join with input's quoting helper once it exists, so a value
+// containing a comma survives the split.
+func (s sourceList) spec() string { return strings.Join(s, ",") }
+
+// paths splits every value on commas: --allow_source a,b --allow_source c.
+func (s sourceList) paths() []string {
+	var out []string
+	for _, v := range s {
+		out = append(out, splitSpec(v)...)
+	}
+	return out
+}
+
+// splitSpec splits a source specification as input.Expand does.
+func splitSpec(spec string) []string {
+	var out []string
+	for _, p := range strings.Split(spec, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sourcePolicy decides which offline sources a query may name in extension
+// mode. Whoever may run a live query in Fleet may write
+// `WHERE source = '...'`, and the extension runs as SYSTEM or root: without
+// a policy any file on the host could be opened. Only paths under an
+// operator's --allow_source prefix are read; none by default.
+type sourcePolicy struct {
+	prefixes []string // cleaned, absolute, symlinks resolved
+}
+
+func newSourcePolicy(allowed []string) (*sourcePolicy, error) {
+	p := &sourcePolicy{}
+	for _, a := range allowed {
+		resolved, err := resolvePath(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+		p.prefixes = append(p.prefixes, resolved)
+	}
+	return p, nil
+}
+
+// resolvePath makes a path absolute and clean and resolves its symlinks,
+// so neither ".." nor a link can lead out of a prefix.
+func resolvePath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Clean(real), nil
+}
+
+// check returns nil when every path of an offline source specification is
+// under an allowed prefix.
+func (p *sourcePolicy) check(spec string) error {
+	if spec == tablekit.LiveSource {
+		return nil
+	}
+	if len(p.prefixes) == 0 {
+		return fmt.Errorf("source %s refused: offline sources are off in extension mode (start the extension with --allow_source PATH to allow them)", spec)
+	}
+	for _, path := range splitSpec(spec) {
+		resolved, err := resolvePath(path)
+		if err != nil {
+			// Say why only inside the allowed prefixes: elsewhere the
+			// answer would tell a prober which paths exist on the host.
+			if abs, absErr := filepath.Abs(path); absErr == nil && p.allows(filepath.Clean(abs)) {
+				return fmt.Errorf("source %s: %w", path, err)
+			}
+			return fmt.Errorf("source %s refused: not under an --allow_source prefix", path)
+		}
+		if !p.allows(resolved) {
+			return fmt.Errorf("source %s refused: not under an --allow_source prefix", path)
+		}
+	}
+	return nil
+}
+
+func (p *sourcePolicy) allows(resolved string) bool {
+	for _, prefix := range p.prefixes {
+		if within(resolved, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// within tells whether path is prefix or below it, whole components only
+// (/cases does not allow /cases2); Windows paths compare without case.
+func within(path, prefix string) bool {
+	equal := func(a, b string) bool { return a == b }
+	if runtime.GOOS == "windows" {
+		equal = strings.EqualFold
+	}
+	if equal(path, prefix) {
+		return true
+	}
+	if !strings.HasSuffix(prefix, string(filepath.Separator)) {
+		prefix += string(filepath.Separator)
+	}
+	return len(path) > len(prefix) && equal(path[:len(prefix)], prefix)
+}
+
+// guard wraps a table's generate for extension mode: the sources a query
+// names are checked against the policy (a refusal is the query's error and
+// one log line), and the call is cancelled when osquery abandons it (the
+// Thrift server's connectivity check cancels ctx), when the extension shuts
+// down (life), or after timeout.
+func guard(t tablekit.Table, policy *sourcePolicy, life context.Context, timeout time.Duration, logger hclog.Logger) tablekit.Table {
+	generate := t.Generate
+	t.Generate = func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
+		for _, src := range tablekit.Equals(qc, "source") {
+			if err := policy.check(src); err != nil {
+				logger.Warn("source refused", "table", t.Schema.Name, "source", src, "error", err.Error())
+				return nil, err
+			}
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(life, cancel)()
+		if timeout > 0 {
+			var cancelTimeout context.CancelFunc
+			ctx, cancelTimeout = context.WithTimeout(ctx, timeout)
+			defer cancelTimeout()
+		}
+		rows, err := generate(ctx, qc)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			logger.Info("table call cancelled", "table", t.Schema.Name, "reason", context.Cause(ctx).Error())
+			if err == nil {
+				err = ctxErr
+			}
+		}
+		return rows, err
+	}
+	return t
+}
