@@ -69,3 +69,101 @@ func TestQueryChainOrEqualsIN(t *testing.T) {
 		t.Errorf("one source %d rows, IN %d, OR %d: want IN = OR = twice one", len(one), len(in), len(or))
 	}
 }
+
+// Issue 11 item 6: each command's --help is its usage and flags with
+// defaults, on stdout, exit 0.
+func TestCommandHelpOnStdout(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--help"}, []string{"runkeyhunt query", "--socket", "--allow_source"}},
+		{[]string{"help"}, []string{"runkeyhunt query", "--socket"}},
+		{[]string{"query", "--help"}, []string{"Usage: runkeyhunt query", "-source PATHS", "-format string", `(default "table")`, "-width N", "-no-progress"}},
+		{[]string{"query", "-h"}, []string{"Usage: runkeyhunt query"}},
+		{[]string{"help", "query"}, []string{"Usage: runkeyhunt query"}},
+		{[]string{"query", "SELECT 1", "--help"}, []string{"Usage: runkeyhunt query"}},
+		{[]string{"schema", "--help"}, []string{"Usage: runkeyhunt schema", "-format string", `(default "markdown")`}},
+		{[]string{"fleet", "--help"}, []string{"runkeyhunt fleet"}},
+		{[]string{"fleet", "report", "--help"}, []string{"report"}},
+	} {
+		out, errOut, code := runBinary(t, tt.args...)
+		if code != 0 || errOut != "" {
+			t.Errorf("%v: exit %d, stderr %q", tt.args, code, errOut)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: stdout lacks %q:\n%s", tt.args, w, out)
+			}
+		}
+	}
+}
+
+func TestUnknownCommandIsOneLine(t *testing.T) {
+	for _, args := range [][]string{{"qeury", "SELECT 1"}, {"help", "nope"}} {
+		out, errOut, code := runBinary(t, args...)
+		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "unknown command") {
+			t.Errorf("%v: exit %d stdout %q stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+func TestVersionSubcommand(t *testing.T) {
+	sub, _, code := runBinary(t, "version")
+	flagOut, _, code2 := runBinary(t, "--version")
+	if code != 0 || code2 != 0 || sub != flagOut || !strings.HasPrefix(sub, "runkeyhunt ") {
+		t.Errorf("version %q (exit %d), --version %q (exit %d)", sub, code, flagOut, code2)
+	}
+}
+
+// Flags may follow the SQL, formats are case-insensitive, and --source
+// repeats (its values add up).
+func TestQueryFlagsAnywhereAndRepeatedSource(t *testing.T) {
+	dir := t.TempDir()
+	a := regWithRunValues(t, dir, "a.reg", "Alpha")
+	b := regWithRunValues(t, dir, "b.reg", "Bravo")
+	out, errOut, code := runBinary(t, "query", "SELECT name FROM run_key_payloads ORDER BY name", "--format", "JSON", "--source", a, "--source", b)
+	if code != 0 || out != "[\n  {\"name\":\"Alpha\"},\n  {\"name\":\"Bravo\"}\n]\n" {
+		t.Errorf("exit %d stdout %q stderr %q", code, out, errOut)
+	}
+	out, _, code = runBinary(t, "query", "--format", "Csv", "--source", a, "--", "SELECT name FROM run_key_payloads")
+	if code != 0 || out != "name\nAlpha\n" {
+		t.Errorf("csv after --: exit %d %q", code, out)
+	}
+	out, errOut, code = runBinary(t, "query", "SELECT 1", "SELECT 2")
+	if code != 2 || !strings.Contains(errOut, "exactly one SQL statement") || out != "" {
+		t.Errorf("two statements: exit %d %q %q", code, out, errOut)
+	}
+}
+
+// osqueryi prints "[\n\n]\n" for zero rows in --json mode, and nothing in
+// pretty or line mode.
+func TestQueryZeroRowsAsOsqueryi(t *testing.T) {
+	src := writeE2EReg(t)
+	for format, want := range map[string]string{"json": "[\n\n]\n", "table": "", "line": ""} {
+		out, errOut, code := runBinary(t, "query", "--source", src, "--format", format, "SELECT name FROM run_key_payloads WHERE name = 'none'")
+		if code != 0 || out != want {
+			t.Errorf("%s: exit %d stdout %q stderr %q, want %q", format, code, out, errOut, want)
+		}
+	}
+	out, _, code := runBinary(t, "query", "--source", src, "--format", "line", "SELECT name, verdict FROM run_key_payloads ORDER BY name")
+	want := "   name = OneDrive\nverdict = benign\n\n   name = Updater\nverdict = malicious\n"
+	if code != 0 || out != want {
+		t.Errorf("line: exit %d\n%q\nwant\n%q", code, out, want)
+	}
+}
+
+// Issue 11 item 11: a registry value that starts like a formula comes out
+// of --format csv neutralised.
+func TestQueryCSVNeutralisesAttackerText(t *testing.T) {
+	dir := t.TempDir()
+	reg := "Windows Registry Editor Version 5.00\r\n\r\n" +
+		"[HKEY_USERS\\S-1-5-21-1-2-3-1001\\Software\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n" +
+		"\"=HYPERLINK(\\\"http://x.invalid\\\")\"=\"C:\\\\a.exe\"\r\n"
+	path := filepath.Join(dir, "f.reg")
+	os.WriteFile(path, []byte(reg), 0o600)
+	out, errOut, code := runBinary(t, "query", "--source", path, "--format", "csv", "SELECT name FROM run_key_payloads")
+	if code != 0 || out != "name\n\"'=HYPERLINK(\"\"http://x.invalid\"\")\"\n" {
+		t.Errorf("exit %d stdout %q stderr %q", code, out, errOut)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,7 @@ type fakeOsqueryd struct {
 	mu         sync.Mutex
 	registered chan osquery.ExtensionRegistry
 	info       *osquery.InternalExtensionInfo
+	stderr     *lockedBuffer // the extension's log
 }
 
 // e2eUUID is the route UUID the fake manager hands out: the extension
@@ -95,8 +97,13 @@ func startExtensionAt(t *testing.T, sock string, extraArgs ...string) (*fakeOsqu
 	var stderr lockedBuffer
 	// Offline sources are refused unless allowed: the tests' inputs live
 	// under the temp directory.
-	cmd := exec.Command(binary, append([]string{"--socket", sock, "--timeout", "3", "--interval", "1", "--verbose", "--allow_source", os.TempDir()}, extraArgs...)...)
+	args := []string{"--socket", sock, "--timeout", "3", "--interval", "1", "--verbose"}
+	if !slices.ContainsFunc(extraArgs, func(a string) bool { return strings.HasPrefix(a, "--allow_source") }) {
+		args = append(args, "--allow_source", os.TempDir())
+	}
+	cmd := exec.Command(binary, append(args, extraArgs...)...)
 	cmd.Stderr = &stderr
+	manager.stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		server.Stop()
 		t.Fatal(err)

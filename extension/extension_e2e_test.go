@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 // startExtension runs the binary the way osqueryd does on a Unix socket
 // and returns the manager, a client connected to the extension's own
 // socket, and a stop func.
-func startExtension(t *testing.T) (*fakeOsqueryd, *osquery.ExtensionClient, *exec.Cmd, func()) {
+func startExtension(t *testing.T, extraArgs ...string) (*fakeOsqueryd, *osquery.ExtensionClient, *exec.Cmd, func()) {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix sockets: the Windows pipe transport is tested by TestNamedPipeExtension")
@@ -53,7 +53,7 @@ func startExtension(t *testing.T) (*fakeOsqueryd, *osquery.ExtensionClient, *exe
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	return startExtensionAt(t, filepath.Join(dir, "osquery.em"))
+	return startExtensionAt(t, filepath.Join(dir, "osquery.em"), extraArgs...)
 }
 
 func TestExtensionRegistersAndServesRunKeyPayloads(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -54,7 +55,7 @@ func (p *queryProgress) run(ctx context.Context, spec string) {
 	seen := map[string]bool{}
 	p.mu.Lock()
 	p.bar = progress.New(p.out, total, true)
-	p.bar.Unit, p.bar.ByteRate = "files", true
+	p.bar.Unit, p.bar.ByteRate = fmt.Sprintf("of %d files", len(files)), true
 	p.mu.Unlock()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()

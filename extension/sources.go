@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -22,11 +21,11 @@ type sourceList []string
 
 func (s *sourceList) String() string { return strings.Join(*s, ",") }
 
+// Set adds a value; an empty one adds nothing (--allow_source= allows none).
 func (s *sourceList) Set(v string) error {
-	if strings.TrimSpace(v) == "" {
-		return errors.New("empty path")
+	if strings.TrimSpace(v) != "" {
+		*s = append(*s, v)
 	}
-	*s = append(*s, v)
 	return nil
 }
 
