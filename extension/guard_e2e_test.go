@@ -190,8 +190,14 @@ func TestExtensionStopsAbandonedGenerate(t *testing.T) {
 			t.Fatal(err)
 		}
 		caller := osquery.NewExtensionClientFactory(trans, thrift.NewTBinaryProtocolFactoryDefault())
-		go generateSourceNoCheck(caller, sysmonchain.Name, big)
+		finished := make(chan struct{})
+		go func() { generateSourceNoCheck(caller, sysmonchain.Name, big); close(finished) }()
 		time.Sleep(1500 * time.Millisecond)
+		select {
+		case <-finished:
+			t.Fatal("generate finished before the disconnect: make the input bigger")
+		default:
+		}
 		busy := cpuSeconds(t, cmd.Process.Pid)
 		trans.Close() // osqueryd gives up on the call
 		time.Sleep(500 * time.Millisecond)

@@ -203,7 +203,7 @@ func runExtension(args []string, stdout, stderr io.Writer) int {
 	interval := fs.Int("interval", 3, "seconds between pings of osqueryd")
 	verbose := fs.Bool("verbose", false, "debug logging")
 	var allow sourceList
-	fs.Var(&allow, "allow_source", "offline `PATH` prefixes a query's source may name (comma-separated, repeatable); none by default: only live data")
+	fs.Var(&allow, "allow_source", "offline `PATH` prefixes a query's source may name (comma-separated, repeatable; also $"+allowSourceEnv+"); none by default: only live data")
 	generateTimeout := fs.Int("generate_timeout", 600, "seconds one table call may run before it is cancelled (0: no limit)")
 	showVersion := fs.Bool("version", false, "print version and exit")
 	help := fs.Bool("help", false, "print usage and exit")
@@ -228,7 +228,7 @@ func runExtension(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	logger := newLogger(stderr, hclog.Info, *verbose)
-	policy, err := newSourcePolicy(allow.paths())
+	policy, err := newSourcePolicy(allowedSources(allow, os.Getenv(allowSourceEnv)), logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "runkeyhunt: --allow_source: %v\n", err)
 		return exitUsage

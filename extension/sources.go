@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -56,6 +58,16 @@ func splitSpec(spec string) []string {
 	return out
 }
 
+// allowSourceEnv adds --allow_source prefixes: osqueryd starts an
+// autoloaded extension with its own flags only, so an operator sets this in
+// the osqueryd service's environment instead.
+const allowSourceEnv = "RUNKEYHUNT_ALLOW_SOURCE"
+
+// allowedSources is the union of the flag's and the environment's prefixes.
+func allowedSources(flagValues sourceList, env string) []string {
+	return append(flagValues.paths(), splitSpec(env)...)
+}
+
 // sourcePolicy decides which offline sources a query may name in extension
 // mode. Whoever may run a live query in Fleet may write
 // `WHERE source = '...'`, and the extension runs as SYSTEM or root: without
@@ -65,14 +77,22 @@ type sourcePolicy struct {
 	prefixes []string // cleaned, absolute, symlinks resolved
 }
 
-func newSourcePolicy(allowed []string) (*sourcePolicy, error) {
+// newSourcePolicy resolves the allowed prefixes. One that does not exist
+// (yet) is kept as written, cleaned and absolute, with a warning: a source
+// under it is still resolved before the comparison, so a link created there
+// later cannot lead out.
+func newSourcePolicy(allowed []string, logger hclog.Logger) (*sourcePolicy, error) {
 	p := &sourcePolicy{}
 	for _, a := range allowed {
 		resolved, err := resolvePath(a)
+		if errors.Is(err, os.ErrNotExist) {
+			logger.Warn("--allow_source prefix does not exist", "path", a)
+			resolved, err = filepath.Abs(a)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", a, err)
 		}
-		p.prefixes = append(p.prefixes, resolved)
+		p.prefixes = append(p.prefixes, filepath.Clean(resolved))
 	}
 	return p, nil
 }
