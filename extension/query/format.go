@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/runkeyhunt/runkeyhunt/safeout"
 )
 
 // Formats lists the output formats of `runkeyhunt query`.
@@ -136,7 +138,8 @@ func writeRapidJSONString(b *strings.Builder, s string) {
 
 // writeCSV prints a header line and the rows. A cell an attacker wrote
 // (a registry value, an event field) could be read by a spreadsheet as a
-// formula: such cells are neutralised (CSVCell).
+// formula: such cells are neutralised (safeout.CSVCell, OWASP's rule; a
+// negative number such as -1 gets the quote too).
 func writeCSV(w io.Writer, res *Result) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(res.Columns); err != nil {
@@ -147,7 +150,7 @@ func writeCSV(w io.Writer, res *Result) error {
 		for i := range cells {
 			cells[i] = ""
 			if i < len(row) {
-				cells[i] = CSVCell(row[i])
+				cells[i] = safeout.CSVCell(row[i])
 			}
 		}
 		if err := cw.Write(cells); err != nil {
@@ -156,17 +159,6 @@ func writeCSV(w io.Writer, res *Result) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// CSVCell neutralises a cell a spreadsheet would read as a formula: one
-// starting with '=', '+', '-', '@', a tab or a carriage return gets a
-// leading single quote (OWASP, "CSV Injection"). A negative number such as
-// -1 is quoted too: the rule cannot tell it from "-1+cmd|...".
-func CSVCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // lineText prints osqueryi's `.mode line` (shell.cpp, MODE_Line): each
