@@ -167,3 +167,14 @@ func TestQueryCSVNeutralisesAttackerText(t *testing.T) {
 		t.Errorf("exit %d stdout %q stderr %q", code, out, errOut)
 	}
 }
+
+// Issue 11 item 3 through the binary: keys sorted, a repeated name keeps
+// its last value, NULL is "", HTML characters raw, REALs as SQLite prints
+// them (osqueryi shows SQLite's text), all values strings.
+func TestQueryJSONBytesAsOsqueryi(t *testing.T) {
+	out, errOut, code := runBinary(t, "query", "--format", "json", "SELECT 0.0 AS z, 2.5 AS r, 1 AS a, 2 AS a, '<a&b>' AS x, NULL AS n")
+	want := "[\n  {\"a\":\"2\",\"n\":\"\",\"r\":\"2.5\",\"x\":\"<a&b>\",\"z\":\"0.0\"}\n]\n"
+	if code != 0 || out != want {
+		t.Errorf("exit %d stderr %q\n got %q\nwant %q", code, errOut, out, want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -187,10 +188,28 @@ func textOf(v any) string {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		return sqliteReal(x)
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// sqliteReal prints a REAL as SQLite's sqlite3_column_text does (printf
+// "%!.15g": 15 significant digits, and always a decimal point), which is
+// what osqueryi prints: 0.0, 4.5, 100.0, 1.0e+20.
+func sqliteReal(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return strconv.FormatFloat(f, 'g', -1, 64) // SQLite has neither as a value
+	}
+	s := strconv.FormatFloat(f, 'g', 15, 64)
+	mantissa, exp, hasExp := strings.Cut(s, "e")
+	if !strings.Contains(mantissa, ".") {
+		mantissa += ".0"
+	}
+	if hasExp {
+		return mantissa + "e" + exp
+	}
+	return mantissa
 }
 
 // sqliteWrapping is how the driver dresses SQLite's message: "SQL logic
