@@ -166,16 +166,18 @@ func writeCSV(w io.Writer, res *Result) error {
 // least 5 bytes), " = ", the value; a blank line between rows; nothing for
 // zero rows.
 func lineText(res *Result) string {
+	cols := make([]string, len(res.Columns))
 	w := 5
-	for _, c := range res.Columns {
-		w = max(w, len(c))
+	for i, c := range res.Columns {
+		cols[i] = terminalSafe(c)
+		w = max(w, len(cols[i]))
 	}
 	var b strings.Builder
 	for r, row := range res.Rows {
 		if r > 0 {
 			b.WriteByte('\n')
 		}
-		for i, c := range res.Columns {
+		for i, c := range cols {
 			v := ""
 			if i < len(row) {
 				v = terminalSafe(row[i])
@@ -198,9 +200,11 @@ func tableText(res *Result, width int) string {
 		return ""
 	}
 	cells := make([][]string, len(res.Rows))
+	cols := make([]string, len(res.Columns))
 	widths := make([]int, len(res.Columns))
 	for i, c := range res.Columns {
-		widths[i] = utf8.RuneCountInString(c)
+		cols[i] = terminalSafe(c)
+		widths[i] = utf8.RuneCountInString(cols[i])
 	}
 	for r, row := range res.Rows {
 		cells[r] = make([]string, len(res.Columns))
@@ -236,7 +240,7 @@ func tableText(res *Result, width int) string {
 		b.WriteString("\n")
 	}
 	sep()
-	line(res.Columns)
+	line(cols)
 	sep()
 	for _, row := range cells {
 		line(row)

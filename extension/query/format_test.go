@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The expected bytes below are written from osquery's own printing code,
@@ -149,4 +151,35 @@ func TestParseFormat(t *testing.T) {
 	if _, ok := ParseFormat("xml"); ok {
 		t.Error("xml accepted")
 	}
+}
+
+// Attacker-written values must come out of --format json as JSON that
+// decodes to the same strings, and out of the text modes with no control
+// characters.
+func FuzzOutputs(f *testing.F) {
+	f.Add("name", "C:\\x.exe \"a\" <b> & \t\n\x01")
+	f.Add("a b", "\x7f\u2028é")
+	f.Add("", "\xff\xfe")
+	f.Fuzz(func(t *testing.T, col, val string) {
+		res := &Result{Columns: []string{col, "z"}, Rows: [][]string{{val, val}}}
+		out := jsonText(res)
+		if utf8.ValidString(col) && utf8.ValidString(val) {
+			var rows []map[string]string
+			if err := json.Unmarshal([]byte(out), &rows); err != nil {
+				t.Fatalf("invalid JSON for %q=%q: %v\n%s", col, val, err, out)
+			}
+			if len(rows) != 1 || rows[0][col] != val || rows[0]["z"] != val {
+				t.Fatalf("round trip %q=%q: %v", col, val, rows)
+			}
+		}
+		for _, mode := range []string{"table", "line"} {
+			var buf bytes.Buffer
+			Write(&buf, mode, res)
+			for _, r := range strings.ReplaceAll(buf.String(), "\n", "") {
+				if unicode.IsControl(r) {
+					t.Fatalf("%s mode let %U through for %q", mode, r, val)
+				}
+			}
+		}
+	})
 }
