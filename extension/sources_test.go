@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,8 +31,8 @@ func TestSourcePolicy(t *testing.T) {
 		"live":                            "",
 		filepath.Join(cases, "a.reg"):     "",
 		cases:                             "",
-		filepath.Join(other, "b.reg"):     "", // from the environment
-		filepath.Join(cases, "nope.reg"):  "no such file",
+		filepath.Join(other, "b.reg"):     "",         // from the environment
+		filepath.Join(cases, "nope.reg"):  "nope.reg", // not found, said as such (below)
 		filepath.Join(root, "x", "y.reg"): "refused",
 		root:                              "refused",
 		"/etc/passwd":                     "refused",
@@ -42,6 +44,9 @@ func TestSourcePolicy(t *testing.T) {
 		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 			t.Errorf("check(%s) = %v, want %q", spec, err, want)
 		}
+	}
+	if err := p.check(filepath.Join(cases, "nope.reg")); !errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "refused") {
+		t.Errorf("missing file under a prefix: %v, want not found", err)
 	}
 	// A prefix that does not exist yet is kept; what is later created
 	// under it is allowed, a link there pointing out is not.
