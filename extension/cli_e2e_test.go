@@ -77,7 +77,7 @@ func TestCommandHelpOnStdout(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--help"}, []string{"runkeyhunt query", "--socket", "--allow_source"}},
+		{[]string{"--help"}, []string{"runkeyhunt query", "--socket", "-allow_source PATH", "-generate_timeout int", "(default 600)"}},
 		{[]string{"help"}, []string{"runkeyhunt query", "--socket"}},
 		{[]string{"query", "--help"}, []string{"Usage: runkeyhunt query", "-source PATHS", "-format string", `(default "table")`, "-width N", "-no-progress"}},
 		{[]string{"query", "-h"}, []string{"Usage: runkeyhunt query"}},

@@ -215,7 +215,9 @@ func runExtension(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case *help:
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage+"\nExtension mode flags:\n")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
 		return 0
 	case *showVersion:
 		printVersion(stdout)
