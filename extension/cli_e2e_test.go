@@ -178,3 +178,26 @@ func TestQueryJSONBytesAsOsqueryi(t *testing.T) {
 		t.Errorf("exit %d stderr %q\n got %q\nwant %q", code, errOut, out, want)
 	}
 }
+
+// Issue 12 item 14: a path that contains a comma, given on its own
+// --source next to another one.
+func TestQueryRepeatedSourceWithCommaInPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "case 7, host a")
+	os.Mkdir(dir, 0o700)
+	a := regWithRunValues(t, dir, "a,1.reg", "Alpha")
+	b := regWithRunValues(t, t.TempDir(), "b.reg", "Bravo")
+	for _, args := range [][]string{
+		{"--source", a, "--source", b},
+		{"--source", b, "--source", dir},
+		{"--source", a}, // one existing path, commas and all
+	} {
+		rows := queryJSON(t, append(args, "SELECT name FROM run_key_payloads")...)
+		want := "Alpha,Bravo"
+		if len(args) == 2 {
+			want = "Alpha"
+		}
+		if got := names(rows); got != want {
+			t.Errorf("%v: got %s, want %s", args, got, want)
+		}
+	}
+}

@@ -61,12 +61,27 @@ func TestExtensionRefusesSourcesOutsideAllowed(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A directory under the prefix whose walk (links to directories are
+	// followed) would lead out of it.
+	walk := filepath.Join(allowed, "walk")
+	os.Mkdir(walk, 0o700)
+	regWithRunValues(t, walk, "fine.reg", "Fine")
+	if err := os.Symlink(outside, filepath.Join(walk, "out")); err != nil {
+		t.Fatal(err)
+	}
+	plainDir := filepath.Join(allowed, "walk2")
+	os.Mkdir(plainDir, 0o700)
+	regWithRunValues(t, plainDir, "fine.reg", "Fine")
+
 	manager, client, _, stop := startExtension(t, "--allow_source", allowed)
 	defer stop()
 
 	resp := generateSource(t, client, runkeypayloads.Name, inside)
 	if resp.Status.Code != 0 || len(resp.Response) != 1 || resp.Response[0]["name"] != "Alpha" {
 		t.Fatalf("allowed source: %+v %v", resp.Status, resp.Response)
+	}
+	if resp := generateSource(t, client, runkeypayloads.Name, plainDir); resp.Status.Code != 0 || len(resp.Response) != 1 {
+		t.Errorf("allowed directory: %+v %v", resp.Status, resp.Response)
 	}
 	// Inside the prefix a missing file is an error that says so.
 	resp = generateSource(t, client, runkeypayloads.Name, filepath.Join(allowed, "missing.reg"))
@@ -81,6 +96,7 @@ func TestExtensionRefusesSourcesOutsideAllowed(t *testing.T) {
 		filepath.Join(linkDir, "secret.reg"),
 		siblingFile,
 		inside + "," + secret, // one bad path in a list refuses the list
+		walk,
 		"/nonexistent/probe.reg",
 	}
 	for _, tableName := range []string{runkeypayloads.Name, sysmonchain.Name} {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/osquery/osquery-go/plugin/table"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
 )
 
@@ -31,31 +32,44 @@ func (s *sourceList) Set(v string) error {
 	return nil
 }
 
-// spec is the source specification the tables read. The tables take one
-// comma-separated string (input.Expand), so the flags' values are joined
-// with the same convention.
-// TODO(h4): join with input's quoting helper once it exists, so a value
-// containing a comma survives the split.
-func (s sourceList) spec() string { return strings.Join(s, ",") }
+// spec is the source specification the tables read: the flags' values as
+// one list (input.SplitSpec's syntax). A value that is an existing path is
+// one path, commas and quotes included (quoted by input.JoinSpec); any other
+// value is a list already, as with a single --source.
+func (s sourceList) spec() string {
+	if len(s) == 1 {
+		return s[0]
+	}
+	var paths []string
+	for _, v := range s {
+		paths = append(paths, specPaths(v)...)
+	}
+	return input.JoinSpec(paths)
+}
 
-// paths splits every value on commas: --allow_source a,b --allow_source c.
+// paths splits every value as a list: --allow_source a,b --allow_source c.
 func (s sourceList) paths() []string {
 	var out []string
 	for _, v := range s {
-		out = append(out, splitSpec(v)...)
+		out = append(out, specPaths(v)...)
 	}
 	return out
 }
 
-// splitSpec splits a source specification as input.Expand does.
-func splitSpec(spec string) []string {
-	var out []string
-	for _, p := range strings.Split(spec, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
+// specPaths are the paths of a source specification exactly as
+// input.ExpandContext reads them: a spec that is itself an existing path is
+// that one path, commas included; otherwise input.SplitSpec's list. A list
+// that does not parse is kept whole, so that it is checked (and refused)
+// as one path.
+func specPaths(spec string) []string {
+	if _, err := os.Lstat(spec); err == nil && strings.ContainsAny(spec, `,"`) {
+		return []string{spec}
 	}
-	return out
+	paths, err := input.SplitSpec(spec)
+	if err != nil {
+		return []string{spec}
+	}
+	return paths
 }
 
 // allowSourceEnv adds --allow_source prefixes: osqueryd starts an
@@ -65,7 +79,7 @@ const allowSourceEnv = "RUNKEYHUNT_ALLOW_SOURCE"
 
 // allowedSources is the union of the flag's and the environment's prefixes.
 func allowedSources(flagValues sourceList, env string) []string {
-	return append(flagValues.paths(), splitSpec(env)...)
+	return append(flagValues.paths(), specPaths(env)...)
 }
 
 // sourcePolicy decides which offline sources a query may name in extension
@@ -120,7 +134,7 @@ func (p *sourcePolicy) check(spec string) error {
 	if len(p.prefixes) == 0 {
 		return fmt.Errorf("source %s refused: offline sources are off in extension mode (start the extension with --allow_source PATH to allow them)", spec)
 	}
-	for _, path := range splitSpec(spec) {
+	for _, path := range specPaths(spec) {
 		resolved, err := resolvePath(path)
 		if err != nil {
 			// Say why only inside the allowed prefixes: elsewhere the
@@ -135,6 +149,41 @@ func (p *sourcePolicy) check(spec string) error {
 		}
 	}
 	return nil
+}
+
+// checkFiles expands an allowed specification as the tables will and
+// checks every file it yields: a walk follows links to directories, so a
+// link under an allowed prefix must not lead out of it. A zip member is
+// checked by its archive's path (input.MemberSeparator). Expansion errors
+// are left to the table, which reports them.
+func (p *sourcePolicy) checkFiles(ctx context.Context, spec string, limits input.Limits) error {
+	if spec == tablekit.LiveSource {
+		return nil
+	}
+	files, err := input.ExpandContext(ctx, spec, input.Options{Logger: hclog.NewNullLogger(), Warn: func(error) {}, Limits: limits})
+	if err != nil {
+		return nil
+	}
+	for _, f := range files {
+		if !p.allowsFile(f.Path) {
+			return fmt.Errorf("source %s refused: %s is not under an --allow_source prefix", spec, f.Path)
+		}
+	}
+	return nil
+}
+
+// allowsFile resolves a file's path, or the archive part of a member's.
+func (p *sourcePolicy) allowsFile(path string) bool {
+	for candidate := path; ; {
+		if resolved, err := resolvePath(candidate); err == nil {
+			return p.allows(resolved)
+		}
+		i := strings.LastIndex(candidate, input.MemberSeparator)
+		if i <= 0 {
+			return false
+		}
+		candidate = candidate[:i]
+	}
 }
 
 func (p *sourcePolicy) allows(resolved string) bool {
@@ -171,7 +220,11 @@ func guard(t tablekit.Table, policy *sourcePolicy, life context.Context, timeout
 	generate := t.Generate
 	t.Generate = func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
 		for _, src := range tablekit.Equals(qc, "source") {
-			if err := policy.check(src); err != nil {
+			err := policy.check(src)
+			if err == nil {
+				err = policy.checkFiles(ctx, src, input.Limits{})
+			}
+			if err != nil {
 				logger.Warn("source refused", "table", t.Schema.Name, "source", src, "error", err.Error())
 				return nil, err
 			}
