@@ -39,7 +39,7 @@ func startQueryProgress(ctx context.Context, stderr io.Writer, spec string, enab
 
 func (p *queryProgress) run(ctx context.Context, spec string) {
 	defer close(p.done)
-	files, err := input.Expand(spec)
+	files, err := input.ExpandContext(ctx, spec, input.Options{})
 	if err != nil {
 		return // the query reports it
 	}
