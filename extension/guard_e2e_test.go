@@ -195,7 +195,7 @@ func TestExtensionStopsAbandonedGenerate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a large input")
 	}
-	big := bigEventXML(t, 30000)
+	big := bigEventXML(t, 80000) // ~100 MB: many seconds of work, cancelled after one or two
 
 	t.Run("client disconnects", func(t *testing.T) {
 		_, _, cmd, stop := startExtension(t)
