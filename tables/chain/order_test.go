@@ -1,11 +1,18 @@
 package chain
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/sysmon"
 )
 
@@ -123,5 +130,34 @@ func TestRecordSetMatchesMap(t *testing.T) {
 	}
 	if total != int64(len(seen)) {
 		t.Errorf("%d ids in spans, want %d", total, len(seen))
+	}
+}
+
+// Correlate stops when its ctx is cancelled mid-file (here by the warning
+// of a bad line half way), with an error that wraps context.Canceled.
+func TestCorrelateStopsOnCancel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.jsonl")
+	var b bytes.Buffer
+	for i := 0; i < 20000; i++ {
+		if i == 10000 {
+			b.WriteString("{bad Sysmon 13\n")
+			continue
+		}
+		fmt.Fprintf(&b, `{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","RecordNumber":%d,"Hostname":"h","EventTime":"2024-03-12 09:13:40","EventType":"SetValue","TargetObject":"HKLM\\SOFTWARE\\x%d","ProcessGuid":"{%08d-0000-0000-0000-000000000000}"}`+"\n", i+1, i, i%50)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []input.File{{Path: path, Format: input.JSONLines}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Correlate(ctx, files, DefaultWindow, nil, func(error) { cancel() })
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %v, want context.Canceled naming %s", err, path)
+	}
+	// Already cancelled: nothing is read.
+	_, err = Correlate(ctx, files, DefaultWindow, nil, func(w error) { t.Errorf("warning %v", w) })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
 	}
 }

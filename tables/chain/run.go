@@ -3,6 +3,7 @@ package chain
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -27,13 +28,22 @@ func Correlate(ctx context.Context, files []input.File, window time.Duration, ta
 			if failed[f.Path] {
 				continue
 			}
-			err := sysmon.ReadFile(f, filter, func(ev *sysmon.Event) error {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("correlating %s: %w", f.Path, err)
+			}
+			err := sysmon.ReadFile(ctx, f, filter, func(ev *sysmon.Event) error {
 				emit(ev)
-				return ctx.Err()
+				if err := ctx.Err(); err != nil {
+					return fmt.Errorf("%s: record %d: %w", f.Path, ev.RecordID, err)
+				}
+				return nil
 			}, warn)
 			if err != nil {
 				if ctx.Err() != nil {
-					return ctx.Err()
+					if !errors.Is(err, ctx.Err()) {
+						err = fmt.Errorf("%s: %w", f.Path, ctx.Err())
+					}
+					return err
 				}
 				if len(files) == 1 {
 					return err

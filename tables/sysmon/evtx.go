@@ -2,6 +2,7 @@ package sysmon
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -44,7 +45,7 @@ func utf16LE(s string) []byte {
 // reported through warn with file and offset and skipped; a corrupt file
 // header is an error. An error returned by emit stops reading and is
 // returned unchanged.
-func ReadEVTX(r io.ReaderAt, size int64, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
+func ReadEVTX(ctx context.Context, r io.ReaderAt, size int64, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
 	if warn == nil {
 		warn = func(error) {}
 	}
@@ -68,6 +69,9 @@ func ReadEVTX(r io.ReaderAt, size int64, name string, filter Filter, emit func(*
 	reader := chunkReader{name: name, walker: newRecordWalker(filter), emit: emit, warn: warn}
 	buf := make([]byte, chunkSize)
 	for off = fileHeaderSize; off < size; off += chunkSize {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: chunk at offset %d: %w", name, off, err)
+		}
 		n, err := r.ReadAt(buf, off)
 		if n < chunkSize && !errors.Is(err, io.EOF) && err != nil {
 			return fmt.Errorf("%s: chunk at offset %d: %w", name, off, err)

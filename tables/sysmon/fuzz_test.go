@@ -2,6 +2,7 @@ package sysmon
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,7 +51,7 @@ func FuzzReadXML(f *testing.F) {
 	}
 	f.Add([]byte(`<Events><Event><System><EventID>13</EventID></System></Event></Events>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := ReadXML(bytes.NewReader(data), "fuzz.xml", Filter{}, func(e *Event) error {
+		err := ReadXML(context.Background(), bytes.NewReader(data), "fuzz.xml", Filter{}, func(e *Event) error {
 			if e.Fields == nil {
 				t.Fatal("nil Fields")
 			}
@@ -65,7 +66,7 @@ func FuzzReadJSONLines(f *testing.F) {
 	f.Add(fixture(f, "scenario.nxlog.jsonl"))
 	f.Add([]byte(`{"EventID":"13","SourceName":"Microsoft-Windows-Sysmon","Details":"\u00e9\ud83d\ude00"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := ReadJSONLines(bytes.NewReader(data), "fuzz.jsonl", Filter{EventIDs: map[int]bool{13: true, 3: true}},
+		err := ReadJSONLines(context.Background(), bytes.NewReader(data), "fuzz.jsonl", Filter{EventIDs: map[int]bool{13: true, 3: true}},
 			func(e *Event) error {
 				if e.EventID != 13 && e.EventID != 3 {
 					t.Fatalf("event id %d passed the filter", e.EventID)
@@ -82,7 +83,7 @@ func FuzzReadEVTX(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := ReadEVTX(bytes.NewReader(data), int64(len(data)), "fuzz.evtx", Filter{anyProvider: true},
+		err := ReadEVTX(context.Background(), bytes.NewReader(data), int64(len(data)), "fuzz.evtx", Filter{anyProvider: true},
 			func(*Event) error { return nil }, func(err error) { checkNoInternalError(t, err) })
 		checkNoInternalError(t, err)
 	})

@@ -3,6 +3,7 @@
 package sysmon
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -69,7 +70,7 @@ func (f Filter) accepts(e *Event) bool {
 // error naming file and offset; for EVTX a corrupt chunk or record is
 // skipped and reported through warn, and the rest of the file is read; a
 // corrupt file header is an error. warn may be nil.
-func ReadFile(f input.File, filter Filter, emit func(*Event) error, warn func(error)) error {
+func ReadFile(ctx context.Context, f input.File, filter Filter, emit func(*Event) error, warn func(error)) error {
 	if warn == nil {
 		warn = func(error) {}
 	}
@@ -84,11 +85,11 @@ func ReadFile(f input.File, filter Filter, emit func(*Event) error, warn func(er
 		if err != nil {
 			return fmt.Errorf("stat %s: %w", f.Path, err)
 		}
-		return ReadEVTX(file, info.Size(), f.Path, filter, emit, warn)
+		return ReadEVTX(ctx, file, info.Size(), f.Path, filter, emit, warn)
 	case input.EventXML:
-		return ReadXML(file, f.Path, filter, emit)
+		return ReadXML(ctx, file, f.Path, filter, emit)
 	case input.JSONLines:
-		return ReadJSONLines(file, f.Path, filter, emit, warn)
+		return ReadJSONLines(ctx, file, f.Path, filter, emit, warn)
 	}
 	return fmt.Errorf("%s: format %q is not an event log format", f.Path, f.Format)
 }
