@@ -69,11 +69,32 @@ func (f Filter) accepts(e *Event) bool {
 // error to stop; that error is returned unchanged. A corrupt part yields an
 // error naming file and offset; for EVTX a corrupt chunk or record is
 // skipped and reported through warn, and the rest of the file is read; a
-// corrupt file header is an error. warn may be nil.
+// corrupt file header is an error. A cancelled ctx stops reading with an
+// error that wraps ctx's. warn may be nil.
 func ReadFile(ctx context.Context, f input.File, filter Filter, emit func(*Event) error, warn func(error)) error {
+	return (&Log{File: f}).Read(ctx, filter, emit, warn)
+}
+
+// Log is one event file read in several passes, as the correlation does.
+// The first pass over an EVTX notes which Sysmon event ids each chunk
+// holds; later passes read only the chunks that hold an event they want,
+// so chunks of other providers, broken chunks (warned about once) and
+// crafted ones are parsed once.
+type Log struct {
+	File  input.File
+	notes chunkNotes
+}
+
+// Read is one pass: ReadFile with what earlier passes learnt. Warnings
+// about chunks are given in the first pass only.
+func (l *Log) Read(ctx context.Context, filter Filter, emit func(*Event) error, warn func(error)) error {
 	if warn == nil {
 		warn = func(error) {}
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", l.File.Path, err)
+	}
+	f := l.File
 	file, err := os.Open(f.Path)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
@@ -85,7 +106,7 @@ func ReadFile(ctx context.Context, f input.File, filter Filter, emit func(*Event
 		if err != nil {
 			return fmt.Errorf("stat %s: %w", f.Path, err)
 		}
-		return ReadEVTX(ctx, file, info.Size(), f.Path, filter, emit, warn)
+		return readEVTX(ctx, file, info.Size(), f.Path, filter, emit, warn, &l.notes)
 	case input.EventXML:
 		return ReadXML(ctx, file, f.Path, filter, emit)
 	case input.JSONLines:
