@@ -161,3 +161,31 @@ func TestCorrelateStopsOnCancel(t *testing.T) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
 }
+
+// A warning met in every pass is said once, and a file's many warnings end
+// in one line that counts the rest.
+func TestWarningsSaidOnceWithACount(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.jsonl")
+	var b bytes.Buffer
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&b, "{bad Sysmon 13 line %d\n", i)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var warnings []string
+	_, err := Correlate(context.Background(), []input.File{{Path: path, Format: input.JSONLines}}, DefaultWindow, nil,
+		func(err error) { warnings = append(warnings, err.Error()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != maxWarnings+1 {
+		t.Fatalf("%d warnings, want %d", len(warnings), maxWarnings+1)
+	}
+	if want := fmt.Sprintf("%s: %d more warnings not shown", path, 1000-maxWarnings); !strings.HasPrefix(warnings[maxWarnings], want) {
+		t.Errorf("last warning %q, want %q", warnings[maxWarnings], want)
+	}
+	if !strings.HasPrefix(warnings[0], path+": line 1: ") {
+		t.Errorf("first warning %q", warnings[0])
+	}
+}
