@@ -121,7 +121,7 @@ func readEVTX(ctx context.Context, r io.ReaderAt, size int64, name string, filte
 		notes.chunks = []chunkIDs{}
 	}
 	reader := chunkReader{name: name, walker: newRecordWalker(filter)}
-	buf := make([]byte, chunkSize)
+	buf := make([]byte, min(chunkSize, max(size-fileHeaderSize, 0))) // small files: small buffer
 	chunks := 0
 	for i := 0; ; i++ {
 		off = fileHeaderSize + int64(i)*chunkSize

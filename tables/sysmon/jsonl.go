@@ -30,7 +30,7 @@ func ReadJSONLines(ctx context.Context, r io.Reader, name string, filter Filter,
 	if warn == nil {
 		warn = func(error) {}
 	}
-	if w := jsonWorkers(); w > 1 {
+	if w := jsonWorkers(); w > 1 && bufferSize(r, 2*jsonBlockSize) == 2*jsonBlockSize {
 		return readJSONLinesParallel(ctx, r, name, filter, emit, warn, w)
 	}
 	return readJSONLinesSequential(ctx, r, name, filter, emit, warn)
@@ -44,7 +44,7 @@ func readJSONLinesSequential(ctx context.Context, r io.Reader, name string, filt
 			err = fmt.Errorf("%s: line %d: internal error reading JSON: %v", name, lineNo, p)
 		}
 	}()
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(r, bufferSize(r, 256<<10))
 	var long []byte
 	tooLong := false
 	wanted := idPatterns(filter)

@@ -3,8 +3,10 @@
 package sysmon
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -142,6 +144,28 @@ func parseEventTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// bufferSize is want, or less when r is known to hold less: small inputs
+// (single events, fuzz inputs) do not pay for big buffers.
+func bufferSize(r io.Reader, want int) int {
+	var size int64 = -1
+	switch r := r.(type) {
+	case *os.File:
+		if info, err := r.Stat(); err == nil && info.Mode().IsRegular() {
+			if pos, err := r.Seek(0, io.SeekCurrent); err == nil {
+				size = info.Size() - pos
+			}
+		}
+	case *bytes.Reader:
+		size = int64(r.Len())
+	case *strings.Reader:
+		size = int64(r.Len())
+	}
+	if size >= 0 && size < int64(want) {
+		return int(max(size+1, 16))
+	}
+	return want
 }
 
 // parseInt accepts decimal, or hexadecimal with 0x as Windows renders some

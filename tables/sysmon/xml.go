@@ -34,7 +34,7 @@ func ReadXML(ctx context.Context, r io.Reader, name string, filter Filter, emit 
 			err = fmt.Errorf("%s: internal error reading event XML: %v", name, p)
 		}
 	}()
-	text, err := utf8Reader(bufio.NewReaderSize(r, 64<<10))
+	text, err := utf8Reader(bufio.NewReaderSize(r, bufferSize(r, 64<<10)))
 	if err != nil {
 		return fmt.Errorf("%s: offset 0: %w", name, err)
 	}
