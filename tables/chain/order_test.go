@@ -189,3 +189,22 @@ func TestWarningsSaidOnceWithACount(t *testing.T) {
 		t.Errorf("first warning %q", warnings[0])
 	}
 }
+
+// A newest-first file keeps one window of connections too, not all of
+// them.
+func TestRingsStayBoundedNewestFirst(t *testing.T) {
+	for name, events := range map[string][]*sysmon.Event{"file order": orderEvents(200000), "newest first": newestFirst(orderEvents(200000))} {
+		e := New(DefaultWindow)
+		for _, x := range events {
+			e.Observe(x)
+		}
+		total := 0
+		for _, p := range e.procs {
+			total += len(p.ring)
+		}
+		// One event every half second.
+		if limit := int(2 * (e.horizon() + e.horizon()/4) / time.Second); total > limit {
+			t.Errorf("%s: %d connections kept, want at most %d (a horizon's worth)", name, total, limit)
+		}
+	}
+}
