@@ -8,8 +8,8 @@ require (
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/kolide/launcher v1.0.0
 	github.com/osquery/osquery-go v0.0.0-20250131154556-629f995b6947
+	go.yaml.in/yaml/v3 v3.0.4
 	golang.org/x/sys v0.50.0
-	gopkg.in/yaml.v3 v3.0.1
 	modernc.org/sqlite v1.62.0
 	www.velocidex.com/golang/evtx v0.2.0
 	www.velocidex.com/golang/regparser v0.0.0-20250203141505-31e704a67ef7

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build every release artifact into DIST (default dist/) with SHA256SUMS:
 #   runkeyhunt-X.Y.Z-linux-amd64            the Linux binary (offline tool, fleet reporter, .ext)
-#   runkeyhunt-X.Y.Z-windows-amd64.exe      the Windows binary (for fleetd/TUF or launcher)
+#   runkeyhunt-X.Y.Z-windows-amd64.exe      the Windows binary (for fleetd/TUF, as runkeyhunt.ext.exe)
 #   runkeyhunt_X.Y.Z-1_amd64.deb            /usr/bin/runkeyhunt, the .ext, /etc/osquery/runkeyhunt.{load,flags}
 #   runkeyhunt-X.Y.Z-1.x86_64.rpm           the same
 #   runkeyhunt-X.Y.Z-x64.msi                C:\Program Files\osquery\extensions\runkeyhunt.exe, runkeyhunt.{load,flags}

@@ -20,7 +20,7 @@ const (
 
 // Change is one query or policy and what apply does to it.
 type Change struct {
-	Kind   string   // "query" or "policy"
+	Kind   string   // "report" (a query before Fleet 4.83) or "policy"
 	Name   string   // name in Fleet (the key: apply is idempotent by name)
 	Action string   // Create, Update or Unchanged
 	Fields []string // fields that differ, for Update
@@ -38,12 +38,12 @@ func (c Change) String() string {
 	return s
 }
 
-// DesiredQueries turns the definition into Create query bodies.
-func DesiredQueries(team *int64) []QueryBody {
+// DesiredQueries turns the definition into Create report bodies.
+func DesiredQueries(fleet *int64) []QueryBody {
 	var out []QueryBody
 	for _, q := range definitions.Queries {
 		out = append(out, QueryBody{
-			Name: q.Name, Query: q.SQL, Description: q.Description, TeamID: team,
+			Name: q.Name, Query: q.SQL, Description: q.Description, Fleet: fleet,
 			Interval: q.Interval, Platform: q.Platform, AutomationsEnabled: true, Logging: q.Logging,
 		})
 	}
@@ -94,7 +94,7 @@ func diffPolicy(have Policy, want PolicyBody) []string {
 }
 
 // Plan compares the definition with what the server holds (global, or the
-// team's own queries and policies when team is set).
+// fleet's own reports and policies when fleet is set).
 func Plan(ctx context.Context, c *Client, team *int64) ([]Change, error) {
 	queries, err := c.ListQueries(ctx, team)
 	if err != nil {
@@ -102,13 +102,13 @@ func Plan(ctx context.Context, c *Client, team *int64) ([]Change, error) {
 	}
 	byName := map[string]Query{}
 	for _, q := range queries {
-		if sameTeam(q.TeamID, team) {
+		if sameTeam(q.Fleet(), team) {
 			byName[q.Name] = q
 		}
 	}
 	var plan []Change
 	for _, want := range DesiredQueries(team) {
-		ch := Change{Kind: "query", Name: want.Name, Action: Create, query: want}
+		ch := Change{Kind: "report", Name: want.Name, Action: Create, query: want}
 		if have, ok := byName[want.Name]; ok {
 			ch.ID, ch.Fields = have.ID, diffQuery(have, want)
 			ch.Action = Unchanged
@@ -154,9 +154,9 @@ func Execute(ctx context.Context, c *Client, team *int64, plan []Change) error {
 		switch {
 		case ch.Action == Unchanged:
 			continue
-		case ch.Kind == "query" && ch.Action == Create:
+		case ch.Kind == "report" && ch.Action == Create:
 			_, err = c.CreateQuery(ctx, ch.query)
-		case ch.Kind == "query":
+		case ch.Kind == "report":
 			_, err = c.ModifyQuery(ctx, ch.ID, ch.query)
 		case ch.Action == Create:
 			_, err = c.CreatePolicy(ctx, team, ch.policy)
@@ -171,11 +171,13 @@ func Execute(ctx context.Context, c *Client, team *int64, plan []Change) error {
 	return nil
 }
 
-// Pull fetches the stored reports of runkeyhunt's queries and hands each
-// host's rows to emit as a snapshot record, the way the report engine
-// reads result logs. Queries missing on the server are reported in
-// missing. Fleet keeps reports for snapshot queries; differential queries
-// may come back empty.
+// Pull fetches the stored reports of runkeyhunt's snapshot queries (Fleet
+// keeps report rows only for `logging: snapshot`; differential results
+// exist only at the log destination) and hands each host's rows to emit
+// as a snapshot record, the way the report engine reads result logs:
+// runkeyhunt_autorun_findings_snapshot feeds the findings,
+// runkeyhunt_autorun_inventory the stacking. Queries missing on the server
+// are reported in missing.
 func Pull(ctx context.Context, c *Client, team *int64, emit func(resultlog.Record)) (missing []string, clipped []string, err error) {
 	queries, err := c.ListQueries(ctx, team)
 	if err != nil {
@@ -186,12 +188,15 @@ func Pull(ctx context.Context, c *Client, team *int64, emit func(resultlog.Recor
 		byName[q.Name] = q
 	}
 	for _, def := range definitions.Queries {
+		if !def.Pullable() {
+			continue
+		}
 		q, ok := byName[def.Name]
 		if !ok {
 			missing = append(missing, def.Name)
 			continue
 		}
-		rep, err := c.GetQueryReport(ctx, q.ID)
+		rep, err := c.GetQueryReport(ctx, q.ID, team)
 		if err != nil {
 			return missing, clipped, err
 		}

@@ -8,11 +8,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,10 +32,16 @@ type Options struct {
 	Backoff    time.Duration // first retry delay, doubled each time; default 500ms
 	MaxBackoff time.Duration // cap for backoff and Retry-After; default 60s
 	PerPage    int           // page size of list calls; default 100
-	Logger     hclog.Logger
+	// MaxAnswerBytes bounds one answer body; default DefaultMaxAnswerBytes.
+	MaxAnswerBytes int64
+	Logger         hclog.Logger
 	// Sleep waits between retries; tests replace it to record the delays.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// DefaultMaxAnswerBytes bounds one answer: a query report of many hosts
+// fits, a runaway or hostile server cannot exhaust memory.
+const DefaultMaxAnswerBytes = 64 << 20
 
 // Client talks to one Fleet server with one API token.
 type Client struct {
@@ -42,6 +50,7 @@ type Client struct {
 	http  *http.Client
 	opts  Options
 	log   hclog.Logger
+	names apiNames // the server's API generation, asked once (endpoints.go)
 }
 
 // New checks the URL and token and returns a client. The token is kept
@@ -73,6 +82,9 @@ func New(baseURL, token string, opts Options) (*Client, error) {
 	if opts.PerPage == 0 {
 		opts.PerPage = 100
 	}
+	if opts.MaxAnswerBytes <= 0 {
+		opts.MaxAnswerBytes = DefaultMaxAnswerBytes
+	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
@@ -83,8 +95,62 @@ func New(baseURL, token string, opts Options) (*Client, error) {
 	if opts.Insecure {
 		transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only with --insecure
 	}
-	return &Client{base: u, token: token, opts: opts, log: opts.Logger,
-		http: &http.Client{Timeout: opts.Timeout, Transport: transport}}, nil
+	c := &Client{base: u, token: token, opts: opts, log: opts.Logger}
+	c.http = &http.Client{Timeout: opts.Timeout, Transport: transport, CheckRedirect: c.checkRedirect}
+	return c, nil
+}
+
+// maxRedirects bounds same-origin redirects of a read.
+const maxRedirects = 5
+
+// checkRedirect keeps the token at the configured origin. Go's client
+// forwards Authorization to any port of the same host name and over an
+// https→http downgrade, and re-sends a POST answered with 301/302/303 as a
+// GET; so a read follows a redirect only within the same scheme, host and
+// port, and a write never follows one. The 3xx answer then comes back to
+// do, which reports it.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
+		return http.ErrUseLastResponse
+	}
+	if !sameOrigin(req.URL, c.base) || len(via) >= maxRedirects {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
+// sameOrigin compares scheme, host and port (default ports filled in).
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// permanent reports transport errors that a retry cannot fix: a name that
+// does not resolve, a certificate that does not verify, a TLS handshake
+// with something that does not speak TLS.
+func permanent(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return dnsErr.IsNotFound || !(dnsErr.IsTimeout || dnsErr.IsTemporary)
+	}
+	var (
+		verifyErr    *tls.CertificateVerificationError
+		unknownCA    x509.UnknownAuthorityError
+		hostErr      x509.HostnameError
+		invalidErr   x509.CertificateInvalidError
+		recordHdrErr tls.RecordHeaderError
+		alertErr     tls.AlertError
+	)
+	return errors.As(err, &verifyErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) ||
+		errors.As(err, &invalidErr) || errors.As(err, &recordHdrErr) || errors.As(err, &alertErr)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -185,15 +251,17 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		resp, err := c.http.Do(req)
 		var retryAfter time.Duration
 		if err != nil {
-			if ctx.Err() != nil || !retryableMethod(method, 0) || attempt >= c.opts.MaxRetries {
+			if ctx.Err() != nil || permanent(err) || !retryableMethod(method, 0) || attempt >= c.opts.MaxRetries {
 				return fmt.Errorf("%s %s: %s", method, path, c.redact(err.Error()))
 			}
 			c.log.Warn("fleet request failed, retrying", "method", method, "path", path, "attempt", attempt+1, "error", c.redact(err.Error()))
 		} else {
-			data, readErr := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-			resp.Body.Close()
+			data, readErr := c.readAnswer(resp)
 			if readErr != nil {
-				return fmt.Errorf("%s %s: read answer: %w", method, path, readErr)
+				return fmt.Errorf("%s %s: %w", method, path, readErr)
+			}
+			if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+				return c.redirectError(method, path, resp)
 			}
 			if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 				if out == nil || len(bytes.TrimSpace(data)) == 0 {
@@ -206,10 +274,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			}
 			apiErr := &Error{Method: method, Path: path, Status: resp.StatusCode}
 			if json.Unmarshal(data, apiErr) != nil || (apiErr.Message == "" && len(apiErr.Errors) == 0) {
-				apiErr.Message = strings.TrimSpace(string(data))
-				if len(apiErr.Message) > 300 {
-					apiErr.Message = apiErr.Message[:300] + "..."
-				}
+				// Redact before cutting: a cut through the token would
+				// leave a piece of it that redaction no longer matches.
+				apiErr.Message = truncateText(c.redact(strings.TrimSpace(string(data))), 300)
 			}
 			apiErr.Message = c.redact(apiErr.Message)
 			apiErr.UUID = c.redact(apiErr.UUID)
@@ -234,6 +301,52 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
 	}
+}
+
+// readAnswer reads the body up to MaxAnswerBytes; a longer answer is an
+// error that says so, not a JSON decode error about the cut.
+func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	limit := c.opts.MaxAnswerBytes
+	tooLarge := func(size string) error {
+		return fmt.Errorf("answer too large (HTTP %d): %sover the limit of %d bytes", resp.StatusCode, size, limit)
+	}
+	if resp.ContentLength > limit {
+		return nil, tooLarge(strconv.FormatInt(resp.ContentLength, 10) + " bytes, ")
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read answer: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge("")
+	}
+	return data, nil
+}
+
+// redirectError reports a redirect that was not followed. It is never
+// retried: for a write, Fleet did not apply anything at the given URL.
+func (c *Client) redirectError(method, path string, resp *http.Response) error {
+	to := resp.Header.Get("Location")
+	if loc, err := resp.Location(); err == nil {
+		to = loc.Redacted()
+	}
+	msg := fmt.Sprintf("redirect to %q not followed: the API token is sent only to %s", truncateText(c.redact(to), 200), c.origin())
+	if method != http.MethodGet && method != http.MethodHead {
+		msg = fmt.Sprintf("redirect to %q: a %s is never re-sent elsewhere, nothing was applied", truncateText(c.redact(to), 200), method)
+	}
+	return &Error{Method: method, Path: path, Status: resp.StatusCode, Message: msg + "; check --url (scheme, host and port of the Fleet server)"}
+}
+
+func (c *Client) origin() string {
+	return c.base.Scheme + "://" + c.base.Host
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
 
 // retryableMethod: 429 is always safe to repeat (Fleet did not act on the

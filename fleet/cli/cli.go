@@ -31,33 +31,49 @@ const (
 	exitError    = 1
 	exitUsage    = 2
 	exitFindings = 3 // --fail-on matched
+	// exitInterrupted is the shells' 128+SIGINT: Ctrl-C (or SIGTERM)
+	// stopped the command and nothing was written.
+	exitInterrupted = 130
 )
 
 // Usage is the help text of `runkeyhunt fleet`.
 const Usage = `runkeyhunt fleet: scheduled queries, policies and fleet-wide reports.
 
 Usage:
-  runkeyhunt fleet pack [--format osquery|gitops|fleetctl|fleetctl-pack] [--out DIR]
+  runkeyhunt fleet pack [--format osquery|gitops|gitops-legacy|fleetctl|fleetctl-legacy|fleetctl-pack]
+                        [--out DIR]
       print the queries and policies in one format, or write every format
-      (the files committed under fleet/packs/) into DIR.
+      (the files committed under fleet/packs/) into DIR. gitops and fleetctl
+      use Fleet 4.83's names (reports:, fleets/, kind: report); the -legacy
+      formats are for older servers (queries:, teams/, kind: query).
   runkeyhunt fleet report [--format text|json|csv|markdown|html] [--output FILE]
                           [--fail-on suspicious|malicious] [--no-progress] [FILES|DIRS|-]...
       read osquery result logs (event, batch and snapshot formats; rotated
       and .gz files; directories walked; - or nothing for stdin) and report
       findings, autorun stacking and Sysmon write-chain statistics.
-  runkeyhunt fleet apply [--url URL] [--token TOKEN | --token-file FILE] [--team ID]
+  runkeyhunt fleet apply [--url URL] [--token TOKEN | --token-file FILE] [--fleet ID]
                          [--dry-run] [--insecure]
-      create or update the queries and policies on a Fleet server, by name;
-      unchanged ones are left alone. --dry-run prints the plan only.
-  runkeyhunt fleet pull [--url URL] [--token TOKEN | --token-file FILE] [--team ID]
+      create or update the reports (queries) and policies on a Fleet server,
+      by name; unchanged ones are left alone. --dry-run prints the plan only.
+  runkeyhunt fleet pull [--url URL] [--token TOKEN | --token-file FILE] [--fleet ID]
                         [--insecure] [report flags]
-      fetch the stored results of the runkeyhunt queries (Fleet's query
-      report) and report on them like result logs.
+      fetch the stored results of the runkeyhunt snapshot queries and report
+      on them like result logs. Fleet stores rows only for snapshot queries:
+      runkeyhunt_autorun_findings_snapshot feeds Findings (current state, no
+      history), runkeyhunt_autorun_inventory feeds Autorun stacking; the
+      differential queries (runkeyhunt_autorun_findings, and
+      runkeyhunt_autorun_write_chain behind the Sysmon sections) reach only
+      the log destination: run fleet report on those logs for them.
+
+The server's API generation is asked once (GET /api/v1/fleet/version):
+Fleet 4.83+ gets /reports, fleet_id and /fleets/ID/policies, older servers
+/queries, team_id and /teams/ID/policies. --team is an alias of --fleet.
 
 URL and token also come from FLEET_URL and FLEET_API_TOKEN (the token file
 is read when neither flag nor variable is set). The token is never logged.
 
-Exit status: 0 success, 1 error, 2 bad usage, 3 --fail-on matched.
+Exit status: 0 success, 1 error, 2 bad usage, 3 --fail-on matched,
+130 interrupted (Ctrl-C; no report file is left behind).
 `
 
 // reportMemoryLimit is the soft heap limit of fleet report and pull.
@@ -202,25 +218,27 @@ func (rf *reportFlags) validate() error {
 	return nil
 }
 
-// emit writes the report and returns the exit code --fail-on asks for.
+// emit writes the report and returns the exit code --fail-on asks for. A
+// file is written beside its target and renamed into place when complete,
+// so an interrupted or failed run never leaves a partial report.
 func (env environment) emit(rf *reportFlags, r *report.Report, cmd string) int {
-	w := env.stdout
-	var file *os.File
-	if rf.output != "" && rf.output != "-" {
-		var err error
-		if file, err = os.Create(rf.output); err != nil {
-			fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+	if env.ctx.Err() != nil {
+		return env.interrupted(cmd)
+	}
+	if rf.output == "" || rf.output == "-" {
+		if err := report.Write(env.stdout, rf.format, r); err != nil {
+			fmt.Fprintf(env.stderr, "%s: write report: %v\n", cmd, err)
 			return exitError
 		}
-		w = file
-	}
-	err := report.Write(w, rf.format, r)
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
+	} else if err := writeFileAtomic(rf.output, func(w io.Writer) error {
+		if err := report.Write(w, rf.format, r); err != nil {
+			return err
 		}
-	}
-	if err != nil {
+		return env.ctx.Err()
+	}); err != nil {
+		if env.ctx.Err() != nil {
+			return env.interrupted(cmd)
+		}
 		fmt.Fprintf(env.stderr, "%s: write report: %v\n", cmd, err)
 		return exitError
 	}
@@ -228,6 +246,45 @@ func (env environment) emit(rf *reportFlags, r *report.Report, cmd string) int {
 		return exitFindings
 	}
 	return exitOK
+}
+
+func (env environment) interrupted(cmd string) int {
+	fmt.Fprintf(env.stderr, "%s: interrupted; no report written\n", cmd)
+	return exitInterrupted
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory, renamed over path only when write succeeded.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	done = true
+	return nil
 }
 
 func (env environment) report(args []string) int {
@@ -245,11 +302,7 @@ func (env environment) report(args []string) int {
 	if len(inputs) == 0 {
 		inputs = []string{resultlog.Stdin}
 	}
-	paths, err := resultlog.Expand(inputs)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
-		return exitError
-	}
+	paths := resultlog.Expand(inputs)
 	log := env.logger(rf.verbose)
 	// The engine keeps little; the garbage is parsed lines. Trading some
 	// heap headroom for fewer collections speeds ingest up markedly, and a
@@ -273,10 +326,25 @@ func (env environment) report(args []string) int {
 		}
 		badShown++
 	}
-	err = resultlog.ReadAll(paths, env.stdin, h)
+	badFiles := 0
+	h.BadFile = func(file string, err error) {
+		badFiles++
+		engine.AddBadFile(file, err)
+		bar.clear()
+		log.Warn("skipping the rest of an unreadable input file; the report covers the other inputs", "file", file, "error", err.Error())
+	}
+	err := resultlog.ReadAll(env.ctx, paths, env.stdin, h)
 	bar.done()
+	if env.ctx.Err() != nil {
+		return env.interrupted(cmd)
+	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+		return exitError
+	}
+	// Nothing read at all would render as an all-clear.
+	if badFiles > 0 && engine.LinesRead() == 0 {
+		fmt.Fprintf(env.stderr, "%s: no input could be read (%d bad file(s), listed above)\n", cmd, badFiles)
 		return exitError
 	}
 	return env.emit(rf, engine.Report(), cmd)
@@ -297,6 +365,7 @@ func (env environment) isTTY() bool {
 // serverFlags are shared by apply and pull.
 type serverFlags struct {
 	url, token, tokenFile, team string
+	teamAlias                   string // --team, the pre-4.83 name of --fleet
 	insecure                    bool
 	timeout                     time.Duration
 }
@@ -306,7 +375,8 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	fs.StringVar(&sf.url, "url", "", "Fleet server URL (default $FLEET_URL)")
 	fs.StringVar(&sf.token, "token", "", "Fleet API token (default $FLEET_API_TOKEN, then --token-file)")
 	fs.StringVar(&sf.tokenFile, "token-file", "", "file holding the Fleet API token")
-	fs.StringVar(&sf.team, "team", "", "team ID (Fleet Premium); default: global queries and policies")
+	fs.StringVar(&sf.team, "fleet", "", "fleet ID (Fleet Premium; a team before Fleet 4.83); default: global reports and policies")
+	fs.StringVar(&sf.teamAlias, "team", "", "alias of --fleet")
 	fs.BoolVar(&sf.insecure, "insecure", false, "do not verify the server's TLS certificate")
 	fs.DurationVar(&sf.timeout, "timeout", 30*time.Second, "per-request timeout")
 	return sf
@@ -332,11 +402,18 @@ func (env environment) client(sf *serverFlags, log hclog.Logger) (*api.Client, *
 		}
 		token = strings.TrimSpace(string(b))
 	}
+	flagName, fleetID := "--fleet", sf.team
+	switch {
+	case sf.teamAlias != "" && sf.team != "" && sf.teamAlias != sf.team:
+		return nil, nil, fmt.Errorf("--fleet %q and --team %q disagree (--team is an alias of --fleet)", sf.team, sf.teamAlias)
+	case sf.teamAlias != "":
+		flagName, fleetID = "--team", sf.teamAlias
+	}
 	var team *int64
-	if sf.team != "" {
-		id, err := strconv.ParseInt(sf.team, 10, 64)
+	if fleetID != "" {
+		id, err := strconv.ParseInt(fleetID, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, nil, fmt.Errorf("--team %q: want the team's numeric ID", sf.team)
+			return nil, nil, fmt.Errorf("%s %q: want the fleet's numeric ID", flagName, fleetID)
 		}
 		team = &id
 	}
@@ -363,6 +440,10 @@ func (env environment) apply(args []string) int {
 		return exitUsage
 	}
 	plan, err := api.Plan(env.ctx, c, team)
+	if env.ctx.Err() != nil {
+		fmt.Fprintf(env.stderr, "%s: interrupted before any change\n", cmd)
+		return exitInterrupted
+	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
 		return exitError
@@ -383,6 +464,10 @@ func (env environment) apply(args []string) int {
 		return exitOK
 	}
 	if err := api.Execute(env.ctx, c, team, plan); err != nil {
+		if env.ctx.Err() != nil {
+			fmt.Fprintf(env.stderr, "%s: interrupted; some changes may be applied, run it again to finish: %v\n", cmd, err)
+			return exitInterrupted
+		}
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
 		return exitError
 	}
@@ -410,6 +495,9 @@ func (env environment) pull(args []string) int {
 	}
 	engine := report.New()
 	missing, clipped, err := api.Pull(env.ctx, c, team, engine.Add)
+	if env.ctx.Err() != nil {
+		return env.interrupted(cmd)
+	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
 		return exitError
@@ -420,5 +508,6 @@ func (env environment) pull(args []string) int {
 	for _, q := range clipped {
 		log.Warn("Fleet clipped this query's report; it holds only part of the fleet", "query", q)
 	}
+	log.Debug("Fleet stores reports of snapshot queries only: no Sysmon sections or finding history here; run `runkeyhunt fleet report` on the result logs for those")
 	return env.emit(rf, engine.Report(), cmd)
 }

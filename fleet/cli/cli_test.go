@@ -224,13 +224,13 @@ func TestApplyDryRunThenApplyThenNoop(t *testing.T) {
 	defer srv.Close()
 	args := []string{"apply", "--url", srv.URL, "--token", secret}
 	code, out, errOut := run(t, environment{}, append(args, "--dry-run")...)
-	if code != 0 || writes != 0 || !strings.Contains(out, "dry run: 6 change(s) not applied") || !strings.Contains(out, "create    query  runkeyhunt_autorun_findings") {
+	if code != 0 || writes != 0 || !strings.Contains(out, "dry run: 7 change(s) not applied") || !strings.Contains(out, "create    report runkeyhunt_autorun_findings") {
 		t.Fatalf("dry run: %d writes=%d\n%s\n%s", code, writes, out, errOut)
 	}
-	if code, out, errOut = run(t, environment{}, args...); code != 0 || writes != 6 || !strings.Contains(out, "applied 6 change(s)") {
+	if code, out, errOut = run(t, environment{}, args...); code != 0 || writes != 7 || !strings.Contains(out, "applied 7 change(s)") {
 		t.Fatalf("apply: %d writes=%d\n%s\n%s", code, writes, out, errOut)
 	}
-	if code, out, _ = run(t, environment{}, args...); code != 0 || writes != 6 || !strings.Contains(out, "nothing to change") {
+	if code, out, _ = run(t, environment{}, args...); code != 0 || writes != 7 || !strings.Contains(out, "nothing to change") {
 		t.Fatalf("re-apply: %d writes=%d\n%s", code, writes, out)
 	}
 }

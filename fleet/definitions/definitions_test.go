@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 var update = flag.Bool("update", false, "rewrite the committed files under fleet/packs/ from the definition")
@@ -43,6 +44,24 @@ func TestCommittedPacksMatchDefinition(t *testing.T) {
 			t.Errorf("%s drifted from fleet/definitions (run go test ./fleet/definitions -update)", path)
 		}
 	}
+	// A file no renderer writes any more is stale: users would apply it.
+	err = filepath.WalkDir(packsDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(packsDir, path)
+		if _, ok := files[filepath.ToSlash(rel)]; ok {
+			return nil
+		}
+		if *update {
+			return os.Remove(path)
+		}
+		t.Errorf("%s is not rendered from fleet/definitions any more (run go test ./fleet/definitions -update)", path)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestOsqueryPackShape(t *testing.T) {
@@ -52,6 +71,7 @@ func TestOsqueryPackShape(t *testing.T) {
 	}
 	var pack struct {
 		Platform  string   `json:"platform"`
+		Shard     *int     `json:"shard"`
 		Discovery []string `json:"discovery"`
 		Queries   map[string]struct {
 			Query    string `json:"query"`
@@ -71,6 +91,9 @@ func TestOsqueryPackShape(t *testing.T) {
 	}
 	if pack.Platform != "windows" {
 		t.Errorf("platform = %q", pack.Platform)
+	}
+	if pack.Shard == nil || *pack.Shard < 1 || *pack.Shard > 100 {
+		t.Errorf("shard = %v, want a percentage 1..100", pack.Shard)
 	}
 	if len(pack.Discovery) != 1 || !strings.Contains(pack.Discovery[0], "osquery_extensions") || !strings.Contains(pack.Discovery[0], "'runkeyhunt'") {
 		t.Errorf("discovery = %q", pack.Discovery)
@@ -95,7 +118,44 @@ func TestOsqueryPackShape(t *testing.T) {
 			if pq.Snapshot != nil || pq.Removed == nil || !*pq.Removed {
 				t.Errorf("%s: differential query must log removals and not be a snapshot", q.Name)
 			}
+		case DifferentialIgnoreRemovals:
+			if pq.Snapshot != nil || pq.Removed == nil || *pq.Removed {
+				t.Errorf("%s: differential_ignore_removals must render \"removed\": false", q.Name)
+			}
+		default:
+			t.Errorf("%s: logging %q", q.Name, q.Logging)
 		}
+	}
+}
+
+// Fleet stores a report only for snapshot queries, so pull needs one for
+// the current findings; the write chain must not log every write again as
+// removed once it leaves the time slice.
+func TestLoggingModes(t *testing.T) {
+	snap, ok := QueryNamed("runkeyhunt_autorun_findings_snapshot")
+	if !ok || snap.Logging != Snapshot || !snap.Pullable() || !strings.Contains(snap.SQL, "verdict IN ('suspicious', 'malicious')") {
+		t.Errorf("findings snapshot query: %+v", snap)
+	}
+	chain, _ := QueryNamed("runkeyhunt_autorun_write_chain")
+	if chain.Logging != DifferentialIgnoreRemovals || chain.Pullable() {
+		t.Errorf("write chain logging %q, want %s", chain.Logging, DifferentialIgnoreRemovals)
+	}
+	if !strings.Contains(chain.SQL, "WHERE "+ChainTimeBound) || chain.Interval != ChainInterval {
+		t.Errorf("write chain SQL is not bounded to its interval: %s", chain.SQL)
+	}
+	// The slice covers the interval, the splay and the settle time, and
+	// never the live table's default 24 hours.
+	if ChainLookback-ChainSettle < ChainInterval || ChainLookback > 2*ChainInterval {
+		t.Errorf("lookback %d s for a %d s interval", ChainLookback, ChainInterval)
+	}
+	pullable := 0
+	for _, q := range Queries {
+		if q.Pullable() {
+			pullable++
+		}
+	}
+	if pullable != 2 {
+		t.Errorf("%d snapshot queries, want 2 (findings snapshot, inventory)", pullable)
 	}
 }
 
@@ -112,16 +172,32 @@ func TestGitOpsShape(t *testing.T) {
 	if err := yaml.Unmarshal(b, &inline); err != nil {
 		t.Fatal(err)
 	}
-	if len(inline) != 2 || len(inline["queries"]) != len(Queries) || len(inline["policies"]) != len(Policies) {
+	// Fleet 4.83 renamed the `queries:` key to `reports:`.
+	if len(inline) != 2 || len(inline["reports"]) != len(Queries) || len(inline["policies"]) != len(Policies) {
 		t.Fatalf("inline GitOps: keys %v", keysOf(inline))
 	}
-	checkKeys(t, "gitops query", inline["queries"], queryKeys)
+	checkKeys(t, "gitops report", inline["reports"], queryKeys)
 	checkKeys(t, "gitops policy", inline["policies"], policyKeys)
+	if !strings.Contains(string(b), "fleets/<fleet>.yml") || strings.Contains(string(b), "teams/") {
+		t.Errorf("current GitOps file must point at fleets/, not teams/:\n%s", b)
+	}
+	legacy, err := GitOpsLegacyInline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old map[string][]map[string]any
+	if err := yaml.Unmarshal(legacy, &old); err != nil {
+		t.Fatal(err)
+	}
+	if len(old) != 2 || len(old["queries"]) != len(Queries) || len(old["policies"]) != len(Policies) || !strings.Contains(string(legacy), "teams/<team>.yml") {
+		t.Fatalf("legacy GitOps: keys %v", keysOf(old))
+	}
+	checkKeys(t, "legacy gitops query", old["queries"], queryKeys)
 	for _, lib := range []struct {
 		render func() ([]byte, error)
 		keys   map[string]bool
 		n      int
-	}{{GitOpsQueries, queryKeys, len(Queries)}, {GitOpsPolicies, policyKeys, len(Policies)}} {
+	}{{GitOpsReports, queryKeys, len(Queries)}, {GitOpsPolicies, policyKeys, len(Policies)}, {GitOpsLegacyQueries, queryKeys, len(Queries)}, {GitOpsLegacyPolicies, policyKeys, len(Policies)}} {
 		b, err := lib.render()
 		if err != nil {
 			t.Fatal(err)
@@ -135,11 +211,11 @@ func TestGitOpsShape(t *testing.T) {
 		}
 		checkKeys(t, "gitops lib", list, lib.keys)
 	}
-	for _, q := range inline["queries"] {
+	for _, q := range inline["reports"] {
 		if q["platform"] != "windows" || q["automations_enabled"] != true {
 			t.Errorf("query %v: want platform windows and automations enabled", q["name"])
 		}
-		if l := q["logging"]; l != Snapshot && l != Differential {
+		if l := q["logging"]; l != Snapshot && l != Differential && l != DifferentialIgnoreRemovals {
 			t.Errorf("query %v: logging %v", q["name"], l)
 		}
 	}
@@ -150,7 +226,8 @@ func TestFleetctlShape(t *testing.T) {
 		render func() ([]byte, error)
 		kinds  map[string]int
 	}{
-		{Fleetctl, map[string]int{"query": len(Queries), "policy": len(Policies)}},
+		{Fleetctl, map[string]int{"report": len(Queries), "policy": len(Policies), "query": 0}},
+		{FleetctlLegacy, map[string]int{"query": len(Queries), "policy": len(Policies), "report": 0}},
 		{FleetctlLegacyPack, map[string]int{"query": len(Queries), "pack": 1}},
 	} {
 		b, err := c.render()
@@ -224,6 +301,28 @@ func checkKeys(t *testing.T, what string, entries []map[string]any, allowed map[
 		}
 		if e["name"] == nil || e["query"] == nil {
 			t.Errorf("%s: name and query are required: %v", what, e)
+		}
+	}
+}
+
+// The README's table of queries and the write chain's slice stay true.
+func TestREADMEDescribesTheQueries(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, q := range Queries {
+		if !strings.Contains(readme, "| `"+q.Name+"` |") {
+			t.Errorf("README's query table lacks %s", q.Name)
+		}
+	}
+	for _, want := range []string{
+		fmt.Sprintf("last %d s, ending %d s ago", ChainLookback, ChainSettle),
+		fmt.Sprintf(`"shard": %d`, PackShard),
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README does not say %q", want)
 		}
 	}
 }

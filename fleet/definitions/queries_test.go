@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
@@ -55,8 +57,12 @@ func TestRenderedSQLRunsOnExampleData(t *testing.T) {
 		sources = append(sources, "../../examples/demo")
 	}
 	findings, _ := QueryNamed("runkeyhunt_autorun_findings")
+	snapshot, _ := QueryNamed("runkeyhunt_autorun_findings_snapshot")
 	inventory, _ := QueryNamed("runkeyhunt_autorun_inventory")
 	chain, _ := QueryNamed("runkeyhunt_autorun_write_chain")
+	// The fixtures' events are from 2024, outside the rendered query's
+	// time slice; the content checks run the same query unbounded.
+	unboundedChain := strings.Replace(chain.SQL, ChainTimeBound, "time > 0", 1)
 	for _, src := range sources {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			rows := runQuery(t, bin, src, findings.SQL)
@@ -71,6 +77,10 @@ func TestRenderedSQLRunsOnExampleData(t *testing.T) {
 			}
 			if empire == 0 {
 				t.Errorf("findings query: no malicious registry-payload Run\\Updater row in %v", rows)
+			}
+			snap := runQuery(t, bin, src, snapshot.SQL)
+			if len(snap) != len(rows) {
+				t.Errorf("findings snapshot: %d rows, differential findings %d", len(snap), len(rows))
 			}
 			inv := runQuery(t, bin, src, inventory.SQL)
 			benign := 0
@@ -91,11 +101,14 @@ func TestRenderedSQLRunsOnExampleData(t *testing.T) {
 				}
 			}
 			if src != "testdata/host" {
-				runQuery(t, bin, src, chain.SQL) // must run; the demo may carry no Sysmon events
+				runQuery(t, bin, src, unboundedChain) // must run; the demo may carry no Sysmon events
 				return
 			}
+			if old := runQuery(t, bin, src, chain.SQL); len(old) != 0 {
+				t.Errorf("chain query returned %d rows from 2024 events: the time bound does not hold", len(old))
+			}
 			var autorun map[string]string
-			for _, r := range runQuery(t, bin, src, chain.SQL) {
+			for _, r := range runQuery(t, bin, src, unboundedChain) {
 				if r["role"] == "autorun" && strings.HasSuffix(r["path"], `\Run\Updater`) {
 					autorun = r
 				}
@@ -121,6 +134,85 @@ func TestRenderedSQLRunsOnExampleData(t *testing.T) {
 			t.Errorf("findings on a clean host: %v", got)
 		}
 	})
+}
+
+// The write-chain query reads writes from one interval plus slack, ending
+// ChainSettle seconds ago: the fixture host's Sysmon events moved to just
+// inside that slice are found, moved before it or after it are not.
+func TestChainQueryTimeSlice(t *testing.T) {
+	bin := buildRunkeyhunt(t)
+	chain, _ := QueryNamed("runkeyhunt_autorun_write_chain")
+	xml, err := os.ReadFile("testdata/host/sysmon.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := os.ReadFile("testdata/host/host.reg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	systemTime := regexp.MustCompile(`SystemTime='([0-9T:.-]+)Z'`)
+	utcTime := regexp.MustCompile(`<Data Name='UtcTime'>([0-9 :.-]+)</Data>`)
+	var first, last time.Time
+	for _, m := range systemTime.FindAllSubmatch(xml, -1) {
+		ts, err := time.Parse("2006-01-02T15:04:05.000", string(m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.IsZero() || ts.Before(first) {
+			first = ts
+		}
+		if ts.After(last) {
+			last = ts
+		}
+	}
+	if last.Sub(first) > 5*time.Minute {
+		t.Fatalf("fixture spans %v; the slice is %d s", last.Sub(first), ChainLookback-ChainSettle)
+	}
+	// shifted writes a copy of the host whose events start at start.
+	shifted := func(start time.Time) string {
+		delta := start.Sub(first)
+		shift := func(re *regexp.Regexp, layout string, b []byte) []byte {
+			return re.ReplaceAllFunc(b, func(m []byte) []byte {
+				sub := re.FindSubmatch(m)
+				ts, err := time.Parse(layout, string(sub[1]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return []byte(strings.Replace(string(m), string(sub[1]), ts.Add(delta).UTC().Format(layout), 1))
+			})
+		}
+		out := shift(systemTime, "2006-01-02T15:04:05.000", xml)
+		out = shift(utcTime, "2006-01-02 15:04:05.000", out)
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "sysmon.xml"), out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "host.reg"), reg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	now := time.Now().UTC()
+	span := last.Sub(first)
+	for _, c := range []struct {
+		name  string
+		start time.Time
+		want  bool
+	}{
+		{"inside", now.Add(-time.Duration(ChainSettle)*time.Second - span - time.Minute), true},
+		{"before the slice", now.Add(-time.Duration(ChainLookback)*time.Second - span - time.Minute), false},
+		{"not settled", now.Add(-time.Minute), false},
+	} {
+		found := false
+		for _, r := range runQuery(t, bin, shifted(c.start), chain.SQL) {
+			if r["role"] == "autorun" && strings.HasSuffix(r["path"], `\Run\Updater`) {
+				found = true
+			}
+		}
+		if found != c.want {
+			t.Errorf("%s (events from %s): Run\\Updater write found = %v, want %v", c.name, c.start.Format(time.RFC3339), found, c.want)
+		}
+	}
 }
 
 // Queries on osquery's own tables cannot run offline; they must still be

@@ -21,7 +21,7 @@ func BenchmarkReportFile(b *testing.B) {
 	b.SetBytes(st.Size())
 	for b.Loop() {
 		e := New()
-		if err := resultlog.ReadAll([]string{path}, nil, e.Handler(nil)); err != nil {
+		if err := resultlog.ReadAll(b.Context(), []string{path}, nil, e.Handler(nil)); err != nil {
 			b.Fatal(err)
 		}
 		e.Report()

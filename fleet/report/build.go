@@ -58,6 +58,7 @@ type Report struct {
 	Endpoints   []Endpoint   `json:"top_remote_endpoints"`
 	Timeline    []DayCount   `json:"findings_by_first_seen_day"`
 	BadLines    []BadLine    `json:"bad_lines"`
+	BadFiles    []BadFile    `json:"bad_files,omitempty"`
 }
 
 // Limits of the rendered tables.
@@ -68,7 +69,7 @@ const (
 
 // Report builds the report from the state so far.
 func (e *Engine) Report() *Report {
-	r := &Report{BadLines: e.badLines}
+	r := &Report{BadLines: e.badLines, BadFiles: e.badFiles}
 	s := &r.Summary
 	s.Lines, s.Records, s.Rows, s.OtherRows = e.lines, e.records, e.rows, e.otherRows
 	s.SkippedLines, s.BadLines, s.From, s.To = e.skipped, e.badCount, e.minTime, e.maxTime

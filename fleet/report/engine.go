@@ -77,8 +77,19 @@ type autorunRow struct {
 }
 
 type queryState struct {
-	rows        map[uint64]*autorunRow
-	lastCounter int64 // unixTime of the last counter-0 reset
+	rows map[uint64]*autorunRow
+	// run names the run that began the current state (a snapshot or a
+	// counter-0 run); lines of that run add to it, any other complete
+	// result replaces it.
+	run    runID
+	hasRun bool
+}
+
+// runID identifies one execution of a scheduled query on a host: osquery
+// stamps every line of a run with the same epoch, counter and unixTime.
+type runID struct {
+	snapshot             bool
+	epoch, counter, time int64
 }
 
 type hostState struct {
@@ -119,6 +130,13 @@ type BadLine struct {
 	Error string `json:"error"`
 }
 
+// BadFile is an input file that could not be read to its end; the lines
+// before the damage are in the report.
+type BadFile struct {
+	File  string `json:"file"`
+	Error string `json:"error"`
+}
+
 // MaxBadLinesKept bounds the bad lines listed; the rest are only counted.
 const MaxBadLinesKept = 100
 
@@ -138,6 +156,7 @@ type Engine struct {
 	otherRows  int64
 	skipped    int64
 	badLines   []BadLine
+	badFiles   []BadFile
 	badCount   int64
 	minTime    int64
 	maxTime    int64
@@ -164,6 +183,7 @@ func (e *Engine) Handler(progress func(bytesRead, lines int64)) resultlog.Handle
 	return resultlog.Handler{
 		Record:  e.Add,
 		BadLine: e.AddBadLine,
+		BadFile: e.AddBadFile,
 		Skipped: func(string, int) { e.skipped++ },
 		Progress: func(b, l int64) {
 			e.lines = l
@@ -174,11 +194,21 @@ func (e *Engine) Handler(progress func(bytesRead, lines int64)) resultlog.Handle
 	}
 }
 
+// LinesRead is the number of input lines read so far.
+func (e *Engine) LinesRead() int64 { return e.lines }
+
 // AddBadLine records an unreadable line.
 func (e *Engine) AddBadLine(file string, line int, err error) {
 	e.badCount++
 	if len(e.badLines) < MaxBadLinesKept {
 		e.badLines = append(e.badLines, BadLine{File: file, Line: line, Error: err.Error()})
+	}
+}
+
+// AddBadFile records a file that could not be read to its end.
+func (e *Engine) AddBadFile(file string, err error) {
+	if len(e.badFiles) < MaxBadLinesKept {
+		e.badFiles = append(e.badFiles, BadFile{File: file, Error: err.Error()})
 	}
 }
 
@@ -239,25 +269,30 @@ func (e *Engine) Add(rec resultlog.Record) {
 		if qs == nil {
 			qs = h.queries[rec.Name]
 			if qs == nil {
-				qs = &queryState{rows: map[uint64]*autorunRow{}, lastCounter: -1}
+				qs = &queryState{rows: map[uint64]*autorunRow{}}
 				h.queries[e.str(rec.Name)] = qs
 			}
 		}
 		return qs
 	}
 	var previous map[uint64]*autorunRow // snapshot: rows before it, reused when unchanged
-	switch rec.Kind {
-	case resultlog.Snapshot:
+	run := runID{rec.Kind == resultlog.Snapshot, rec.Epoch, rec.Counter, rec.Time}
+	switch {
+	case rec.Kind == resultlog.Snapshot && !rec.PartOfRun:
+		// A snapshot line is the whole result: it replaces the state.
 		if len(rec.Rows) > 0 || h.queries[rec.Name] != nil {
 			previous = state().rows
 			qs.rows = make(map[uint64]*autorunRow, len(previous))
+			qs.run, qs.hasRun = run, true
 		}
-	case resultlog.Added:
-		// Counter 0 is the first run of a differential query (or a new
-		// epoch): its added rows are the complete result.
-		if rec.Counter == 0 && h.queries[rec.Name] != nil && state().lastCounter != rec.Time {
-			e.clear(state(), rec.Time)
-			state().lastCounter = rec.Time
+	case rec.Kind == resultlog.Snapshot || (rec.Kind == resultlog.Added && rec.Counter == 0):
+		// One line of a complete result logged line by line (a counter-0
+		// run: the query's first run or a new epoch; or a snapshot in
+		// event format). Its first line replaces the state; the other
+		// lines of the same run add to it.
+		if s := state(); !s.hasRun || s.run != run {
+			e.clear(s, rec.Time)
+			s.run, s.hasRun = run, true
 		}
 	}
 	for _, row := range rec.Rows {

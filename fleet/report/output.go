@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/runkeyhunt/runkeyhunt/safeout"
 )
 
 // Formats that Write renders.
@@ -110,13 +112,15 @@ func writeText(w io.Writer, r *Report) error {
 	return nil
 }
 
-// CSV carries the findings table: one row per finding, every field.
+// CSV carries the findings table: one row per finding, every field. Cells
+// that a spreadsheet would evaluate as a formula are neutralised
+// (safeout.CSVCell): paths, commands and payloads are attacker-written.
 func writeCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"verdict", "score", "kind", "host", "host_name", "user", "path", "command", "indicators", "payload_kind", "payload_path", "payload_excerpt", "image", "first_seen", "last_seen", "active", "removed_at", "observations"})
 	for _, f := range r.Findings {
-		_ = cw.Write([]string{f.Verdict, strconv.Itoa(f.Score), f.Kind, f.Host, f.HostName, f.User, f.Path, f.Command, f.Indicators, f.PayloadKind, f.PayloadPath, f.Payload, f.Image,
-			rfc3339(f.FirstSeen), rfc3339(f.LastSeen), strconv.FormatBool(f.Active), rfc3339(f.RemovedAt), strconv.FormatInt(f.Observations, 10)})
+		_ = cw.Write(safeout.CSVRow([]string{f.Verdict, strconv.Itoa(f.Score), f.Kind, f.Host, f.HostName, f.User, f.Path, f.Command, f.Indicators, f.PayloadKind, f.PayloadPath, f.Payload, f.Image,
+			rfc3339(f.FirstSeen), rfc3339(f.LastSeen), strconv.FormatBool(f.Active), rfc3339(f.RemovedAt), strconv.FormatInt(f.Observations, 10)}))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -129,12 +133,10 @@ func rfc3339(t int64) string {
 	return time.Unix(t, 0).UTC().Format(time.RFC3339)
 }
 
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\n", " ")
-	s = strings.ReplaceAll(s, "`", "'")
-	return s
-}
+// mdCell makes attacker-written text inert in a Markdown table cell: HTML
+// escaped, pipes and Markdown punctuation escaped, line breaks flattened.
+// Cells are never put inside code spans, where escapes would show.
+func mdCell(s string) string { return safeout.MarkdownCell(s) }
 
 func writeMarkdown(w io.Writer, r *Report) error {
 	s := r.Summary
@@ -143,15 +145,15 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %d of %d |\n\n", s.HostsReporting, s.HostsMalicious, s.HostsSuspicious, s.FindingsActive, s.FindingsResolved, s.WritesWithNetwork, s.AutorunWrites)
 	fmt.Fprintf(w, "## Findings\n\n| verdict | score | host | user | path | indicators | payload excerpt | first seen | last seen | status |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "| %s | %d | %s | %s | `%s` | %s | %s | %s | %s | %s |\n", f.Verdict, f.Score, mdCell(hostLabel(f)), mdCell(f.User), mdCell(f.Path), mdCell(f.Indicators), mdCell(excerpt(f.Payload, 120)), FormatTime(f.FirstSeen), FormatTime(f.LastSeen), status(f))
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(f.Verdict), f.Score, mdCell(hostLabel(f)), mdCell(f.User), mdCell(f.Path), mdCell(f.Indicators), mdCell(excerpt(f.Payload, 120)), FormatTime(f.FirstSeen), FormatTime(f.LastSeen), status(f))
 	}
 	fmt.Fprintf(w, "\n## Autorun stacking (rarest first, %d of %d patterns)\n\n| hosts | prevalence | verdict | locations | name | pattern |\n|---|---|---|---|---|---|\n", len(r.Stacks), r.StacksTotal)
 	for _, st := range r.Stacks {
-		fmt.Fprintf(w, "| %d | %.1f%% | %s | %s | %s | `%s` |\n", st.Hosts, 100*st.Prevalence, st.Verdict, mdCell(st.Locations), mdCell(st.Name), mdCell(st.Pattern))
+		fmt.Fprintf(w, "| %d | %.1f%% | %s | %s | %s | %s |\n", st.Hosts, 100*st.Prevalence, mdCell(st.Verdict), mdCell(st.Locations), mdCell(st.Name), mdCell(st.Pattern))
 	}
 	fmt.Fprintf(w, "\n## Sysmon autorun writes by image\n\n| image | writes | hosts | network before and after | before only | after only | neither |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range r.ChainImages {
-		fmt.Fprintf(w, "| `%s` | %d | %d | %d | %d | %d | %d |\n", mdCell(c.Image), c.Writes, c.Hosts, c.Both, c.Before, c.After, c.Neither)
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d |\n", mdCell(c.Image), c.Writes, c.Hosts, c.Both, c.Before, c.After, c.Neither)
 	}
 	fmt.Fprintf(w, "\n## Top remote endpoints\n\n| address | hostnames | hosts | writes |\n|---|---|---|---|\n")
 	for _, ep := range r.Endpoints {
@@ -160,7 +162,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	if len(r.BadLines) > 0 {
 		fmt.Fprintf(w, "\n## Bad input lines (%d)\n\n", s.BadLines)
 		for _, b := range r.BadLines {
-			fmt.Fprintf(w, "- `%s:%d`: %s\n", mdCell(b.File), b.Line, mdCell(b.Error))
+			fmt.Fprintf(w, "- %s:%d: %s\n", mdCell(b.File), b.Line, mdCell(b.Error))
 		}
 	}
 	return nil

@@ -18,12 +18,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // state, a rotated .gz, a garbage line and a truncated last line.
 func fixtureReport(t *testing.T) *Report {
 	t.Helper()
-	paths, err := resultlog.Expand([]string{"testdata/logs"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	paths := resultlog.Expand([]string{"testdata/logs"})
 	e := New()
-	if err := resultlog.ReadAll(paths, nil, e.Handler(nil)); err != nil {
+	if err := resultlog.ReadAll(t.Context(), paths, nil, e.Handler(nil)); err != nil {
 		t.Fatal(err)
 	}
 	return e.Report()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +27,11 @@ const MaxLineBytes = 64 << 20
 type Handler struct {
 	Record  func(Record)
 	BadLine func(file string, line int, err error) // garbage, truncated or oversize lines
-	Skipped func(file string, line int)            // JSON lines that are no result (status logs)
+	// BadFile: a file could not be opened or read to its end; err names
+	// it (and the line where reading stopped). The lines before the damage
+	// were delivered.
+	BadFile func(file string, err error)
+	Skipped func(file string, line int) // JSON lines that are no result (status logs)
 	// Progress is called now and then with the input bytes consumed so far
 	// (compressed bytes for .gz) and the lines read.
 	Progress func(bytesRead, lines int64)
@@ -35,11 +40,16 @@ type Handler struct {
 // Stdin is the path that means standard input.
 const Stdin = "-"
 
+// stdinName names standard input in records and errors.
+const stdinName = "<stdin>"
+
 // Expand turns arguments into the files to read: directories are walked,
 // and each rotated set is ordered oldest first (osqueryd.results.log.2,
 // .1, then the live file; timestamped backups by their stamp), because
-// differential rows must be applied in the order they were logged.
-func Expand(args []string) ([]string, error) {
+// differential rows must be applied in the order they were logged. A path
+// that cannot be looked at (missing, unreadable) is kept, so that ReadAll
+// reports it as a bad file and the other inputs are still read.
+func Expand(args []string) []string {
 	var out []string
 	for _, a := range args {
 		if a == Stdin {
@@ -47,30 +57,30 @@ func Expand(args []string) ([]string, error) {
 			continue
 		}
 		st, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
+		if err != nil || !st.IsDir() {
 			out = append(out, a)
 			continue
 		}
 		var files []string
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.Type().IsRegular() {
+		filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil && p != a:
+				files = append(files, p) // reported when read
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+			case err != nil:
+				files = append(files, p)
+				return fs.SkipAll
+			case d.Type().IsRegular():
 				files = append(files, p)
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 		SortRotated(files)
 		out = append(out, files...)
 	}
-	return out, nil
+	return out
 }
 
 var (
@@ -141,18 +151,20 @@ func TotalSize(paths []string) int64 {
 	return n
 }
 
-// ReadAll reads every path in order. It stops only on an I/O error; bad
-// lines go to h.BadLine. Lines are parsed on all CPUs, and the handler's
-// callbacks run on the calling goroutine in input order.
-func ReadAll(paths []string, stdin io.Reader, h Handler) error {
+// ReadAll reads every path in order. A file that cannot be opened or read
+// to its end (a truncated or corrupt .gz, an I/O error) goes to h.BadFile,
+// naming it, after the lines read before the damage, and reading goes on
+// with the next file; without h.BadFile the first such error is returned
+// once everything else was read. Bad lines go to h.BadLine. Lines are
+// parsed on all CPUs, and the handler's callbacks run on the calling
+// goroutine in input order. When ctx ends, ReadAll returns ctx.Err()
+// within a batch of lines, even while a read blocks (a pipe on stdin).
+func ReadAll(ctx context.Context, paths []string, stdin io.Reader, h Handler) error {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *batch, workers*2)
 	order := make(chan *batch, workers*4)
-	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for b := range work {
 				b.parse()
 				close(b.done)
@@ -160,17 +172,25 @@ func ReadAll(paths []string, stdin io.Reader, h Handler) error {
 		}()
 	}
 	stop := make(chan struct{})
-	var readErr error
+	defer close(stop)
 	go func() {
 		defer close(order)
 		defer close(work)
 		var done, lines int64
+		// send queues a batch for delivery in order; only batches of
+		// lines go through the parsers.
 		send := func(b *batch) bool {
 			b.done = make(chan struct{})
 			select {
 			case order <- b:
 			case <-stop:
 				return false
+			case <-ctx.Done():
+				return false
+			}
+			if len(b.lines) == 0 {
+				close(b.done)
+				return true
 			}
 			work <- b
 			return true
@@ -181,32 +201,59 @@ func ReadAll(paths []string, stdin io.Reader, h Handler) error {
 				err  error
 			)
 			if p == Stdin {
-				n, l, err = readOne(stdin, "<stdin>", done, lines, send)
+				n, l, err = readOne(ctx, stdin, stdinName, done, lines, send)
+			} else if f, openErr := os.Open(p); openErr != nil {
+				err = openErr // *PathError: names the file
 			} else {
-				f, openErr := os.Open(p)
-				if openErr != nil {
-					readErr = openErr
-					return
-				}
-				n, l, err = readOne(f, p, done, lines, send)
+				n, l, err = readOne(ctx, f, p, done, lines, send)
 				f.Close()
 			}
 			done, lines = done+n, lines+l
-			if err != nil {
-				readErr = err
+			if errors.Is(err, errStopped) {
+				return
+			}
+			name := p
+			if p == Stdin {
+				name = stdinName
+			}
+			if err != nil && !send(&batch{name: name, fileErr: err}) {
 				return
 			}
 		}
 		send(&batch{progress: true, bytesRead: done, linesRead: lines})
 	}()
-	for b := range order {
-		<-b.done
+	var firstErr error
+	for {
+		var b *batch
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case b, ok = <-order:
+		}
+		if !ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-b.done:
+		}
+		if b.fileErr != nil && h.BadFile == nil {
+			if firstErr == nil {
+				firstErr = b.fileErr
+			}
+			continue
+		}
 		b.deliver(h)
 	}
-	close(stop)
-	wg.Wait()
-	return readErr
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return firstErr
 }
+
+var errStopped = errors.New("reading stopped")
 
 // batch is a run of lines of one file, parsed by a worker and delivered
 // in order.
@@ -217,6 +264,7 @@ type batch struct {
 	bytesRead int64 // input consumed when the batch was cut, for progress
 	linesRead int64
 	progress  bool
+	fileErr   error // the file could not be read to its end
 	done      chan struct{}
 }
 
@@ -236,7 +284,7 @@ const batchLines = 512
 
 func (b *batch) parse() {
 	b.results = make([]parsedLine, len(b.lines))
-	arena := make([]Field, 0, arenaChunk)
+	arena := make([]Field, 0, min(arenaChunk, 32*len(b.lines))) // grows by arenaChunk
 	for i, l := range b.lines {
 		if l.tooLong {
 			b.results[i].err = fmt.Errorf("line longer than %d bytes, skipped", MaxLineBytes)
@@ -251,6 +299,10 @@ func (b *batch) parse() {
 }
 
 func (b *batch) deliver(h Handler) {
+	if b.fileErr != nil {
+		h.BadFile(b.name, b.fileErr)
+		return
+	}
 	for i, r := range b.results {
 		switch {
 		case errors.Is(r.err, ErrNotResult):
@@ -283,12 +335,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Read buffers are reused across files: a directory of many small files
+// would otherwise allocate 1.25 MiB for each. Lines are copied out of them.
+var (
+	inputBuffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 256<<10) }}
+	lineBuffers  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<20) }}
+)
+
 // readOne cuts one input into batches; gzip is recognised by its magic
 // bytes, and concatenated gzip members (appended rotations) are read as
 // one stream.
-func readOne(r io.Reader, name string, doneBefore, linesBefore int64, send func(*batch) bool) (int64, int64, error) {
+func readOne(ctx context.Context, r io.Reader, name string, doneBefore, linesBefore int64, send func(*batch) bool) (int64, int64, error) {
 	counter := &countingReader{r: r}
-	br := bufio.NewReaderSize(counter, 256<<10)
+	br := inputBuffers.Get().(*bufio.Reader)
+	br.Reset(counter)
+	defer func() { br.Reset(nil); inputBuffers.Put(br) }()
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -298,7 +359,9 @@ func readOne(r io.Reader, name string, doneBefore, linesBefore int64, send func(
 		defer zr.Close()
 		src = zr
 	}
-	lr := bufio.NewReaderSize(src, 1<<20)
+	lr := lineBuffers.Get().(*bufio.Reader)
+	lr.Reset(src)
+	defer func() { lr.Reset(nil); lineBuffers.Put(lr) }()
 	var (
 		lineNo  int
 		long    []byte
@@ -325,6 +388,9 @@ func readOne(r io.Reader, name string, doneBefore, linesBefore int64, send func(
 	for {
 		chunk, err := lr.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
+			if ctx.Err() != nil { // a line without end sends no batch to notice it
+				return counter.n, int64(lineNo), errStopped
+			}
 			if !tooLong {
 				if len(long)+len(chunk) > MaxLineBytes {
 					tooLong, long = true, nil
@@ -350,7 +416,7 @@ func readOne(r io.Reader, name string, doneBefore, linesBefore int64, send func(
 		}
 		if len(bytes.TrimSpace(full)) > 0 || tooLong {
 			if !add(full, tooLong, err != nil && !bytes.HasSuffix(chunk, []byte{'\n'})) {
-				return counter.n, int64(lineNo), errors.New("stopped")
+				return counter.n, int64(lineNo), errStopped
 			}
 		} else {
 			lineNo++ // blank lines still count, so later line numbers stay right
@@ -367,5 +433,8 @@ func readOne(r io.Reader, name string, doneBefore, linesBefore int64, send func(
 }
 
 func readError(name string, line int, err error) error {
-	return fmt.Errorf("%s: line %d: %w", name, line+1, err)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%s: truncated (compressed data ends early) at line %d: %w", name, line+1, err)
+	}
+	return fmt.Errorf("%s: read error at line %d: %w", name, line+1, err)
 }

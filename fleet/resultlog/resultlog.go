@@ -111,9 +111,15 @@ type Record struct {
 	Host     string // hostIdentifier (or a decoration when it is empty)
 	HostName string // decorations.hostname when present
 	Time     int64  // unixTime
+	Epoch    int64  // schedule epoch (0 when absent)
 	Counter  int64  // -1 when the line has none; 0 marks a differential query's first run
 	Kind     Kind
 	Rows     []Row
+	// PartOfRun: the record holds one row of a run that osquery logged as
+	// one line per row (a counter-0 run in event format, or a snapshot with
+	// --logger_snapshot_event_type): the lines of that run, sharing
+	// Epoch, Counter and Time, together make the complete result.
+	PartOfRun bool
 }
 
 // ErrNotResult marks a JSON line that is no osquery result (a status log,
@@ -136,10 +142,10 @@ func parseLine(line, file string, lineNo int, arena *[]Field) ([]Record, error) 
 	}
 	p := scanner{s: line, arena: arena}
 	var (
-		name, host, unix, calendar, action, counter, hostName, hostUUID string
-		hasCounter, hasColumns, hasDiff, hasSnapshot                    bool
-		columns                                                         Row
-		added, removed, snapshot                                        []Row
+		name, host, unix, calendar, action, counter, epoch, hostName, hostUUID string
+		hasCounter, hasColumns, hasDiff, hasSnapshot                           bool
+		columns                                                                Row
+		added, removed, snapshot                                               []Row
 	)
 	err := p.object(func(key string) error {
 		var err error
@@ -157,6 +163,8 @@ func parseLine(line, file string, lineNo int, arena *[]Field) ([]Record, error) 
 		case "counter":
 			hasCounter = true
 			counter, err = p.scalar()
+		case "epoch":
+			epoch, err = p.scalar()
 		case "decorations":
 			if p.peek() != '{' {
 				return p.skip(0)
@@ -222,6 +230,9 @@ func parseLine(line, file string, lineNo int, arena *[]Field) ([]Record, error) 
 			base.Counter = c
 		}
 	}
+	if n, err := strconv.ParseInt(epoch, 10, 64); err == nil {
+		base.Epoch = n
+	}
 	switch {
 	case hasDiff:
 		var out []Record
@@ -236,15 +247,19 @@ func parseLine(line, file string, lineNo int, arena *[]Field) ([]Record, error) 
 			out = append(out, r)
 		}
 		return out, nil
-	case action == "snapshot" || hasSnapshot:
+	case hasSnapshot:
 		base.Kind, base.Rows = Snapshot, snapshot
 		return []Record{base}, nil
-	case action == "added" || action == "removed":
+	case action == "snapshot" || action == "added" || action == "removed":
 		if !hasColumns || columns == nil {
-			return nil, fmt.Errorf("action %q without columns", action)
+			return nil, fmt.Errorf("action %q without columns or snapshot", action)
 		}
-		base.Kind = Added
-		if action == "removed" {
+		switch action {
+		case "snapshot": // --logger_snapshot_event_type: one line per row
+			base.Kind, base.PartOfRun = Snapshot, true
+		case "added":
+			base.Kind, base.PartOfRun = Added, base.Counter == 0
+		default:
 			base.Kind = Removed
 		}
 		base.Rows = []Row{columns}

@@ -34,6 +34,21 @@ func TestParseLineFormats(t *testing.T) {
 	if err != nil || len(recs) != 1 || recs[0].Kind != Snapshot || len(recs[0].Rows) != 2 || recs[0].Time != 1741064767 {
 		t.Fatalf("snapshot: %+v %v", recs, err)
 	}
+	// --logger_snapshot_event_type: one row per line, action "snapshot".
+	rowSnap := `{"name":"q","hostIdentifier":"h","unixTime":5,"epoch":"7","counter":2,"columns":{"a":"1"},"action":"snapshot"}`
+	recs, err = ParseLine([]byte(rowSnap), "f", 1)
+	if err != nil || len(recs) != 1 || recs[0].Kind != Snapshot || !recs[0].PartOfRun || len(recs[0].Rows) != 1 || recs[0].Epoch != 7 || recs[0].Counter != 2 {
+		t.Fatalf("snapshot event: %+v %v", recs, err)
+	}
+	// A counter-0 "added" line is one part of a first run.
+	recs, _ = ParseLine([]byte(strings.Replace(event, `"counter":3`, `"counter":0`, 1)), "f", 1)
+	if len(recs) != 1 || recs[0].PartOfRun || recs[0].Kind != Removed {
+		t.Fatalf("removed at counter 0: %+v", recs)
+	}
+	recs, _ = ParseLine([]byte(strings.NewReplacer(`"counter":3`, `"counter":0`, `"removed"`, `"added"`).Replace(event)), "f", 1)
+	if len(recs) != 1 || !recs[0].PartOfRun || recs[0].Kind != Added {
+		t.Fatalf("added at counter 0: %+v", recs)
+	}
 	unicode := `{"name":"q","hostIdentifier":"h","unixTime":1,"columns":{"v":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/"},"action":"added"}`
 	recs, err = ParseLine([]byte(unicode), "f", 1)
 	if err != nil || recs[0].Rows[0].Get("v") != "café 😀 \"q\" \\ /" {
@@ -88,7 +103,7 @@ func TestReadAllGzipStdinAndLineNumbers(t *testing.T) {
 		BadLine: func(file string, line int, err error) { bad = append(bad, line) },
 	}
 	stdin := strings.NewReader("nonsense\n" + line)
-	if err := ReadAll([]string{path, Stdin}, stdin, h); err != nil {
+	if err := ReadAll(t.Context(), []string{path, Stdin}, stdin, h); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{path + ":1", path + ":3", "<stdin>:2"}
@@ -105,7 +120,7 @@ func TestReadAllOversizeLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	records, bad := 0, 0
-	err := ReadAll([]string{path}, nil, Handler{Record: func(Record) { records++ }, BadLine: func(string, int, error) { bad++ }})
+	err := ReadAll(t.Context(), []string{path}, nil, Handler{Record: func(Record) { records++ }, BadLine: func(string, int, error) { bad++ }})
 	if err != nil || records != 1 || bad != 1 {
 		t.Errorf("records %d bad %d err %v", records, bad, err)
 	}
@@ -136,4 +151,72 @@ func FuzzParseLine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A truncated or corrupt file is a warning naming it: the lines before
+// the damage and every other file are still read.
+func TestReadAllBadFileIsAWarning(t *testing.T) {
+	dir := t.TempDir()
+	line := func(n int) string {
+		return `{"name":"q","hostIdentifier":"h","unixTime":` + strconv.Itoa(n) + `,"columns":{"a":"` + strconv.Itoa(n) + `"},"action":"added"}` + "\n"
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	for n := range 2000 {
+		zw.Write([]byte(line(n)))
+	}
+	zw.Close()
+	cut := gz.Bytes()[:gz.Len()*2/3]
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	truncated := write("a.log.2.gz", cut)
+	notGzip := write("a.log.1.gz", []byte{0x1f, 0x8b, 'x', 'y', 'z'})
+	good := write("a.log", []byte(line(9999)))
+	missing := filepath.Join(dir, "gone.log")
+	var files []string
+	var errs []error
+	last, records := 0, 0
+	h := Handler{
+		Record: func(r Record) {
+			records++
+			if r.File == good {
+				last = int(r.Time)
+			}
+		},
+		BadLine: func(string, int, error) {},
+		BadFile: func(file string, err error) { files, errs = append(files, file), append(errs, err) },
+	}
+	if err := ReadAll(t.Context(), []string{truncated, notGzip, missing, good}, nil, h); err != nil {
+		t.Fatalf("ReadAll: %v", err)
+	}
+	// Expand keeps a missing argument for ReadAll to report.
+	if got := Expand([]string{missing, good}); !reflect.DeepEqual(got, []string{missing, good}) {
+		t.Errorf("Expand with a missing path: %v", got)
+	}
+	if !reflect.DeepEqual(files, []string{truncated, notGzip, missing}) {
+		t.Fatalf("bad files %v (%v)", files, errs)
+	}
+	for i, err := range errs {
+		if !strings.Contains(err.Error(), files[i]) {
+			t.Errorf("error does not name the file: %v", err)
+		}
+	}
+	if !strings.Contains(errs[0].Error(), "unexpected EOF") || !strings.Contains(errs[0].Error(), "line ") {
+		t.Errorf("truncated gzip: %v", errs[0])
+	}
+	if last != 9999 || records < 500 {
+		t.Errorf("records %d, last of the good file %d: the rest must be read", records, last)
+	}
+	// Without a BadFile handler the first such error is returned, after
+	// everything else was read.
+	records = 0
+	h.BadFile = nil
+	if err := ReadAll(t.Context(), []string{truncated, good}, nil, h); err == nil || !strings.Contains(err.Error(), truncated) || records < 500 {
+		t.Errorf("no BadFile handler: err %v, records %d", err, records)
+	}
 }

@@ -5,8 +5,10 @@ package runkeypayloads
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 
 	"github.com/hashicorp/go-hclog"
@@ -32,7 +34,12 @@ type Options struct {
 	// constrain source (`runkeyhunt query --source`); empty means live.
 	DefaultSource string
 	// Live is nil where there is no live registry (anything but Windows).
-	Live   LiveRegistry
+	Live LiveRegistry
+	// InputLimits bound .zip and .gz input; zero fields take
+	// input.DefaultLimits.
+	InputLimits input.Limits
+	// Logger gets warnings, and at Debug level each input file read or
+	// skipped and why (`--verbose`).
 	Logger hclog.Logger
 }
 
@@ -45,6 +52,9 @@ func New(opts Options) tablekit.Table {
 		sources := tablekit.Sources(qc, opts.DefaultSource)
 		var out []map[string]string
 		for _, src := range sources {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			rows, err := Generate(ctx, src, opts)
 			if err != nil {
 				return nil, err
@@ -58,7 +68,16 @@ func New(opts Options) tablekit.Table {
 }
 
 // Generate scans one source: "live" or an offline input specification.
-func Generate(ctx context.Context, source string, opts Options) ([]autoruns.Row, error) {
+// A cancelled ctx stops it with ctx's error, whatever was read so far.
+func Generate(ctx context.Context, source string, opts Options) (rows []autoruns.Row, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if ctx.Err() != nil {
+			rows, err = nil, ctx.Err()
+		}
+	}()
 	log := opts.Logger
 	if log == nil {
 		log = hclog.NewNullLogger()
@@ -76,7 +95,7 @@ func Generate(ctx context.Context, source string, opts Options) ([]autoruns.Row,
 		scanner := autoruns.Scanner{View: view, Resolver: resolver, Warn: warn}
 		return scanner.Scan(ctx)
 	}
-	files, err := input.Expand(source)
+	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn, Limits: opts.InputLimits})
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +108,9 @@ func Generate(ctx context.Context, source string, opts Options) ([]autoruns.Row,
 // path finds the command.
 func ScanFiles(ctx context.Context, files []input.File, warn func(error)) ([]autoruns.Row, error) {
 	scanner := autoruns.Scanner{Warn: warn}
+	if colls := input.Collections(files); len(colls) > 0 {
+		scanner.Resolver = collectionResolver(colls)
+	}
 	if len(input.Filter(files, input.RegExport, input.Hive)) == 0 {
 		rows, err := chain.Correlate(ctx, files, chain.DefaultWindow, nil, warn)
 		if err != nil {
@@ -110,6 +132,35 @@ func ScanFiles(ctx context.Context, files []input.File, warn func(error)) ([]aut
 	}
 	scanner.View = view
 	return scanner.Scan(ctx)
+}
+
+// collectionResolver reads the files autorun commands name
+// (C:\Users\Public\x.ps1, an alternate data stream) inside the drive
+// layouts of the offline input, never on the host. Event-log payloads are
+// not read from collections.
+type collectionResolver []*input.Collection
+
+func (r collectionResolver) ReadFile(path string, limit int64) ([]byte, error) {
+	for _, c := range r {
+		content, err := c.Open(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer content.Close()
+		data, err := io.ReadAll(io.LimitReader(content, limit))
+		if err != nil {
+			return nil, fmt.Errorf("%s in %s: %w", path, c.Root, err)
+		}
+		return data, nil
+	}
+	return nil, autoruns.ErrPayloadNotFound
+}
+
+func (collectionResolver) ReadEventLog(string, int, int64) ([]byte, error) {
+	return nil, autoruns.ErrPayloadNotFound
 }
 
 // RowMap renders a row as osquery's string map; source is echoed verbatim

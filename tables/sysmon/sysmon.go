@@ -7,7 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -97,18 +97,18 @@ func (l *Log) Read(ctx context.Context, filter Filter, emit func(*Event) error, 
 		return fmt.Errorf("%s: %w", l.File.Path, err)
 	}
 	f := l.File
-	file, err := os.Open(f.Path)
+	file, err := f.Open() // a file on disk, a zip member or a .gz
 	if err != nil {
-		return fmt.Errorf("open %s: %w", f.Path, err)
+		return err
 	}
 	defer file.Close()
 	switch f.Format {
 	case input.EVTX:
-		info, err := file.Stat()
+		size, err := file.Size()
 		if err != nil {
-			return fmt.Errorf("stat %s: %w", f.Path, err)
+			return fmt.Errorf("size of %s: %w", f.Path, err)
 		}
-		return readEVTX(ctx, file, info.Size(), f.Path, filter, emit, warn, &l.notes)
+		return readEVTX(ctx, file, size, f.Path, filter, emit, warn, &l.notes)
 	case input.EventXML:
 		return ReadXML(ctx, file, f.Path, filter, emit)
 	case input.JSONLines:
@@ -151,7 +151,10 @@ func parseEventTime(s string) (time.Time, bool) {
 func bufferSize(r io.Reader, want int) int {
 	var size int64 = -1
 	switch r := r.(type) {
-	case *os.File:
+	case interface {
+		Stat() (fs.FileInfo, error)
+		io.Seeker
+	}: // *os.File, or input's content of a file on disk
 		if info, err := r.Stat(); err == nil && info.Mode().IsRegular() {
 			if pos, err := r.Seek(0, io.SeekCurrent); err == nil {
 				size = info.Size() - pos

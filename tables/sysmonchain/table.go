@@ -6,6 +6,7 @@ package sysmonchain
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -25,7 +26,12 @@ type LiveEvents func(ctx context.Context, qc table.QueryContext, window time.Dur
 type Options struct {
 	DefaultSource string // `runkeyhunt query --source`; empty means live
 	Live          LiveEvents
-	Logger        hclog.Logger
+	// InputLimits bound .zip and .gz input; zero fields take
+	// input.DefaultLimits.
+	InputLimits input.Limits
+	// Logger gets warnings, and at Debug level each input file read or
+	// skipped and why (`--verbose`).
+	Logger hclog.Logger
 }
 
 // New returns the table.
@@ -42,9 +48,12 @@ func New(opts Options) tablekit.Table {
 		var out []map[string]string
 		for _, src := range sources {
 			for _, w := range windows {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
 				secs, err := strconv.Atoi(w)
-				if err != nil || secs <= 0 {
-					return nil, fmt.Errorf("window %q: want a positive number of seconds", w)
+				if err != nil || secs <= 0 || int64(secs) > int64(math.MaxInt64/time.Second) {
+					return nil, fmt.Errorf("window %q: want a positive number of seconds (at most %d)", w, int64(math.MaxInt64/time.Second))
 				}
 				rows, err := Generate(ctx, qc, src, time.Duration(secs)*time.Second, opts)
 				if err != nil {
@@ -59,8 +68,17 @@ func New(opts Options) tablekit.Table {
 	}}
 }
 
-// Generate correlates one source with one window.
-func Generate(ctx context.Context, qc table.QueryContext, source string, window time.Duration, opts Options) ([]chain.Row, error) {
+// Generate correlates one source with one window. A cancelled ctx stops it
+// with ctx's error, whatever was read so far.
+func Generate(ctx context.Context, qc table.QueryContext, source string, window time.Duration, opts Options) (rows []chain.Row, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if ctx.Err() != nil {
+			rows, err = nil, ctx.Err()
+		}
+	}()
 	log := opts.Logger
 	if log == nil {
 		log = hclog.NewNullLogger()
@@ -73,7 +91,7 @@ func Generate(ctx context.Context, qc table.QueryContext, source string, window 
 		}
 		return opts.Live(ctx, qc, window, warn)
 	}
-	files, err := input.Expand(source)
+	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn, Limits: opts.InputLimits})
 	if err != nil {
 		return nil, err
 	}

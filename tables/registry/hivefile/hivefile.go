@@ -18,6 +18,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ var ErrTransactionLog = errors.New("hive transaction log, not a primary hive")
 // Hive is one hive file. It implements registry.Hive.
 type Hive struct {
 	path     string
-	file     *os.File
+	file     ReaderAtCloser
 	reader   *pagedReader
 	reg      *regparser.Registry
 	root     int64 // file offset of the root key node
@@ -89,10 +90,23 @@ func Open(path string) (h *Hive, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open hive %s: %w", path, err)
 	}
-	if st.Size() < hbinStart+32 {
-		return nil, fmt.Errorf("open hive %s: %d bytes, too short for a hive", path, st.Size())
+	return OpenReader(f, st.Size(), path)
+}
+
+// ReaderAtCloser is what OpenReader reads a hive from.
+type ReaderAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// OpenReader is Open for a hive that is not a file of its own (a zip
+// member, a .gz); name stands for its path in messages and rows. r is
+// closed by Close; when OpenReader fails the caller closes it.
+func OpenReader(r ReaderAtCloser, size int64, name string) (h *Hive, err error) {
+	if size < hbinStart+32 {
+		return nil, fmt.Errorf("open hive %s: %d bytes, too short for a hive", name, size)
 	}
-	h = &Hive{path: path, file: f, reader: newPagedReader(f, st.Size())}
+	h = &Hive{path: name, file: r, reader: newPagedReader(r, size)}
 	err = h.guard("", func() error { return h.init() })
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ package offline
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -52,7 +51,7 @@ func Load(files []input.File) (view registry.View, warnings []error, err error) 
 	var (
 		machine []registry.Hive
 		users   []registry.Hive
-		ntusers []*hivefile.Hive
+		ntusers []userHive
 	)
 	fail := func(e error) error {
 		if len(regFiles) == 1 {
@@ -64,7 +63,7 @@ func Load(files []input.File) (view registry.View, warnings []error, err error) 
 	for _, f := range regFiles {
 		switch f.Format {
 		case input.RegExport:
-			hives, err := parseReg(f.Path)
+			hives, err := parseReg(f)
 			if err != nil {
 				if e := fail(err); e != nil {
 					return nil, warnings, e
@@ -79,7 +78,7 @@ func Load(files []input.File) (view registry.View, warnings []error, err error) 
 				}
 			}
 		case input.Hive:
-			h, err := hivefile.Open(f.Path)
+			h, err := openHive(f)
 			if errors.Is(err, hivefile.ErrTransactionLog) {
 				continue
 			}
@@ -96,24 +95,24 @@ func Load(files []input.File) (view registry.View, warnings []error, err error) 
 			case hivefile.KindSoftware, hivefile.KindSystem:
 				machine = append(machine, h)
 			case hivefile.KindUser:
-				ntusers = append(ntusers, h)
+				ntusers = append(ntusers, userHive{h, f})
 				users = append(users, h)
 			default:
 				h.Close()
-				warnings = append(warnings, fmt.Errorf("hive %s: not a SOFTWARE, SYSTEM or user hive; skipped", f.Path))
+				// A collection holds SAM, SECURITY, UsrClass.dat,
+				// Amcache.hve, ...: expected there, and no autorun
+				// location is in them.
+				if f.Collection == nil {
+					warnings = append(warnings, fmt.Errorf("hive %s: not a SOFTWARE, SYSTEM or user hive; skipped", f.Path))
+				}
 				continue
 			}
 			out.files = append(out.files, h)
 		}
 	}
-	profiles, ambiguous := readProfiles(machine)
-	for _, h := range ntusers {
-		folder := filepath.Base(filepath.Dir(h.Path()))
-		if p, ok := profiles[strings.ToLower(folder)]; ok && !ambiguous[strings.ToLower(folder)] {
-			h.SetUser(p.sid, p.folder)
-		} else {
-			h.SetUser("", folder)
-		}
+	profiles, ambiguous, byPath := readProfiles(machine)
+	for _, u := range ntusers {
+		u.hive.SetUser(userOf(u.file, u.hive.Path(), profiles, ambiguous, byPath))
 	}
 	bySID := map[string]string{}
 	for _, p := range profiles {
@@ -134,23 +133,76 @@ func Load(files []input.File) (view registry.View, warnings []error, err error) 
 	return out, warnings, nil
 }
 
-func parseReg(path string) ([]*registry.MemHive, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+// userHive is a user hive and the input file it came from.
+type userHive struct {
+	hive *hivefile.Hive
+	file input.File
+}
+
+// systemProfile is the LocalSystem account, whose profile is the DEFAULT
+// hive (HKEY_USERS\.DEFAULT).
+const systemProfile = "S-1-5-18"
+
+// userOf names the owner of a user hive. In a drive layout the hive's
+// folder is matched against the whole ProfileImagePath first
+// (`C:\Windows\ServiceProfiles\LocalService`), then by folder name; the
+// DEFAULT hive of System32\config is LocalSystem's. Elsewhere the parent
+// directory's name is the profile folder.
+func userOf(f input.File, path string, profiles map[string]profile, ambiguous map[string]bool, byPath map[string]profile) (sid, username string) {
+	folder := filepath.Base(filepath.Dir(path))
+	if dir := f.ProfileFolder(); dir != "" {
+		if strings.EqualFold(f.DrivePath[len(dir)+1:], "DEFAULT") && strings.EqualFold(dir[2:], `\Windows\System32\config`) {
+			return systemProfile, "SYSTEM"
+		}
+		if p, ok := byPath[strings.ToLower(dir[2:])]; ok {
+			return p.sid, p.folder
+		}
+		folder = dir[strings.LastIndex(dir, `\`)+1:]
 	}
-	defer f.Close()
-	return regfile.Parse(f, path)
+	if p, ok := profiles[strings.ToLower(folder)]; ok && !ambiguous[strings.ToLower(folder)] {
+		return p.sid, p.folder
+	}
+	return "", folder
+}
+
+func parseReg(f input.File) ([]*registry.MemHive, error) {
+	c, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return regfile.Parse(c, f.Path)
+}
+
+// openHive opens a hive file, or a hive inside a zip or .gz.
+func openHive(f input.File) (*hivefile.Hive, error) {
+	c, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open hive %w", err)
+	}
+	size, err := c.Size()
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("open hive %w", err)
+	}
+	h, err := hivefile.OpenReader(c, size, f.Path)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return h, nil
 }
 
 type profile struct{ sid, folder string }
 
 // readProfiles maps lower-case profile folder base names to their SID and
 // folder name. A folder name claimed by two SIDs (across inputs) is
-// ambiguous and maps no one.
-func readProfiles(machine []registry.Hive) (map[string]profile, map[string]bool) {
-	profiles := map[string]profile{}
-	ambiguous := map[string]bool{}
+// ambiguous and maps no one. byPath maps whole profile paths without their
+// drive (`\users\alice`, `\windows\serviceprofiles\localservice`).
+func readProfiles(machine []registry.Hive) (profiles map[string]profile, ambiguous map[string]bool, byPath map[string]profile) {
+	profiles = map[string]profile{}
+	ambiguous = map[string]bool{}
+	byPath = map[string]profile{}
 	for _, h := range machine {
 		list, err := h.Key(profileList)
 		if err != nil {
@@ -167,6 +219,11 @@ func readProfiles(machine []registry.Hive) (map[string]profile, map[string]bool)
 			if !ok {
 				continue
 			}
+			if p := profileDirPath(v.String()); p != "" {
+				if _, seen := byPath[p]; !seen {
+					byPath[p] = profile{sid: sid, folder: profileFolder(v.String())}
+				}
+			}
 			folder := profileFolder(v.String())
 			if folder == "" {
 				continue
@@ -179,7 +236,30 @@ func readProfiles(machine []registry.Hive) (map[string]profile, map[string]bool)
 			profiles[key] = profile{sid: sid, folder: folder}
 		}
 	}
-	return profiles, ambiguous
+	return profiles, ambiguous, byPath
+}
+
+// profileDirPath is a ProfileImagePath without its drive, lower case, with
+// the variables Windows writes there expanded: `%SystemDrive%\Users\alice`
+// -> `\users\alice`, `%systemroot%\ServiceProfiles\LocalService` ->
+// `\windows\serviceprofiles\localservice`. "" when it cannot be placed.
+func profileDirPath(path string) string {
+	p := strings.ToLower(strings.TrimRight(strings.TrimSpace(path), `\/`))
+	p = strings.ReplaceAll(p, "/", `\`)
+	switch {
+	case strings.HasPrefix(p, "%systemdrive%"):
+		p = p[len("%systemdrive%"):]
+	case strings.HasPrefix(p, "%systemroot%"):
+		p = `\windows` + p[len("%systemroot%"):]
+	case len(p) >= 2 && p[1] == ':':
+		p = p[2:]
+	default:
+		return ""
+	}
+	if !strings.HasPrefix(p, `\`) || strings.Contains(p, "%") {
+		return ""
+	}
+	return p
 }
 
 // profileFolder is the last component of a ProfileImagePath such as

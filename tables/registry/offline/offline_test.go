@@ -1,7 +1,10 @@
 package offline_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/binary"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -189,4 +192,85 @@ func TestRegOnlyProfileList(t *testing.T) {
 	if got := describe(t, view); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("hives:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// In a drive layout the DEFAULT hive is LocalSystem's (it was taken for a
+// user named "config"), a service profile is matched by its whole
+// ProfileImagePath, and a zip of the tree names the same users.
+func TestDriveLayoutUsers(t *testing.T) {
+	root := triage(t)
+	const sidLocalService = "S-1-5-19"
+	config := filepath.Join(root, "C", "Windows", "System32", "config")
+	def := hivetest.BuildUserHiveAt(t, t.TempDir(), userReg("default.exe"))
+	data, err := os.ReadFile(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(config, "DEFAULT"), data)
+	hivetest.BuildUserHiveAt(t, filepath.Join(root, "C", "Windows", "ServiceProfiles", "LocalService"), userReg("svc.exe"))
+	// SOFTWARE again, with LocalService's ProfileList entry.
+	os.Remove(filepath.Join(config, "SOFTWARE"))
+	hivetest.BuildSoftwareHiveAt(t, config, softwareReg+
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\"+sidLocalService+"]\r\n"+
+		`"ProfileImagePath"=hex(2):25,00,73,00,79,00,73,00,74,00,65,00,6d,00,72,00,6f,00,6f,00,74,00,25,00,5c,00,53,00,65,00,72,00,76,00,69,00,63,00,65,00,50,00,72,00,6f,00,66,00,69,00,6c,00,65,00,73,00,5c,00,4c,00,6f,00,63,00,61,00,6c,00,53,00,65,00,72,00,76,00,69,00,63,00,65,00,00,00`+"\r\n")
+	view, warnings, err := load(t, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`HKEY_CURRENT_USER|dave|NTUSER.DAT|Updater=dave.exe;`,
+		`HKEY_LOCAL_MACHINE||SOFTWARE|SecurityHealth=C:\Windows\System32\SecurityHealthSystray.exe;`,
+		`HKEY_USERS\S-1-5-18|SYSTEM|DEFAULT|Updater=default.exe;`,
+		`HKEY_USERS\` + sidLocalService + `|LocalService|NTUSER.DAT|Updater=svc.exe;`,
+		`HKEY_USERS\` + sidAlice + `|alice|NTUSER.DAT|Updater=alice.exe;`,
+		`HKEY_USERS\` + sidBob + `|Bob|NTUSER.DAT|Updater=bob.exe;`,
+		`HKEY_USERS\` + sidCarol + `|carol|export.reg|Updater=carol.exe;`,
+	}
+	sort.Strings(want)
+	got := describe(t, view)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("hives:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	zipPath := filepath.Join(t.TempDir(), "triage.zip")
+	zipDir(t, root, zipPath)
+	zview, _, err := load(t, zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Members at the top of the zip are named triage.zip!name.
+	zgot := strings.ReplaceAll(strings.Join(describe(t, zview), "\n"), "triage.zip!", "")
+	if zgot != strings.Join(got, "\n") {
+		t.Errorf("zip hives:\n%s\nwant:\n%s", zgot, strings.Join(got, "\n"))
+	}
+}
+
+func zipDir(t *testing.T, root, dst string) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		w, err := zw.Create(filepath.ToSlash(rel))
+		if err == nil {
+			_, err = w.Write(data)
+		}
+		return err
+	})
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dst, buf.Bytes())
 }
