@@ -87,7 +87,8 @@ func Correlate(ctx context.Context, files []input.File, window time.Duration, ta
 			}
 			return false
 		}
-		if err := pass(sysmon.Filter{EventIDs: ProcessIDs, Line: mentions}, e.FillUser); err != nil {
+		filter := sysmon.Filter{EventIDs: ProcessIDs, Line: mentions, Chunk: sysmon.ChunkMentions(guids)}
+		if err := pass(filter, e.FillUser); err != nil {
 			return nil, err
 		}
 	}

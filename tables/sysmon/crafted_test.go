@@ -213,3 +213,55 @@ func BenchmarkCraftedEVTX(b *testing.B) {
 		})
 	}
 }
+
+// ChunkMentions keeps every chunk that holds an event of the GUID, stored
+// as a GUID value (the corpus's Sysmon log) or as text (built), and the
+// pass then finds the same events as without it.
+func TestChunkMentionsKeepsTheGUIDsChunks(t *testing.T) {
+	built := buildEVTX([]testEvent{{id: 1, recordID: 1, provider: Provider, channel: Channel, computer: "pc",
+		data: [][2]string{{"ProcessGuid", "{4D2D0F6B-1C2A-5A8E-0000-0010ABCDEF01}"}, {"User", `pc\alice`}}}})
+	inputs := map[string][]byte{"built": built}
+	if data, err := os.ReadFile(filepath.Join(sharedData, "evtx-corpus", "sysmon.evtx")); err == nil {
+		inputs["sysmon.evtx"] = data
+	}
+	for name, data := range inputs {
+		var all []*Event
+		read := func(f Filter, emit func(*Event) error) {
+			if err := ReadEVTX(context.Background(), bytes.NewReader(data), int64(len(data)), name, f, emit, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		read(Filter{EventIDs: map[int]bool{1: true}}, func(e *Event) error { all = append(all, e); return nil })
+		checked := 0
+		for _, e := range all {
+			g := e.Field("ProcessGuid")
+			if g == "" || checked == 20 {
+				continue
+			}
+			checked++
+			want, got := 0, 0
+			for _, x := range all {
+				if x.Field("ProcessGuid") == g {
+					want++
+				}
+			}
+			read(Filter{EventIDs: map[int]bool{1: true}, Chunk: ChunkMentions([]string{g})}, func(x *Event) error {
+				if x.Field("ProcessGuid") == g {
+					got++
+				}
+				return nil
+			})
+			if got != want {
+				t.Errorf("%s: %s: %d events with the chunk filter, %d without", name, g, got, want)
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s: no ProcessCreate with a ProcessGuid", name)
+		}
+		// A GUID no chunk holds: nothing is read.
+		read(Filter{Chunk: ChunkMentions([]string{"{00000000-1111-2222-3333-444444444444}"})}, func(x *Event) error {
+			t.Fatalf("%s: event %+v read", name, x)
+			return nil
+		})
+	}
+}

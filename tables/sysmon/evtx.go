@@ -193,6 +193,11 @@ func (c *chunkReader) parseChunk(chunk []byte, off int64) ([]*Event, chunkIDs, e
 	if !c.walker.filter.anyProvider && !bytes.Contains(chunk, sysmonUTF16) && !bytes.Contains(chunk, sysmonASCII) {
 		return nil, ids, truncated
 	}
+	if c.walker.filter.Chunk != nil && !c.walker.filter.Chunk(chunk) {
+		// Not read: the chunk's ids are unknown, so any pass may want it.
+		ids.high, ids.low = true, [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+		return nil, ids, truncated
+	}
 	limit := int(binary.LittleEndian.Uint32(chunk[48:])) // free space offset
 	if limit < chunkHeaderSize || limit > len(chunk) {
 		limit = len(chunk)

@@ -49,6 +49,9 @@ type Filter struct {
 	// bytes, checked before it is parsed (e.g. "mentions one of these
 	// process GUIDs"). Formats without raw lines ignore it.
 	Line func(line []byte) bool
+	// Chunk, when set, is a cheap necessary condition on an EVTX chunk's
+	// raw bytes (see ChunkMentions).
+	Chunk func(chunk []byte) bool
 
 	anyProvider bool // tests only: keep events of every provider
 }
@@ -144,6 +147,56 @@ func parseEventTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// maxChunkNeedles bounds the GUIDs ChunkMentions looks for: each costs two
+// scans of every chunk.
+const maxChunkNeedles = 64
+
+// ChunkMentions returns a cheap necessary condition for an EVTX chunk to
+// hold an event naming one of guids ("{8-4-4-4-12}" as Sysmon writes
+// ProcessGuid): the GUID's 16 bytes, as a GUID value is stored, or its
+// text in UTF-16. It returns nil (no condition) for more than
+// maxChunkNeedles GUIDs or one that does not parse.
+func ChunkMentions(guids []string) func(chunk []byte) bool {
+	if len(guids) > maxChunkNeedles {
+		return nil
+	}
+	var needles [][]byte
+	for _, g := range guids {
+		bin, ok := guidBytes(g)
+		if !ok {
+			return nil
+		}
+		needles = append(needles, bin, utf16LE(strings.ToUpper(strings.Trim(g, "{}"))))
+	}
+	return func(chunk []byte) bool {
+		for _, n := range needles {
+			if bytes.Contains(chunk, n) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// guidBytes is a GUID's binary form: three little-endian fields, then
+// eight bytes as written.
+func guidBytes(g string) ([]byte, bool) {
+	hex := strings.ReplaceAll(strings.Trim(g, "{}"), "-", "")
+	if len(hex) != 32 || len(strings.Trim(g, "{}")) != 36 {
+		return nil, false
+	}
+	raw := make([]byte, 16)
+	for i := range raw {
+		v, err := strconv.ParseUint(hex[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return nil, false
+		}
+		raw[i] = byte(v)
+	}
+	out := []byte{raw[3], raw[2], raw[1], raw[0], raw[5], raw[4], raw[7], raw[6]}
+	return append(out, raw[8:]...), true
 }
 
 // bufferSize is want, or less when r is known to hold less: small inputs
