@@ -216,7 +216,11 @@ func (c *chunkReader) parseChunk(chunk []byte, off int64) ([]*Event, chunkIDs, e
 		case broken == nil && bad == 1:
 			return firstBad
 		}
-		msg := fmt.Sprintf("%d records skipped, the first: %v", bad, firstBad)
+		records := "records"
+		if bad == 1 {
+			records = "record"
+		}
+		msg := fmt.Sprintf("%d %s skipped, the first: %v", bad, records, firstBad)
 		if broken != nil {
 			return fmt.Errorf("%w (and %s)", broken, msg)
 		}
