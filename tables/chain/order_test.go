@@ -193,7 +193,7 @@ func TestWarningsSaidOnceWithACount(t *testing.T) {
 // A newest-first file keeps one window of connections too, not all of
 // them.
 func TestRingsStayBoundedNewestFirst(t *testing.T) {
-	for name, events := range map[string][]*sysmon.Event{"file order": orderEvents(200000), "newest first": newestFirst(orderEvents(200000))} {
+	for name, events := range map[string][]*sysmon.Event{"file order": orderEvents(60000), "newest first": newestFirst(orderEvents(60000))} {
 		e := New(DefaultWindow)
 		for _, x := range events {
 			e.Observe(x)
