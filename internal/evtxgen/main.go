@@ -9,6 +9,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -133,7 +134,7 @@ func writeJSONLines(evtxPath, jsonOut string) error {
 	w := bufio.NewWriterSize(out, 1<<20)
 	enc := json.NewEncoder(w)
 	count := 0
-	err = sysmon.ReadFile(input.File{Path: evtxPath, Format: input.EVTX}, sysmon.Filter{}, func(ev *sysmon.Event) error {
+	err = sysmon.ReadFile(context.Background(), input.File{Path: evtxPath, Format: input.EVTX}, sysmon.Filter{}, func(ev *sysmon.Event) error {
 		obj := map[string]any{
 			"EventTime":    ev.TimeCreated.UTC().Format("2006-01-02 15:04:05"),
 			"Hostname":     ev.Computer,

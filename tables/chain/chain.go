@@ -304,11 +304,19 @@ type Engine struct {
 	targets   []Target
 	procs     map[string]*process
 	interests []*interest
-	watermark time.Time
+	watermark time.Time // newest event time of the current file
+	low       time.Time // oldest event time of the current file
 	lastEvict time.Time
 	file      string
-	seen      map[string]*recordSet // by computer
-	targetSet map[Target]bool
+	// Newest-first files (Get-WinEvent, wevtutil /rd:true) are read with
+	// the watermark mirrored: the oldest time so far, rings evicted from
+	// their newer end. The order is told by the first two record ids (or
+	// times, when the format has no ids).
+	order      stamp // the file's first event, until the order is known
+	desc       bool
+	orderKnown bool
+	seen       map[string]*recordSet // by computer
+	targetSet  map[Target]bool
 }
 
 // New returns an engine for the given window.
@@ -362,14 +370,23 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 		}
 	}
 	if ev.SourceFile != e.file {
-		e.file, e.watermark, e.lastEvict = ev.SourceFile, time.Time{}, time.Time{}
+		e.file, e.watermark, e.low, e.lastEvict = ev.SourceFile, time.Time{}, time.Time{}, time.Time{}
+		e.order, e.desc, e.orderKnown = stamp{}, false, false
 	}
 	at := stamp{eventTime(ev), ev.RecordID}
+	e.learnOrder(at)
+	if e.low.IsZero() || at.t.Before(e.low) {
+		e.low = at.t
+		if e.desc && e.lastEvict.Sub(e.low) > e.horizon()/4 {
+			e.evict()
+			e.lastEvict = e.low
+		}
+	}
 	if at.t.After(e.watermark) {
 		e.watermark = at.t
 		// Evicting on every new maximum would cost O(processes) per event;
 		// a quarter horizon of slack keeps rings bounded all the same.
-		if e.watermark.Sub(e.lastEvict) > e.horizon()/4 {
+		if !e.desc && e.watermark.Sub(e.lastEvict) > e.horizon()/4 {
 			e.evict()
 			e.lastEvict = e.watermark
 		}
@@ -380,7 +397,7 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 		p = &process{}
 		e.procs[key] = p
 	}
-	p.lastSeen = e.watermark
+	p.lastSeen = e.frontier()
 	if u := ev.Field("User"); u != "" {
 		p.user = u
 		for _, in := range p.interest {
@@ -462,16 +479,52 @@ const maxRing = 1 << 14
 // maxDistinct bounds the remote addresses and host names kept per row.
 const maxDistinct = 256
 
-// evict drops ring entries and idle processes older than the horizon.
+// learnOrder tells a newest-first file from its first events.
+func (e *Engine) learnOrder(at stamp) {
+	switch {
+	case e.orderKnown:
+	case e.order.t.IsZero() && e.order.rid == 0:
+		e.order = at
+	case at.rid != 0 && e.order.rid != 0:
+		if at.rid != e.order.rid {
+			e.desc, e.orderKnown = at.rid < e.order.rid, true
+		}
+	case absDur(at.t.Sub(e.order.t)) > e.horizon()/4:
+		e.desc, e.orderKnown = at.t.Before(e.order.t), true
+	}
+	if e.desc && e.lastEvict.IsZero() {
+		e.lastEvict = e.low
+	}
+}
+
+// frontier is where the stream stands: the newest time so far, or the
+// oldest in a newest-first file.
+func (e *Engine) frontier() time.Time {
+	if e.desc {
+		return e.low
+	}
+	return e.watermark
+}
+
+// stale tells whether t lies more than the horizon behind the frontier.
+func (e *Engine) stale(t time.Time) bool {
+	if e.desc {
+		return t.After(e.low.Add(e.horizon()))
+	}
+	return t.Before(e.watermark.Add(-e.horizon()))
+}
+
+// evict drops ring entries and idle processes further than the horizon
+// behind the frontier. Rings are in stream order, so those are at the
+// front.
 func (e *Engine) evict() {
-	limit := e.watermark.Add(-e.horizon())
 	for key, p := range e.procs {
-		if len(p.interest) == 0 && p.lastSeen.Before(limit) {
+		if len(p.interest) == 0 && e.stale(p.lastSeen) {
 			delete(e.procs, key)
 			continue
 		}
 		i := 0
-		for i < len(p.ring) && p.ring[i].at.t.Before(limit) {
+		for i < len(p.ring) && e.stale(p.ring[i].at.t) {
 			i++
 		}
 		if i > 0 {

@@ -243,16 +243,16 @@ func TestRecordSet(t *testing.T) {
 			t.Errorf("add(%d) reported a duplicate", id)
 		}
 	}
-	if len(s.spans) != 1 || s.spans[0] != (span{1, 10}) {
-		t.Errorf("spans %v, want one [1,10]", s.spans)
+	if got := s.intervals(); len(got) != 1 || got[0] != (span{1, 10}) {
+		t.Errorf("spans %v, want one [1,10]", got)
 	}
 	for _, id := range []int64{1, 5, 10} {
 		if s.add(id) {
 			t.Errorf("add(%d) again reported new", id)
 		}
 	}
-	if !s.add(100) || !s.add(50) || len(s.spans) != 3 {
-		t.Errorf("spans %v", s.spans)
+	if !s.add(100) || !s.add(50) || len(s.intervals()) != 3 {
+		t.Errorf("spans %v", s.intervals())
 	}
 }
 

@@ -3,7 +3,9 @@ package chain
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -16,30 +18,52 @@ var EventFormats = []input.Format{input.EVTX, input.EventXML, input.JSONLines}
 
 // Correlate runs both passes over the event files. A file that fails is an
 // error when it is the only one; among several it becomes a warning and the
-// other files' rows are still returned.
+// other files' rows are still returned. Each distinct warning is given
+// once, however many passes meet it, and at most maxWarnings per file; the
+// rest are counted in one line at the end. A cancelled ctx stops it with
+// an error that wraps ctx's.
 func Correlate(ctx context.Context, files []input.File, window time.Duration, targets []Target, warn func(error)) ([]Row, error) {
 	files = input.Filter(files, EventFormats...)
 	e := New(window)
 	e.AddTargets(targets...)
+	logs := make([]*sysmon.Log, len(files))
+	warnings := make([]warnings, len(files))
+	for i, f := range files {
+		logs[i] = &sysmon.Log{File: f}
+	}
+	defer func() {
+		for i := range warnings {
+			warnings[i].flush(files[i].Path, warn)
+		}
+	}()
 	failed := map[string]bool{}
 	pass := func(filter sysmon.Filter, emit func(*sysmon.Event)) error {
-		for _, f := range files {
+		for i, f := range files {
 			if failed[f.Path] {
 				continue
 			}
-			err := sysmon.ReadFile(f, filter, func(ev *sysmon.Event) error {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("correlating %s: %w", f.Path, err)
+			}
+			err := logs[i].Read(ctx, filter, func(ev *sysmon.Event) error {
 				emit(ev)
-				return ctx.Err()
-			}, warn)
+				if err := ctx.Err(); err != nil {
+					return fmt.Errorf("%s: record %d: %w", f.Path, ev.RecordID, err)
+				}
+				return nil
+			}, func(err error) { warnings[i].add(err, warn) })
 			if err != nil {
 				if ctx.Err() != nil {
-					return ctx.Err()
+					if !errors.Is(err, ctx.Err()) {
+						err = fmt.Errorf("%s: %w", f.Path, ctx.Err())
+					}
+					return err
 				}
 				if len(files) == 1 {
 					return err
 				}
 				failed[f.Path] = true
-				warn(fmt.Errorf("skipped: %w", err))
+				warnings[i].add(fmt.Errorf("skipped: %w", err), warn)
 			}
 		}
 		return nil
@@ -63,9 +87,52 @@ func Correlate(ctx context.Context, files []input.File, window time.Duration, ta
 			}
 			return false
 		}
-		if err := pass(sysmon.Filter{EventIDs: ProcessIDs, Line: mentions}, e.FillUser); err != nil {
+		filter := sysmon.Filter{EventIDs: ProcessIDs, Line: mentions, Chunk: sysmon.ChunkMentions(guids)}
+		if err := pass(filter, e.FillUser); err != nil {
 			return nil, err
 		}
 	}
 	return e.Rows(), nil
+}
+
+// maxWarnings is how many distinct warnings one file may give; the rest
+// are counted.
+const maxWarnings = 20
+
+// maxRemembered bounds the warnings remembered to count each once.
+const maxRemembered = 1 << 16
+
+// warnings passes on one file's distinct warnings, up to maxWarnings.
+type warnings struct {
+	seen   map[uint64]bool // hashes of the messages met
+	said   int
+	unsaid int
+}
+
+func (w *warnings) add(err error, warn func(error)) {
+	h := fnv.New64a()
+	h.Write([]byte(err.Error()))
+	key := h.Sum64()
+	if w.seen[key] {
+		return // an earlier pass met it
+	}
+	if w.seen == nil {
+		w.seen = map[uint64]bool{}
+	}
+	if len(w.seen) < maxRemembered {
+		w.seen[key] = true
+	}
+	if w.said == maxWarnings {
+		w.unsaid++
+		return
+	}
+	w.said++
+	warn(err)
+}
+
+// flush says how many warnings were left unsaid.
+func (w *warnings) flush(path string, warn func(error)) {
+	if w.unsaid > 0 {
+		warn(fmt.Errorf("%s: %d more warnings not shown (the first %d are)", path, w.unsaid, maxWarnings))
+	}
 }

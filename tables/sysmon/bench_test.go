@@ -2,6 +2,7 @@ package sysmon
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"testing"
 )
@@ -31,7 +32,7 @@ func BenchmarkReadEVTX(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				n = 0
-				if err := ReadEVTX(r, int64(len(data)), c.file, c.filter, func(*Event) error { n++; return nil }, nil); err != nil {
+				if err := ReadEVTX(context.Background(), r, int64(len(data)), c.file, c.filter, func(*Event) error { n++; return nil }, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -60,7 +61,7 @@ func BenchmarkReadJSONLines(b *testing.B) {
 			b.ReportAllocs()
 			filter := Filter{EventIDs: map[int]bool{13: true}}
 			for b.Loop() {
-				if err := ReadJSONLines(bytes.NewReader(data), name, filter, func(*Event) error { return nil }, nil); err != nil {
+				if err := ReadJSONLines(context.Background(), bytes.NewReader(data), name, filter, func(*Event) error { return nil }, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -74,7 +75,7 @@ func BenchmarkReadXML(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := ReadXML(bytes.NewReader(data), "x", Filter{}, func(*Event) error { return nil }); err != nil {
+		if err := ReadXML(context.Background(), bytes.NewReader(data), "x", Filter{}, func(*Event) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -105,6 +105,7 @@ type recordWalker struct {
 	depth   int
 	attr    attrKind
 	decided bool // System has been checked against the filter
+	sysmon  bool // after a record: it was read far enough to know it is a Sysmon event
 	inAttr  bool // between an attribute token and the end of its value
 
 	text     []byte // content of the element being collected
@@ -145,13 +146,17 @@ func (w *recordWalker) parseRecordBudget(start, end int, recordID uint64, budget
 	w.timeSet = false
 	w.ev = Event{RecordID: int64(recordID)}
 	w.fields = nil
+	w.sysmon = false
 	if _, err := w.walk(start, end, nil, 0, false); err != nil {
 		if err == errNotWanted {
+			w.sysmon = w.isSysmon()
 			return nil, nil
 		}
 		return nil, err
 	}
-	if !w.decided && !w.decide() {
+	wanted := w.decided || w.decide()
+	w.sysmon = w.isSysmon()
+	if !wanted {
 		return nil, nil
 	}
 	ev := w.ev
@@ -160,6 +165,10 @@ func (w *recordWalker) parseRecordBudget(start, end int, recordID uint64, budget
 		ev.Fields = map[string]string{}
 	}
 	return &ev, nil
+}
+
+func (w *recordWalker) isSysmon() bool {
+	return w.filter.anyProvider || isSysmon(w.ev.Provider, w.ev.Channel)
 }
 
 // decide applies the filter once the System element is complete.
@@ -415,6 +424,9 @@ func (w *recordWalker) walk(off, end int, args []value, nest int, inValue bool) 
 				return 0, errOutOfBounds
 			}
 			if s := w.sink(); s != nil {
+				if w.budget -= n / 8; w.budget < 0 { // rendering: one per 16 bytes, as for values
+					return 0, errTooComplex
+				}
 				*s = appendUTF16(*s, w.chunk[off+4:off+4+2*n])
 			}
 			off += 4 + 2*n
@@ -431,6 +443,9 @@ func (w *recordWalker) walk(off, end int, args []value, nest int, inValue bool) 
 				return 0, errOutOfBounds
 			}
 			if s := w.sink(); s != nil && tok != 0x0B {
+				if w.budget -= n / 8; w.budget < 0 {
+					return 0, errTooComplex
+				}
 				*s = appendUTF16(*s, w.chunk[off+3:off+3+2*n])
 			}
 			off += 3 + 2*n

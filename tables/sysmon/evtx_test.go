@@ -25,7 +25,7 @@ func readEVTXFile(t testing.TB, path string, filter Filter) (events []*Event, wa
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ReadEVTX(f, st.Size(), path, filter,
+	err = ReadEVTX(context.Background(), f, st.Size(), path, filter,
 		func(e *Event) error { events = append(events, e); return nil },
 		func(err error) { warnings = append(warnings, err) })
 	return events, warnings, err
@@ -85,7 +85,7 @@ func TestEVTXMatchesEvtxexport(t *testing.T) {
 			}
 			out, _ := exec.Command("evtxexport", "-f", "xml", path).Output()
 			var want []string
-			if err := ReadXML(bytes.NewReader(out), path, all, func(e *Event) error {
+			if err := ReadXML(context.Background(), bytes.NewReader(out), path, all, func(e *Event) error {
 				want = append(want, normalizeForEvtxexport(formatEvent(xmlEquivalent(e))))
 				return nil
 			}); err != nil {
@@ -207,7 +207,7 @@ func TestEVTXCorruptFileHeader(t *testing.T) {
 		"version":   func(b []byte) []byte { b[38] = 9; return b },
 	} {
 		b := mutate(bytes.Clone(data))
-		err := ReadEVTX(bytes.NewReader(b), int64(len(b)), "mangled.evtx", Filter{}, func(*Event) error { return nil }, nil)
+		err := ReadEVTX(context.Background(), bytes.NewReader(b), int64(len(b)), "mangled.evtx", Filter{}, func(*Event) error { return nil }, nil)
 		if err == nil || !strings.HasPrefix(err.Error(), "mangled.evtx: offset ") {
 			t.Errorf("%s: error %v, want one naming file and offset", name, err)
 		}
@@ -229,7 +229,7 @@ func TestEVTXCorruptRecordIsWarned(t *testing.T) {
 	data[second+recordHeaderSize] = 0xEE
 	var got []*Event
 	var warnings []error
-	err = ReadEVTX(bytes.NewReader(data), int64(len(data)), "x.evtx", Filter{},
+	err = ReadEVTX(context.Background(), bytes.NewReader(data), int64(len(data)), "x.evtx", Filter{},
 		func(e *Event) error { got = append(got, e); return nil },
 		func(err error) { warnings = append(warnings, err) })
 	if err != nil {
@@ -252,7 +252,7 @@ func TestEVTXEmitErrorStops(t *testing.T) {
 	defer f.Close()
 	stop := errors.New("enough")
 	n := 0
-	err = ReadEVTX(f, 69632, seed, Filter{}, func(*Event) error { n++; return stop }, nil)
+	err = ReadEVTX(context.Background(), f, 69632, seed, Filter{}, func(*Event) error { n++; return stop }, nil)
 	if err != stop || n != 1 {
 		t.Errorf("err %v after %d events", err, n)
 	}

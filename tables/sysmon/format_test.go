@@ -2,6 +2,7 @@ package sysmon
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -81,7 +82,7 @@ func TestScenarioAllFormats(t *testing.T) {
 		format := scenarioFormat(name, head)
 		var warnings []error
 		var events []*Event
-		err = ReadFile(input.File{Path: path, Format: format}, Filter{},
+		err = ReadFile(context.Background(), input.File{Path: path, Format: format}, Filter{},
 			func(e *Event) error { events = append(events, e); return nil },
 			func(err error) { warnings = append(warnings, err) })
 		if err != nil || len(warnings) > 0 {
@@ -116,7 +117,7 @@ func TestScenarioAllFormats(t *testing.T) {
 	// The same scenario as EVTX.
 	var all []*Event
 	data, _ := os.ReadFile(filepath.Join("testdata", scenarioFiles[0]))
-	if err := ReadXML(bytes.NewReader(data), "x", Filter{anyProvider: true}, func(e *Event) error { all = append(all, e); return nil }); err != nil {
+	if err := ReadXML(context.Background(), bytes.NewReader(data), "x", Filter{anyProvider: true}, func(e *Event) error { all = append(all, e); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	var tes []testEvent
@@ -136,7 +137,7 @@ func TestScenarioAllFormats(t *testing.T) {
 	file := buildEVTX(tes)
 	var lines []string
 	var warnings []error
-	err := ReadEVTX(bytes.NewReader(file), int64(len(file)), "built.evtx", Filter{},
+	err := ReadEVTX(context.Background(), bytes.NewReader(file), int64(len(file)), "built.evtx", Filter{},
 		func(e *Event) error { lines = append(lines, formatEvent(e)); return nil },
 		func(err error) { warnings = append(warnings, err) })
 	if err != nil || len(warnings) > 0 {
@@ -150,7 +151,7 @@ func TestFilterEventIDsAllFormats(t *testing.T) {
 		path := filepath.Join("testdata", name)
 		head, _ := os.ReadFile(path)
 		var ids []int
-		err := ReadFile(input.File{Path: path, Format: scenarioFormat(name, head)}, Filter{EventIDs: map[int]bool{13: true, 12: true}},
+		err := ReadFile(context.Background(), input.File{Path: path, Format: scenarioFormat(name, head)}, Filter{EventIDs: map[int]bool{13: true, 12: true}},
 			func(e *Event) error { ids = append(ids, e.EventID); return nil }, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -170,7 +171,7 @@ func TestReadXMLErrors(t *testing.T) {
 		"too deep":   strings.Repeat("<a>", 100),
 	} {
 		n := 0
-		err := ReadXML(strings.NewReader(text), "f.xml", Filter{}, func(*Event) error { n++; return nil })
+		err := ReadXML(context.Background(), strings.NewReader(text), "f.xml", Filter{}, func(*Event) error { n++; return nil })
 		if err == nil || !strings.HasPrefix(err.Error(), "f.xml: offset ") {
 			t.Errorf("%s: error %v, want one naming file and offset", name, err)
 		}
@@ -179,7 +180,7 @@ func TestReadXMLErrors(t *testing.T) {
 		}
 	}
 	stop := errors.New("stop")
-	if err := ReadXML(bytes.NewReader(good), "f.xml", Filter{}, func(*Event) error { return stop }); err != stop {
+	if err := ReadXML(context.Background(), bytes.NewReader(good), "f.xml", Filter{}, func(*Event) error { return stop }); err != stop {
 		t.Errorf("emit error came back as %v", err)
 	}
 }
@@ -195,7 +196,7 @@ func TestReadJSONLinesBadLines(t *testing.T) {
 		lines[1] // no final newline
 	var events []*Event
 	var warnings []string
-	err := ReadJSONLines(strings.NewReader(text), "f.jsonl", Filter{},
+	err := ReadJSONLines(context.Background(), strings.NewReader(text), "f.jsonl", Filter{},
 		func(e *Event) error { events = append(events, e); return nil },
 		func(err error) { warnings = append(warnings, err.Error()) })
 	if err != nil {

@@ -2,9 +2,12 @@ package sysmon
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,7 +53,7 @@ func FuzzReadXML(f *testing.F) {
 	}
 	f.Add([]byte(`<Events><Event><System><EventID>13</EventID></System></Event></Events>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := ReadXML(bytes.NewReader(data), "fuzz.xml", Filter{}, func(e *Event) error {
+		err := ReadXML(context.Background(), bytes.NewReader(data), "fuzz.xml", Filter{}, func(e *Event) error {
 			if e.Fields == nil {
 				t.Fatal("nil Fields")
 			}
@@ -65,7 +68,7 @@ func FuzzReadJSONLines(f *testing.F) {
 	f.Add(fixture(f, "scenario.nxlog.jsonl"))
 	f.Add([]byte(`{"EventID":"13","SourceName":"Microsoft-Windows-Sysmon","Details":"\u00e9\ud83d\ude00"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := ReadJSONLines(bytes.NewReader(data), "fuzz.jsonl", Filter{EventIDs: map[int]bool{13: true, 3: true}},
+		err := ReadJSONLines(context.Background(), bytes.NewReader(data), "fuzz.jsonl", Filter{EventIDs: map[int]bool{13: true, 3: true}},
 			func(e *Event) error {
 				if e.EventID != 13 && e.EventID != 3 {
 					t.Fatalf("event id %d passed the filter", e.EventID)
@@ -82,9 +85,39 @@ func FuzzReadEVTX(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := ReadEVTX(bytes.NewReader(data), int64(len(data)), "fuzz.evtx", Filter{anyProvider: true},
-			func(*Event) error { return nil }, func(err error) { checkNoInternalError(t, err) })
+		// Two passes as the correlation reads: every event, then one id
+		// with what the first pass noted; the second must find exactly
+		// the first's events of that id.
+		var notes chunkNotes
+		byID := map[int]int{}
+		warn := func(err error) {
+			checkNoInternalError(t, err)
+			if !strings.HasPrefix(err.Error(), "fuzz.evtx: ") {
+				t.Fatalf("warning does not name the file: %v", err)
+			}
+		}
+		err := readEVTX(context.Background(), bytes.NewReader(data), int64(len(data)), "fuzz.evtx", Filter{anyProvider: true},
+			func(e *Event) error {
+				if e.Fields == nil || e.SourceFile != "fuzz.evtx" || e.Offset < fileHeaderSize || e.Offset >= int64(len(data)) {
+					t.Fatalf("event %+v", e)
+				}
+				byID[e.EventID]++
+				return nil
+			}, warn, &notes)
 		checkNoInternalError(t, err)
+		if err != nil {
+			return
+		}
+		if len(byID) == 0 {
+			return
+		}
+		id := slices.Min(slices.Collect(maps.Keys(byID))) // one id is enough per input
+		got := 0
+		err = readEVTX(context.Background(), bytes.NewReader(data), int64(len(data)), "fuzz.evtx", Filter{anyProvider: true, EventIDs: map[int]bool{id: true}},
+			func(*Event) error { got++; return nil }, warn, &notes)
+		if err != nil || got != byID[id] {
+			t.Fatalf("second pass for id %d: %d events, first pass %d (%v)", id, got, byID[id], err)
+		}
 	})
 }
 

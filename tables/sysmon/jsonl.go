@@ -3,6 +3,7 @@ package sysmon
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,30 +26,33 @@ const maxJSONDepth = 64
 // data fields at top level). A bad or over-long line is reported through
 // warn with file and line number and skipped. Event.Offset is the line
 // number.
-func ReadJSONLines(r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
+func ReadJSONLines(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
 	if warn == nil {
 		warn = func(error) {}
 	}
-	if w := jsonWorkers(); w > 1 {
-		return readJSONLinesParallel(r, name, filter, emit, warn, w)
+	if w := jsonWorkers(); w > 1 && bufferSize(r, 2*jsonBlockSize) == 2*jsonBlockSize {
+		return readJSONLinesParallel(ctx, r, name, filter, emit, warn, w)
 	}
-	return readJSONLinesSequential(r, name, filter, emit, warn)
+	return readJSONLinesSequential(ctx, r, name, filter, emit, warn)
 }
 
 // readJSONLinesSequential is ReadJSONLines on one goroutine.
-func readJSONLinesSequential(r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
+func readJSONLinesSequential(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
 	lineNo := int64(0)
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s: line %d: internal error reading JSON: %v", name, lineNo, p)
 		}
 	}()
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(r, bufferSize(r, 256<<10))
 	var long []byte
 	tooLong := false
 	wanted := idPatterns(filter)
 	var p jsonLineParser
 	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: line %d: %w", name, lineNo+1, err)
+		}
 		chunk, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			if !tooLong {

@@ -2,6 +2,7 @@ package sysmon
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,7 +36,7 @@ type jsonResult struct {
 // input into blocks of whole lines, workers pre-filter and parse them, and
 // the events are emitted in file order. Memory stays bounded by the blocks in
 // flight (about 3 per worker).
-func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error), workers int) error {
+func readJSONLinesParallel(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error), workers int) error {
 	blocks := make(chan jsonBlock, workers)
 	results := make(chan jsonResult, workers)
 	done := make(chan struct{})
@@ -43,9 +44,11 @@ func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*E
 	// soon as its worker is done with it.
 	free := make(chan []byte, 3*workers)
 	var readErr error
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		defer close(blocks)
-		readErr = cutBlocks(r, name, blocks, done, free)
+		readErr = cutBlocks(ctx, r, name, blocks, done, free)
 	}()
 	var wg sync.WaitGroup
 	wanted := idPatterns(filter)
@@ -55,6 +58,9 @@ func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*E
 			defer wg.Done()
 			var p jsonLineParser
 			for b := range blocks {
+				if ctx.Err() != nil {
+					return
+				}
 				res := parseBlock(&p, b, name, filter, wanted)
 				if b.buf != nil && cap(b.buf) <= 2*jsonBlockSize {
 					select {
@@ -65,6 +71,8 @@ func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*E
 				select {
 				case results <- res:
 				case <-done:
+					return
+				case <-ctx.Done():
 					return
 				}
 			}
@@ -80,6 +88,11 @@ func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*E
 	next := 0
 	for res := range results {
 		if failure != nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			failure = fmt.Errorf("%s: %w", name, err)
+			close(done)
 			continue
 		}
 		pending[res.seq] = res
@@ -115,13 +128,18 @@ func readJSONLinesParallel(r io.Reader, name string, filter Filter, emit func(*E
 	if failure != nil {
 		return failure
 	}
+	if err := ctx.Err(); err != nil {
+		// The workers stopped on ctx; the reader may still be stopping.
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	<-readDone
 	return readErr
 }
 
 // cutBlocks reads r and sends blocks that end at a line boundary. A line
 // longer than maxJSONLine is skipped; its warning travels as a block so that
 // warn is only ever called from the emitting goroutine.
-func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struct{}, free chan []byte) error {
+func cutBlocks(ctx context.Context, r io.Reader, name string, out chan<- jsonBlock, done <-chan struct{}, free chan []byte) error {
 	seq := 0
 	line := int64(1)
 	var carry []byte
@@ -134,6 +152,8 @@ func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struc
 			return true
 		case <-done:
 			return false
+		case <-ctx.Done():
+			return false
 		}
 	}
 	sendLines := func(data, buf []byte) bool {
@@ -142,6 +162,9 @@ func cutBlocks(r io.Reader, name string, out chan<- jsonBlock, done <-chan struc
 		return send(b)
 	}
 	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: line %d: %w", name, line, err)
+		}
 		// A recycled buffer takes the carried partial line, then fresh
 		// input: no block is allocated or copied twice in the steady state.
 		var buf []byte

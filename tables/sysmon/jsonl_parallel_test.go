@@ -2,6 +2,7 @@ package sysmon
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -35,9 +36,9 @@ func TestParallelJSONMatchesSequential(t *testing.T) {
 		filter := Filter{EventIDs: map[int]bool{3: true, 13: true}}
 		var err error
 		if parallel {
-			err = readJSONLinesParallel(bytes.NewReader(input), "x.jsonl", filter, emit, warn, 3)
+			err = readJSONLinesParallel(context.Background(), bytes.NewReader(input), "x.jsonl", filter, emit, warn, 3)
 		} else {
-			err = readJSONLinesSequential(bytes.NewReader(input), "x.jsonl", filter, emit, warn)
+			err = readJSONLinesSequential(context.Background(), bytes.NewReader(input), "x.jsonl", filter, emit, warn)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -60,7 +61,7 @@ func TestParallelJSONStopsOnEmitError(t *testing.T) {
 	}
 	n := 0
 	stop := fmt.Errorf("enough")
-	err := readJSONLinesParallel(bytes.NewReader(b.Bytes()), "x", Filter{}, func(*Event) error {
+	err := readJSONLinesParallel(context.Background(), bytes.NewReader(b.Bytes()), "x", Filter{}, func(*Event) error {
 		n++
 		if n == 10 {
 			return stop

@@ -1,6 +1,7 @@
 package sysmon
 
 import (
+	"context"
 	"math"
 	"os"
 	"strings"
@@ -26,7 +27,7 @@ func TestEVTXAgreesWithVelocidex(t *testing.T) {
 		}
 		want := velocidexSysmon(t, path)
 		got := map[int64]*Event{}
-		err := ReadFile(input.File{Path: path, Format: input.EVTX}, Filter{}, func(ev *Event) error {
+		err := ReadFile(context.Background(), input.File{Path: path, Format: input.EVTX}, Filter{}, func(ev *Event) error {
 			got[ev.RecordID] = ev
 			return nil
 		}, func(err error) { t.Logf("warning: %v", err) })

@@ -3,7 +3,11 @@
 package sysmon
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +49,9 @@ type Filter struct {
 	// bytes, checked before it is parsed (e.g. "mentions one of these
 	// process GUIDs"). Formats without raw lines ignore it.
 	Line func(line []byte) bool
+	// Chunk, when set, is a cheap necessary condition on an EVTX chunk's
+	// raw bytes (see ChunkMentions).
+	Chunk func(chunk []byte) bool
 
 	anyProvider bool // tests only: keep events of every provider
 }
@@ -67,11 +74,32 @@ func (f Filter) accepts(e *Event) bool {
 // error to stop; that error is returned unchanged. A corrupt part yields an
 // error naming file and offset; for EVTX a corrupt chunk or record is
 // skipped and reported through warn, and the rest of the file is read; a
-// corrupt file header is an error. warn may be nil.
-func ReadFile(f input.File, filter Filter, emit func(*Event) error, warn func(error)) error {
+// corrupt file header is an error. A cancelled ctx stops reading with an
+// error that wraps ctx's. warn may be nil.
+func ReadFile(ctx context.Context, f input.File, filter Filter, emit func(*Event) error, warn func(error)) error {
+	return (&Log{File: f}).Read(ctx, filter, emit, warn)
+}
+
+// Log is one event file read in several passes, as the correlation does.
+// The first pass over an EVTX notes which Sysmon event ids each chunk
+// holds; later passes read only the chunks that hold an event they want,
+// so chunks of other providers, broken chunks (warned about once) and
+// crafted ones are parsed once.
+type Log struct {
+	File  input.File
+	notes chunkNotes
+}
+
+// Read is one pass: ReadFile with what earlier passes learnt. Warnings
+// about chunks are given in the first pass only.
+func (l *Log) Read(ctx context.Context, filter Filter, emit func(*Event) error, warn func(error)) error {
 	if warn == nil {
 		warn = func(error) {}
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", l.File.Path, err)
+	}
+	f := l.File
 	file, err := f.Open() // a file on disk, a zip member or a .gz
 	if err != nil {
 		return err
@@ -83,11 +111,11 @@ func ReadFile(f input.File, filter Filter, emit func(*Event) error, warn func(er
 		if err != nil {
 			return fmt.Errorf("size of %s: %w", f.Path, err)
 		}
-		return ReadEVTX(file, size, f.Path, filter, emit, warn)
+		return readEVTX(ctx, file, size, f.Path, filter, emit, warn, &l.notes)
 	case input.EventXML:
-		return ReadXML(file, f.Path, filter, emit)
+		return ReadXML(ctx, file, f.Path, filter, emit)
 	case input.JSONLines:
-		return ReadJSONLines(file, f.Path, filter, emit, warn)
+		return ReadJSONLines(ctx, file, f.Path, filter, emit, warn)
 	}
 	return fmt.Errorf("%s: format %q is not an event log format", f.Path, f.Format)
 }
@@ -119,6 +147,81 @@ func parseEventTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// maxChunkNeedles bounds the GUIDs ChunkMentions looks for: each costs two
+// scans of every chunk.
+const maxChunkNeedles = 64
+
+// ChunkMentions returns a cheap necessary condition for an EVTX chunk to
+// hold an event naming one of guids ("{8-4-4-4-12}" as Sysmon writes
+// ProcessGuid): the GUID's 16 bytes, as a GUID value is stored, or its
+// text in UTF-16. It returns nil (no condition) for more than
+// maxChunkNeedles GUIDs or one that does not parse.
+func ChunkMentions(guids []string) func(chunk []byte) bool {
+	if len(guids) > maxChunkNeedles {
+		return nil
+	}
+	var needles [][]byte
+	for _, g := range guids {
+		bin, ok := guidBytes(g)
+		if !ok {
+			return nil
+		}
+		needles = append(needles, bin, utf16LE(strings.ToUpper(strings.Trim(g, "{}"))))
+	}
+	return func(chunk []byte) bool {
+		for _, n := range needles {
+			if bytes.Contains(chunk, n) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// guidBytes is a GUID's binary form: three little-endian fields, then
+// eight bytes as written.
+func guidBytes(g string) ([]byte, bool) {
+	hex := strings.ReplaceAll(strings.Trim(g, "{}"), "-", "")
+	if len(hex) != 32 || len(strings.Trim(g, "{}")) != 36 {
+		return nil, false
+	}
+	raw := make([]byte, 16)
+	for i := range raw {
+		v, err := strconv.ParseUint(hex[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return nil, false
+		}
+		raw[i] = byte(v)
+	}
+	out := []byte{raw[3], raw[2], raw[1], raw[0], raw[5], raw[4], raw[7], raw[6]}
+	return append(out, raw[8:]...), true
+}
+
+// bufferSize is want, or less when r is known to hold less: small inputs
+// (single events, fuzz inputs) do not pay for big buffers.
+func bufferSize(r io.Reader, want int) int {
+	var size int64 = -1
+	switch r := r.(type) {
+	case interface {
+		Stat() (fs.FileInfo, error)
+		io.Seeker
+	}: // *os.File, or input's content of a file on disk
+		if info, err := r.Stat(); err == nil && info.Mode().IsRegular() {
+			if pos, err := r.Seek(0, io.SeekCurrent); err == nil {
+				size = info.Size() - pos
+			}
+		}
+	case *bytes.Reader:
+		size = int64(r.Len())
+	case *strings.Reader:
+		size = int64(r.Len())
+	}
+	if size >= 0 && size < int64(want) {
+		return int(max(size+1, 16))
+	}
+	return want
 }
 
 // parseInt accepts decimal, or hexadecimal with 0x as Windows renders some

@@ -3,6 +3,7 @@ package sysmon
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -11,9 +12,15 @@ import (
 	"unicode/utf8"
 )
 
-// maxXMLToken bounds the bytes between two markup characters, so that one
-// huge text or tag cannot make the decoder buffer without limit.
-const maxXMLToken = 16 << 20
+// maxXMLToken bounds the bytes of one token (a text, a comment, a tag with
+// its attributes), and so what the decoder buffers at any time. Event XML
+// tokens are far smaller (an event is at most 64 KiB in an EVTX); a tag's
+// attributes cost the decoder some 20 times their bytes.
+const maxXMLToken = 1 << 20
+
+// maxXMLEvent bounds the text one event keeps (its fields together): text
+// split by comments or CDATA sections into many small tokens adds up.
+const maxXMLEvent = 4 << 20
 
 // ReadXML streams the Sysmon events of event XML to emit: wevtutil qe /f:xml
 // (events without a root, possibly on one line), Get-WinEvent | % ToXml,
@@ -21,17 +28,18 @@ const maxXMLToken = 16 << 20
 // inside <Events>. UTF-8, or UTF-16 with a byte order mark. The first
 // syntax error stops reading and is returned with file and byte offset
 // (the offset counts UTF-8 bytes, after decoding UTF-16).
-func ReadXML(r io.Reader, name string, filter Filter, emit func(*Event) error) (err error) {
+func ReadXML(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s: internal error reading event XML: %v", name, p)
 		}
 	}()
-	text, err := utf8Reader(bufio.NewReaderSize(r, 64<<10))
+	text, err := utf8Reader(bufio.NewReaderSize(r, bufferSize(r, 64<<10)))
 	if err != nil {
 		return fmt.Errorf("%s: offset 0: %w", name, err)
 	}
-	d := xml.NewDecoder(&tokenLimiter{r: text})
+	limiter := &tokenLimiter{ctx: ctx, r: text}
+	d := xml.NewDecoder(limiter)
 	d.Strict = true
 	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) {
 		return in, nil // already UTF-8, whatever the declaration says
@@ -39,6 +47,7 @@ func ReadXML(r io.Reader, name string, filter Filter, emit func(*Event) error) (
 	x := xmlEventReader{name: name, filter: filter, emit: emit}
 	for {
 		start := d.InputOffset()
+		limiter.start = start
 		tok, err := d.RawToken()
 		if err == io.EOF {
 			if x.depth > 0 {
@@ -78,6 +87,7 @@ type xmlEventReader struct {
 	names   [maxElementDepth]string
 	ev      *Event
 	text    []byte
+	kept    int // bytes of text the current event keeps so far
 	dataKey string
 	hasKey  bool
 }
@@ -99,6 +109,7 @@ func (x *xmlEventReader) token(tok xml.Token, off int64) error {
 		if t.Name.Local == "Event" && x.ev == nil {
 			kind = kEvent
 			x.ev = &Event{SourceFile: x.name, Offset: off, Fields: map[string]string{}}
+			x.kept = 0
 		} else if x.ev != nil {
 			kind = childKind(x.current(), 1, t.Name.Local)
 		}
@@ -122,6 +133,9 @@ func (x *xmlEventReader) token(tok xml.Token, off int64) error {
 	case xml.CharData:
 		switch x.current() {
 		case kEventID, kRecordID, kChannel, kComputer, kData:
+			if x.kept+len(x.text)+len(t) > maxXMLEvent {
+				return fmt.Errorf("event at offset %d: more than %d bytes of text", x.ev.Offset, maxXMLEvent)
+			}
 			x.text = append(x.text, t...)
 		}
 	case xml.EndElement:
@@ -148,6 +162,7 @@ func (x *xmlEventReader) token(tok xml.Token, off int64) error {
 		case kData:
 			if x.hasKey {
 				x.ev.Fields[x.dataKey] = string(x.text)
+				x.kept += len(x.dataKey) + len(x.text)
 			}
 		case kEvent:
 			ev := x.ev
@@ -235,16 +250,25 @@ func (u *utf16Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// tokenLimiter fails a stream that goes more than maxXMLToken bytes
-// without '<' or '>', and replaces control characters XML forbids (which
-// evtxexport copies from event data) with '?' so that they do not end the
-// file.
+// tokenLimiter fails a stream whose current token (from the decoder's
+// offset at its start, which ReadXML sets in start) runs past maxXMLToken
+// bytes, and the stream of a cancelled ctx. It replaces control characters
+// XML forbids (which evtxexport copies from event data) with '?' so that
+// they do not end the file.
 type tokenLimiter struct {
-	r   io.Reader
-	run int
+	ctx   context.Context
+	r     io.Reader
+	read  int64 // bytes handed to the decoder
+	start int64 // decoder offset where the current token starts
 }
 
 func (t *tokenLimiter) Read(p []byte) (int, error) {
+	if err := t.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if t.read-t.start > maxXMLToken {
+		return 0, fmt.Errorf("a token (text, comment or tag) longer than %d bytes", maxXMLToken)
+	}
 	n, err := t.r.Read(p)
 	b := p[:n]
 	for i, c := range b {
@@ -252,14 +276,6 @@ func (t *tokenLimiter) Read(p []byte) (int, error) {
 			b[i] = '?'
 		}
 	}
-	last := max(bytes.LastIndexByte(b, '<'), bytes.LastIndexByte(b, '>'))
-	if last >= 0 {
-		t.run = len(b) - last - 1
-	} else {
-		t.run += len(b)
-	}
-	if t.run > maxXMLToken {
-		return n, fmt.Errorf("more than %d bytes of text or markup without '<' or '>'", maxXMLToken)
-	}
+	t.read += int64(n)
 	return n, err
 }

@@ -104,7 +104,7 @@ func Correlate(ctx context.Context, query Querier, opts Options) ([]chain.Row, e
 func ParseRendered(rendered []byte, channel string) (*sysmon.Event, error) {
 	text := utf16leToUTF8(rendered)
 	var out *sysmon.Event
-	err := sysmon.ReadXML(bytes.NewReader(text), channel, sysmon.Filter{}, func(ev *sysmon.Event) error {
+	err := sysmon.ReadXML(context.Background(), bytes.NewReader(text), channel, sysmon.Filter{}, func(ev *sysmon.Event) error {
 		if out == nil {
 			out = ev
 		}
