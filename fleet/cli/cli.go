@@ -255,8 +255,28 @@ func (env environment) interrupted(cmd string) int {
 }
 
 // writeFileAtomic writes path through a temporary file in the same
-// directory, renamed over path only when write succeeded.
+// directory, renamed over path only when write succeeded. A link is
+// followed, so the file it names is replaced, not the link; a path that
+// is not a regular file (/dev/null, a FIFO, a terminal) is written
+// directly, since renaming over it would replace the device itself.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

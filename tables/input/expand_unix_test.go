@@ -52,7 +52,9 @@ func TestExpandRefusesSpecialFiles(t *testing.T) {
 	if r.err != nil || !reflect.DeepEqual(paths(r.files), []string{reg}) {
 		t.Errorf("walk with a FIFO: got %v %v, want only %s", paths(r.files), r.err, reg)
 	}
-	if _, err := Expand("/dev/null"); err == nil || !strings.Contains(err.Error(), "device") {
+	if fi, err := os.Stat("/dev/null"); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Logf("/dev/null is not a character device here (%v): device case not checked", err)
+	} else if _, err := Expand("/dev/null"); err == nil || !strings.Contains(err.Error(), "device") {
 		t.Errorf("device: want an error naming a device, got %v", err)
 	}
 	// File.Open refuses a FIFO swapped in after Expand.
