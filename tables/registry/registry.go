@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -193,6 +194,23 @@ type HiveInfo struct {
 type Hive interface {
 	Info() HiveInfo
 	Key(rel string) (*Key, error)
+}
+
+// SubkeyReader is implemented by hives that read a key and all of its
+// subkeys in one walk (hive files), rather than one lookup per subkey name.
+// Each subkey is returned once, in index order. With an error, what was
+// read before it may still be returned.
+type SubkeyReader interface {
+	Subkeys(ctx context.Context, rel string) (parent *Key, subkeys []*Key, err error)
+}
+
+// Fetcher is implemented by hives that read keys on demand in batches (a
+// streamed .reg export keeps only the autorun locations in memory): Key
+// answers ErrNotFound for a key not read yet and remembers the request;
+// Fetch reads every remembered key in one pass over the input and reports
+// whether there were any. A reader asks again after a Fetch that did.
+type Fetcher interface {
+	Fetch(ctx context.Context, warn func(error)) (fetched bool, err error)
 }
 
 // View is a set of hives: the live registry, or an offline collection.

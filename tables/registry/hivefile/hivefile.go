@@ -15,6 +15,7 @@
 package hivefile
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -41,6 +42,7 @@ const (
 	maxIndexEntries   = 1 << 20 // subkey index entries read by one Key call
 	maxBadEntries     = 64      // entries of one list that are not key nodes
 	maxValues         = 1 << 16 // values listed for one key
+	maxEnumValues     = 1 << 18 // values listed for all subkeys of one key together
 	maxKeyDataBytes   = 4 * registry.MaxValueBytes
 	maxNameBytes      = 16 << 20 // names listed for one key, in bytes
 	maxKeyName        = 512      // bytes; Windows allows 255 UTF-16 characters
@@ -50,6 +52,10 @@ const (
 	keyCompressedName = 0x0020 // nk flag: name is 8-bit, not UTF-16LE
 	valueCompressed   = 0x0001 // vk flag: name is 8-bit, not UTF-16LE
 )
+
+// errValueBudget stops reading subkeys whose values together are too
+// many to be genuine.
+var errValueBudget = errors.New("subkeys hold more values than the budget (corrupt or crafted hive)")
 
 // errIndexBudget stops a walk over an index too large to be genuine.
 var errIndexBudget = errors.New("subkey index exceeds the entry budget (corrupt or crafted hive)")
@@ -239,26 +245,39 @@ func (h *Hive) Key(rel string) (key *registry.Key, err error) {
 }
 
 func (h *Hive) key(rel string) (*registry.Key, error) {
+	nk, path, budget, err := h.lookup(rel)
+	if err != nil {
+		return nil, err
+	}
+	if nk == nil {
+		return &registry.Key{Path: path, Subkeys: []string{h.prefix()}}, nil
+	}
+	return h.readKey(nk, path, &budget, newValueBudget(maxValues))
+}
+
+// lookup walks to the key at rel. It returns nk nil and no error for
+// HKEY_LOCAL_MACHINE itself in a machine hive (the file holds only its one
+// subkey), and the index budget left for reading the key.
+func (h *Hive) lookup(rel string) (nk *regparser.CM_KEY_NODE, path string, budget int, err error) {
 	parts := splitPath(rel)
-	path := h.info.Root
+	path = h.info.Root
 	if pre := h.prefix(); pre != "" {
 		if len(parts) == 0 {
-			// HKEY_LOCAL_MACHINE itself: this file holds only its one subkey.
-			return &registry.Key{Path: path, Subkeys: []string{pre}}, nil
+			return nil, path, 0, nil
 		}
 		if !strings.EqualFold(parts[0], pre) {
-			return nil, registry.ErrNotFound
+			return nil, "", 0, registry.ErrNotFound
 		}
 		parts = parts[1:]
 		path += `\` + pre
 	}
 	if len(parts) > maxDepth {
-		return nil, registry.ErrNotFound
+		return nil, "", 0, registry.ErrNotFound
 	}
 	// One budget for the whole call: a lookup costs at most
 	// maxIndexEntries entry reads, however the index cells nest or repeat.
-	budget := maxIndexEntries
-	nk := h.reg.Profile.CM_KEY_NODE(h.reader, h.root)
+	budget = maxIndexEntries
+	nk = h.reg.Profile.CM_KEY_NODE(h.reader, h.root)
 	for _, part := range parts {
 		var found *regparser.CM_KEY_NODE
 		err := h.eachChild(nk, &budget, func(child *regparser.CM_KEY_NODE) bool {
@@ -269,24 +288,92 @@ func (h *Hive) key(rel string) (*registry.Key, error) {
 			return true
 		})
 		if err != nil {
-			return nil, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
+			return nil, "", 0, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
 		}
 		if found == nil {
-			return nil, registry.ErrNotFound
+			return nil, "", 0, registry.ErrNotFound
 		}
 		nk = found
 		path += `\` + keyName(nk)
 	}
-	subkeys, err := h.childNames(nk, &budget)
+	return nk, path, budget, nil
+}
+
+// readKey reads the key node nk, whose full path is path.
+func (h *Hive) readKey(nk *regparser.CM_KEY_NODE, path string, budget *int, vb *valueBudget) (*registry.Key, error) {
+	subkeys, err := h.childNames(nk, budget)
 	if err != nil {
-		return nil, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
+		return nil, fmt.Errorf("hive %s key %q: %w", h.path, path, err)
 	}
 	return &registry.Key{
 		Path:    path,
 		ModTime: filetime(regparser.ParseUint64(h.reader, nk.Offset+4)),
 		Subkeys: subkeys,
-		Values:  h.values(nk),
+		Values:  h.values(nk, vb),
 	}, nil
+}
+
+// Subkeys reads the key at rel and every one of its subkeys in one walk of
+// its index: each subkey node is read where the index points, never looked
+// up again by name, and a node the index lists twice (or a second node of
+// the same name) is read once. It implements registry.SubkeyReader. One
+// index budget and one value budget cover the whole call; past them, the
+// subkeys read so far are returned with the error.
+func (h *Hive) Subkeys(ctx context.Context, rel string) (parent *registry.Key, subkeys []*registry.Key, err error) {
+	err = h.guard(rel, func() error {
+		parent, subkeys, err = h.subkeys(ctx, rel)
+		return err
+	})
+	return parent, subkeys, err
+}
+
+func (h *Hive) subkeys(ctx context.Context, rel string) (*registry.Key, []*registry.Key, error) {
+	nk, path, budget, err := h.lookup(rel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if nk == nil {
+		parent, err := h.key(rel)
+		if err != nil {
+			return nil, nil, err
+		}
+		sub, err := h.key(h.prefix())
+		return parent, []*registry.Key{sub}, err
+	}
+	vb := newValueBudget(maxEnumValues)
+	parent, err := h.readKey(nk, path, &budget, newValueBudget(maxValues))
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*registry.Key
+	seen := map[string]bool{}
+	n := 0
+	walkErr := h.eachChild(nk, &budget, func(child *regparser.CM_KEY_NODE) bool {
+		if n++; n%256 == 0 && ctx.Err() != nil {
+			err = fmt.Errorf("hive %s key %q: %w", h.path, rel, ctx.Err())
+			return false
+		}
+		name := keyName(child)
+		if seen[strings.ToLower(name)] {
+			return true
+		}
+		seen[strings.ToLower(name)] = true
+		var k *registry.Key
+		k, err = h.readKey(child, path+`\`+name, &budget, vb)
+		if err != nil {
+			return false
+		}
+		out = append(out, k)
+		if vb.exhausted() {
+			err = fmt.Errorf("hive %s key %q: %w", h.path, rel, errValueBudget)
+			return false
+		}
+		return true
+	})
+	if walkErr != nil && err == nil {
+		err = fmt.Errorf("hive %s key %q: %w", h.path, rel, walkErr)
+	}
+	return parent, out, err
 }
 
 func splitPath(rel string) []string {
@@ -302,8 +389,19 @@ func splitPath(rel string) []string {
 func (h *Hive) childNames(nk *regparser.CM_KEY_NODE, budget *int) ([]string, error) {
 	var names []string
 	nameBudget := maxNameBytes
+	// An index listing one node twice, or two nodes of one name, names the
+	// subkey once: a lookup by that name finds the first anyway.
+	var seen map[string]bool
 	err := h.eachChild(nk, budget, func(child *regparser.CM_KEY_NODE) bool {
 		name := keyName(child)
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		lower := strings.ToLower(name)
+		if seen[lower] {
+			return true
+		}
+		seen[lower] = true
 		nameBudget -= len(name)
 		names = append(names, name)
 		return nameBudget > 0
@@ -414,7 +512,7 @@ func filetime(ft uint64) time.Time {
 // values lists nk's values. The data of all values of one key together is
 // capped at maxKeyDataBytes; past it values keep their name and type and
 // lose their data (a legitimate key never comes close).
-func (h *Hive) values(nk *regparser.CM_KEY_NODE) []registry.Value {
+func (h *Hive) values(nk *regparser.CM_KEY_NODE, vb *valueBudget) []registry.Value {
 	list := nk.ValueList()
 	count := int64(list.Count())
 	if count == 0 {
@@ -422,27 +520,46 @@ func (h *Hive) values(nk *regparser.CM_KEY_NODE) []registry.Value {
 	}
 	listOff := hbinStart + int64(list.List())
 	count = min(count, h.cellSize(listOff)/4, maxValues)
-	budget, nameBudget := maxKeyDataBytes, maxNameBytes
 	var out []registry.Value
-	for i := int64(0); i < count && nameBudget > 0; i++ {
+	var seen map[uint32]bool // a value cell the list names twice is one value
+	for i := int64(0); i < count && !vb.exhausted(); i++ {
 		off := regparser.ParseUint32(h.reader, listOff+4+4*i)
+		if seen == nil {
+			seen = map[uint32]bool{}
+		}
+		if seen[off] {
+			continue
+		}
+		seen[off] = true
+		vb.count--
 		vk := h.reg.Profile.HCELL(h.reader, hbinStart+int64(off)).KeyValue()
 		if vk == nil {
 			continue
 		}
 		nameBytes := make([]byte, min(int(vk.NameLength()), maxValueName))
 		n, _ := h.reader.ReadAt(nameBytes, vk.Offset+vk.Profile.Off_CM_KEY_VALUE_Name)
-		nameBudget -= n
+		vb.names -= n
 		v := registry.Value{
 			Name: decodeName(nameBytes[:n], vk.Flags()&valueCompressed != 0),
 			Type: vk.Type(),
 		}
-		v.Data = h.valueData(vk, budget)
-		budget -= len(v.Data)
+		v.Data = h.valueData(vk, vb.data)
+		vb.data -= len(v.Data)
 		out = append(out, v)
 	}
 	return out
 }
+
+// valueBudget bounds the values read by one call: their number, the bytes
+// of their names, and of their data (past it values keep their name and
+// type and lose their data).
+type valueBudget struct{ count, names, data int }
+
+func newValueBudget(count int) *valueBudget {
+	return &valueBudget{count: count, names: maxNameBytes, data: maxKeyDataBytes}
+}
+
+func (b *valueBudget) exhausted() bool { return b.count <= 0 || b.names <= 0 }
 
 // valueData reads a value's data, at most limit bytes and never more than
 // registry.MaxValueBytes: bigger data is returned truncated to the cap

@@ -2,6 +2,7 @@ package hivefile_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"math/rand"
@@ -372,5 +373,33 @@ func BenchmarkHiveKeyLookup(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestRepeatedIndexEntries: an index listing one node many times, and a
+// value list naming one value cell many times, list them once.
+func TestRepeatedIndexEntries(t *testing.T) {
+	val := hivetest.Val{Name: "v", Type: registry.RegSZ, Data: registry.EncodeUTF16("data")}
+	tree := &hivetest.Node{Name: "ROOT", Subkeys: []*hivetest.Node{{Name: "Software", RepeatFirst: 5000, Subkeys: []*hivetest.Node{
+		{Name: "A", Values: []hivetest.Val{val}}, {Name: "B"},
+	}}}}
+	h, err := hivefile.Open(writeTemp(t, hivetest.Build(tree, `\??\C:\Users\joe\ntuser.dat`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	k, err := h.Key("Software")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(k.Subkeys, ",") != "A,B" {
+		t.Errorf("subkeys = %v, want [A B]", k.Subkeys)
+	}
+	parent, subs, err := h.Subkeys(context.Background(), "software")
+	if err != nil || parent == nil || len(subs) != 2 {
+		t.Fatalf("Subkeys: parent %v, %d keys, err %v", parent, len(subs), err)
+	}
+	if subs[0].Path != `HKEY_CURRENT_USER\Software\A` || len(subs[0].Values) != 1 || subs[1].Path != `HKEY_CURRENT_USER\Software\B` {
+		t.Errorf("subkeys read: %+v %+v", subs[0], subs[1])
 	}
 }
