@@ -51,9 +51,9 @@ var mtimes = regexp.MustCompile(`mtime=\d+`)
 
 func parseReg(t *testing.T, text string) []*registry.MemHive {
 	t.Helper()
-	hives, err := regfile.Parse(strings.NewReader(text), "fixture.reg")
-	if err != nil {
-		t.Fatal(err)
+	hives, warnings, err := regfile.Parse(strings.NewReader(text), "fixture.reg")
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
 	}
 	return hives
 }
