@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -67,7 +68,8 @@ var ErrTransactionLog = errors.New("hive transaction log, not a primary hive")
 // Hive is one hive file. It implements registry.Hive.
 type Hive struct {
 	path     string
-	file     *os.File
+	file     io.ReaderAt
+	closer   io.Closer // nil when the caller owns the input
 	reader   *pagedReader
 	reg      *regparser.Registry
 	root     int64 // file offset of the root key node
@@ -86,21 +88,29 @@ func Open(path string) (h *Hive, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open hive %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-		}
-	}()
 	st, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("open hive %s: %w", path, err)
 	}
-	if st.Size() < hbinStart+32 {
-		return nil, fmt.Errorf("open hive %s: %d bytes, too short for a hive", path, st.Size())
-	}
-	h = &Hive{path: path, file: f, reader: newPagedReader(f, st.Size())}
-	err = h.guard("", func() error { return h.init() })
+	h, err = OpenReader(f, st.Size(), path)
 	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	h.closer = f
+	return h, nil
+}
+
+// OpenReader reads a hive of size bytes from r (a file, or a hive held in
+// memory); name stands for it in errors and as SourceFile. Close does not
+// close r.
+func OpenReader(r io.ReaderAt, size int64, name string) (*Hive, error) {
+	if size < hbinStart+32 {
+		return nil, fmt.Errorf("open hive %s: %d bytes, too short for a hive", name, size)
+	}
+	h := &Hive{path: name, file: r, reader: newPagedReader(r, size)}
+	if err := h.guard("", func() error { return h.init() }); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -189,8 +199,13 @@ func detectKind(embedded string, rootChildren []string) string {
 	return KindUnknown
 }
 
-// Close releases the file.
-func (h *Hive) Close() error { return h.file.Close() }
+// Close releases the file Open opened.
+func (h *Hive) Close() error {
+	if h.closer == nil {
+		return nil
+	}
+	return h.closer.Close()
+}
 
 // Path is the file the hive was read from.
 func (h *Hive) Path() string { return h.path }
@@ -278,6 +293,8 @@ func (h *Hive) lookup(rel string) (nk *regparser.CM_KEY_NODE, path string, budge
 	// maxIndexEntries entry reads, however the index cells nest or repeat.
 	budget = maxIndexEntries
 	nk = h.reg.Profile.CM_KEY_NODE(h.reader, h.root)
+	names := make([]string, 0, len(parts)+1)
+	names = append(names, path)
 	for _, part := range parts {
 		var found *regparser.CM_KEY_NODE
 		err := h.eachChild(nk, &budget, func(child *regparser.CM_KEY_NODE) bool {
@@ -294,9 +311,10 @@ func (h *Hive) lookup(rel string) (nk *regparser.CM_KEY_NODE, path string, budge
 			return nil, "", 0, registry.ErrNotFound
 		}
 		nk = found
-		path += `\` + keyName(nk)
+		names = append(names, keyName(nk))
 	}
-	return nk, path, budget, nil
+	// Joined once: appending per component would copy the path each time.
+	return nk, strings.Join(names, `\`), budget, nil
 }
 
 // readKey reads the key node nk, whose full path is path.
@@ -422,8 +440,8 @@ func (h *Hive) cellSize(off int64) int64 {
 	return size - 4
 }
 
-// eachChild calls fn for each subkey of nk, in index order, until fn
-// returns false. Index cells nest at most two levels (ri -> lf/lh/li);
+// eachChild calls fn for each subkey of nk, in index order, once per
+// node, until fn returns false. Index cells nest at most two levels (ri -> lf/lh/li);
 // every entry read costs one unit of budget, and a list with more than
 // maxBadEntries entries that are not key nodes is abandoned.
 func (h *Hive) eachChild(nk *regparser.CM_KEY_NODE, budget *int, fn func(*regparser.CM_KEY_NODE) bool) error {
@@ -431,8 +449,15 @@ func (h *Hive) eachChild(nk *regparser.CM_KEY_NODE, budget *int, fn func(*regpar
 		return nil
 	}
 	stopped := false
+	// Each index cell and each node is visited once per walk: an index
+	// that lists one node (or one sublist) many times costs one visit.
+	seen := map[uint32]bool{}
 	var walk func(list uint32, depth int) error
 	walk = func(list uint32, depth int) error {
+		if seen[list] {
+			return nil
+		}
+		seen[list] = true
 		cellOff := hbinStart + int64(list)
 		cell := h.reg.Profile.HCELL(h.reader, cellOff)
 		size := h.cellSize(cellOff)
@@ -463,6 +488,10 @@ func (h *Hive) eachChild(nk *regparser.CM_KEY_NODE, budget *int, fn func(*regpar
 				}
 				continue
 			}
+			if seen[off] {
+				continue
+			}
+			seen[off] = true
 			child := h.reg.Profile.HCELL(h.reader, hbinStart+int64(off)).KeyNode()
 			if child == nil {
 				if bad++; bad > maxBadEntries {
@@ -522,6 +551,7 @@ func (h *Hive) values(nk *regparser.CM_KEY_NODE, vb *valueBudget) []registry.Val
 	count = min(count, h.cellSize(listOff)/4, maxValues)
 	var out []registry.Value
 	var seen map[uint32]bool // a value cell the list names twice is one value
+	var seenNames map[string]bool
 	for i := int64(0); i < count && !vb.exhausted(); i++ {
 		off := regparser.ParseUint32(h.reader, listOff+4+4*i)
 		if seen == nil {
@@ -542,6 +572,16 @@ func (h *Hive) values(nk *regparser.CM_KEY_NODE, vb *valueBudget) []registry.Val
 		v := registry.Value{
 			Name: decodeName(nameBytes[:n], vk.Flags()&valueCompressed != 0),
 			Type: vk.Type(),
+		}
+		// A second value of one name is unreachable by name (Windows
+		// allows none): the first is the value.
+		if seenNames == nil {
+			seenNames = map[string]bool{}
+		}
+		if lower := strings.ToLower(v.Name); seenNames[lower] {
+			continue
+		} else {
+			seenNames[lower] = true
 		}
 		v.Data = h.valueData(vk, vb.data)
 		vb.data -= len(v.Data)

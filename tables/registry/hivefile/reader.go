@@ -3,7 +3,6 @@ package hivefile
 import (
 	"errors"
 	"io"
-	"os"
 	"sync"
 )
 
@@ -17,7 +16,7 @@ const (
 // every field with its own small ReadAt; without a cache each would be a
 // system call.
 type pagedReader struct {
-	file *os.File
+	file io.ReaderAt
 	size int64
 
 	mu    sync.Mutex
@@ -25,7 +24,7 @@ type pagedReader struct {
 	order []int64 // FIFO eviction order
 }
 
-func newPagedReader(f *os.File, size int64) *pagedReader {
+func newPagedReader(f io.ReaderAt, size int64) *pagedReader {
 	return &pagedReader{file: f, size: size, pages: map[int64][]byte{}}
 }
 

@@ -13,6 +13,9 @@ type Node struct {
 	// RepeatFirst lists the first subkey this many more times in the
 	// subkey index, as a crafted hive may.
 	RepeatFirst int
+	// RepeatList, with more than 500 subkeys (an ri index), lists the
+	// first lf list this many more times in the ri.
+	RepeatList int
 }
 
 // Val is one value of a Node; data longer than 4 bytes gets its own cell.
@@ -31,7 +34,16 @@ func Build(root *Node, embedded string) []byte {
 	b := &builder{}
 	b.cells = make([]byte, 0x20) // hbin header
 	rootOff := b.key(root)
-	size := (len(b.cells) + 0xfff) &^ 0xfff
+	return Wrap(rootOff, b.cells[0x20:], embedded)
+}
+
+// Wrap makes a hive of cells, the content of one hbin after its 32-byte
+// header, with the root key node at hbin offset rootOff. Fuzz targets take
+// cells as their input, so inputs stay small and every mutation lands in
+// the part a reader walks.
+func Wrap(rootOff uint32, cells []byte, embedded string) []byte {
+	used := 0x20 + len(cells)
+	size := (used + 0xfff) &^ 0xfff
 	out := make([]byte, 0x1000+size)
 	le := binary.LittleEndian
 	copy(out, "regf")
@@ -51,14 +63,31 @@ func Build(root *Node, embedded string) []byte {
 		le.PutUint16(out[0x30+2*i:], c)
 	}
 	le.PutUint32(out[0x1fc:], Checksum(out[:0x200]))
-	copy(out[0x1000:], b.cells)
 	copy(out[0x1000:], "hbin")
 	le.PutUint32(out[0x1008:], uint32(size))
+	copy(out[0x1020:], cells)
 	// The free space after the last cell is one free cell, as in a real hbin.
-	if free := size - len(b.cells); free >= 8 {
-		le.PutUint32(out[0x1000+len(b.cells):], uint32(free))
+	if free := size - used; free >= 8 {
+		le.PutUint32(out[0x1000+used:], uint32(free))
 	}
 	return out
+}
+
+// Cells is the inverse of Wrap for a hive of one hbin: the root's hbin
+// offset and the cells after the hbin header, up to the last used cell.
+func Cells(hive []byte) (rootOff uint32, cells []byte) {
+	le := binary.LittleEndian
+	rootOff = le.Uint32(hive[36:])
+	bin := hive[0x1000:]
+	end := 0x20
+	for end+4 <= len(bin) {
+		size := int(int32(le.Uint32(bin[end:])))
+		if size >= 0 || end-size > len(bin) {
+			break // free cell or corrupt: the used cells end here
+		}
+		end -= size
+	}
+	return rootOff, bin[0x20:end]
 }
 
 type builder struct{ cells []byte }
@@ -96,7 +125,7 @@ func (b *builder) key(n *Node) uint32 {
 	}
 	subkeyList := uint32(0xffffffff)
 	if len(children) > 0 {
-		subkeyList = b.index(children)
+		subkeyList = b.index(children, n.RepeatList)
 	}
 	nk := make([]byte, 76+len(n.Name))
 	copy(nk, "nk")
@@ -116,7 +145,7 @@ func (b *builder) key(n *Node) uint32 {
 }
 
 // index writes an lf list, or an ri of lf lists for many children.
-func (b *builder) index(children []uint32) uint32 {
+func (b *builder) index(children []uint32, repeatList int) uint32 {
 	const perList = 500
 	lf := func(entries []uint32) uint32 {
 		c := make([]byte, 4+8*len(entries))
@@ -133,6 +162,9 @@ func (b *builder) index(children []uint32) uint32 {
 	var lists []uint32
 	for i := 0; i < len(children); i += perList {
 		lists = append(lists, lf(children[i:min(i+perList, len(children))]))
+	}
+	for range repeatList {
+		lists = append(lists, lists[0])
 	}
 	c := make([]byte, 4+4*len(lists))
 	copy(c, "ri")
