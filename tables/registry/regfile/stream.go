@@ -3,6 +3,7 @@ package regfile
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -34,8 +35,13 @@ const MaxKeptBytes = 32 << 20
 // they keep). err is for a file that cannot be read or is not a .reg
 // export, or ctx done.
 func Open(ctx context.Context, path string, wants []Want) (hives []*Hive, warnings []error, err error) {
-	e := &export{path: path}
-	f, err := os.Open(path)
+	return open(ctx, path, func() (io.ReadSeekCloser, error) { return os.Open(path) }, wants)
+}
+
+// open is Open reading the file through openFile, once per pass.
+func open(ctx context.Context, path string, openFile func() (io.ReadSeekCloser, error), wants []Want) (hives []*Hive, warnings []error, err error) {
+	e := &export{path: path, open: openFile}
+	f, err := openFile()
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -72,6 +78,7 @@ func Open(ctx context.Context, path string, wants []Want) (hives []*Hive, warnin
 // export is one .reg file read by Open.
 type export struct {
 	path  string
+	open  func() (io.ReadSeekCloser, error)
 	enc   encoding
 	skip  int // bytes of BOM
 	hives []*Hive
@@ -84,7 +91,7 @@ type export struct {
 
 // pass reads the whole file once, keeping what keep says for each hive.
 func (e *export) pass(ctx context.Context, keep func(registry.HiveInfo) *keySet, warn func(error)) (*parser, error) {
-	f, err := os.Open(e.path)
+	f, err := e.open()
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", e.path, err)
 	}
