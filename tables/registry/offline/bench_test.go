@@ -78,8 +78,9 @@ func peakHeap(fn func()) uint64 {
 }
 
 // BenchmarkLoadLargeReg loads and scans a 1 MB and a 64 MB SOFTWARE-like
-// export and one with a 64 MB line: peak heap must not grow with the file
-// (it was about 10x the file size when the whole file was held).
+// export, one with a 64 MB line (skipped) and one with the longest value
+// line kept: peak heap must not grow with the file (it was about 5x the
+// file size when the whole file was held).
 func BenchmarkLoadLargeReg(b *testing.B) {
 	dir := b.TempDir()
 	small, big, longLine := filepath.Join(dir, "small.reg"), filepath.Join(dir, "big.reg"), filepath.Join(dir, "line.reg")
@@ -99,6 +100,13 @@ func BenchmarkLoadLargeReg(b *testing.B) {
 		fmt.Fprint(w, "\"\r\n\"ok\"=\"C:\\\\ok.exe\"\r\n")
 		w.Flush()
 		f.Close()
+	}
+	// The longest line kept: a REG_SZ of 8 Mi characters (16 MiB of UTF-16LE).
+	maxValue := filepath.Join(dir, "maxvalue.reg")
+	if err := os.WriteFile(maxValue, []byte("Windows Registry Editor Version 5.00\r\n\r\n"+
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n\"x\"=\""+
+		strings.Repeat("A", 8<<20-1)+"\"\r\n"), 0o644); err != nil {
+		b.Fatal(err)
 	}
 	load := func(b *testing.B, path string, wantRows int) {
 		files, err := input.Expand(path)
@@ -122,7 +130,7 @@ func BenchmarkLoadLargeReg(b *testing.B) {
 		name string
 		path string
 		rows int
-	}{{"1MB", small, 1}, {"64MB", big, 1}, {"64MBline", longLine, 1}} {
+	}{{"1MB", small, 1}, {"64MB", big, 1}, {"64MBline", longLine, 1}, {"8MBvalue", maxValue, 1}} {
 		b.Run(c.name, func(b *testing.B) {
 			var peak uint64
 			for b.Loop() {
@@ -133,7 +141,7 @@ func BenchmarkLoadLargeReg(b *testing.B) {
 		})
 	}
 	if peaks["1MB"] > 0 {
-		b.Logf("peak heap: 1 MB file %.1f MB, 64 MB file %.1f MB (x%.2f), 64 MB line %.1f MB (x%.2f)",
-			peaks["1MB"], peaks["64MB"], peaks["64MB"]/peaks["1MB"], peaks["64MBline"], peaks["64MBline"]/peaks["1MB"])
+		b.Logf("peak heap: 1 MB file %.1f MB, 64 MB file %.1f MB (x%.2f), 64 MB line %.1f MB (x%.2f), longest value kept %.1f MB",
+			peaks["1MB"], peaks["64MB"], peaks["64MB"]/peaks["1MB"], peaks["64MBline"], peaks["64MBline"]/peaks["1MB"], peaks["8MBvalue"])
 	}
 }

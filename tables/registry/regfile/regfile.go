@@ -29,9 +29,12 @@ import (
 const MaxFileBytes = 1 << 30
 
 // MaxLineBytes bounds one line of a .reg file: a longer line is skipped
-// with a warning, never held in memory whole. It holds the longest string
-// value (registry.MaxValueBytes of UTF-16LE data).
-const MaxLineBytes = registry.MaxValueBytes + 64<<10
+// with a warning, never held in memory whole. It holds the longest ASCII
+// string value (registry.MaxValueBytes of UTF-16LE data is half as many
+// characters); regedit wraps hex data at 80 columns. Decoding one line
+// takes a few times its size, which keeps a maximal line well inside
+// osquery's 200 MB extension limit.
+const MaxLineBytes = registry.MaxValueBytes/2 + 64<<10
 
 // maxLineWarnings bounds the warnings said about bad lines of one file;
 // the rest are counted in one more.
