@@ -86,7 +86,8 @@ func TestQueryFormats(t *testing.T) {
 func TestQueryErrorsAreOneLine(t *testing.T) {
 	src := writeE2EReg(t)
 	bad := filepath.Join(t.TempDir(), "bad.reg")
-	os.WriteFile(bad, []byte("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\x]\r\n\"a\"=hex(2):zz,00\r\n"), 0o600)
+	// A bad line is only a warning (issue 12); a bad header is an error.
+	os.WriteFile(bad, []byte("Windows Registry Editor Versionless\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\x]\r\n\"a\"=hex(2):zz,00\r\n"), 0o600)
 	tests := []struct {
 		name string
 		args []string

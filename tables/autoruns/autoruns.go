@@ -78,21 +78,69 @@ type Scanner struct {
 // references (an -enc command whose text reads a registry value, ...).
 const maxNesting = 2
 
-// Scan walks every autorun location of every hive.
+// maxFetchRounds bounds how often Scan asks hives that read keys on
+// demand (registry.Fetcher) for the keys a round found missing: references
+// nest maxNesting deep, so maxNesting+1 fetches find every one.
+const maxFetchRounds = maxNesting + 2
+
+// Scan walks every autorun location of every hive. It stops when ctx is
+// done, returning the rows so far and the wrapped ctx.Err().
+//
+// A hive that reads keys on demand (a streamed .reg) answers ErrNotFound
+// for a referenced key it has not read yet: Scan then fetches the keys the
+// round asked for and scans again, so the rows of the last round are those
+// every key being in memory would give. Warnings are those of the last
+// round.
 func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 	hives, err := s.View.Hives()
 	if err != nil {
 		return nil, fmt.Errorf("list hives: %w", err)
 	}
+	for round := 0; ; round++ {
+		var warnings []error
+		rows, err := s.scanOnce(ctx, hives, func(e error) { warnings = append(warnings, e) })
+		if err != nil {
+			s.warnAll(warnings)
+			return rows, err
+		}
+		fetched := false
+		if round < maxFetchRounds {
+			for _, h := range hives {
+				f, ok := h.(registry.Fetcher)
+				if !ok {
+					continue
+				}
+				got, err := f.Fetch(ctx, s.warn)
+				if err != nil {
+					if ctx.Err() != nil {
+						return rows, fmt.Errorf("scan registry: %w", err)
+					}
+					s.warn(err)
+				}
+				fetched = fetched || got
+			}
+		}
+		if !fetched {
+			s.warnAll(warnings)
+			return rows, nil
+		}
+	}
+}
+
+func (s *Scanner) scanOnce(ctx context.Context, hives []registry.Hive, warn func(error)) ([]Row, error) {
 	var rows []Row
 	for _, h := range hives {
 		info := h.Info()
 		env := s.env(info) // once per hive: every value of the hive shares it
 		for _, loc := range catalog.ForScope(info.Scope) {
 			if err := ctx.Err(); err != nil {
+				return rows, fmt.Errorf("scan registry: %w", err)
+			}
+			locRows, err := s.scanLocation(ctx, hives, h, env, loc, warn)
+			rows = append(rows, locRows...)
+			if err != nil {
 				return rows, err
 			}
-			rows = append(rows, s.scanLocation(hives, h, env, loc)...)
 		}
 	}
 	return rows, nil
@@ -104,6 +152,12 @@ func (s *Scanner) warn(err error) {
 	}
 }
 
+func (s *Scanner) warnAll(errs []error) {
+	for _, e := range errs {
+		s.warn(e)
+	}
+}
+
 func (s *Scanner) env(info registry.HiveInfo) map[string]string {
 	if s.Env != nil {
 		return s.Env(info)
@@ -111,25 +165,53 @@ func (s *Scanner) env(info registry.HiveInfo) map[string]string {
 	return DefaultEnv(info)
 }
 
-func (s *Scanner) scanLocation(hives []registry.Hive, h registry.Hive, env map[string]string, loc catalog.Location) []Row {
+// locationKeys reads the keys whose values are the location's autoruns:
+// its key, or each of its subkeys (read in one walk where the hive can).
+func (s *Scanner) locationKeys(ctx context.Context, h registry.Hive, loc catalog.Location, warn func(error)) ([]*registry.Key, error) {
+	if sr, ok := h.(registry.SubkeyReader); ok && loc.Subkeys {
+		parent, subs, err := sr.Subkeys(ctx, loc.Key)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, fmt.Errorf("scan registry: %w", err)
+			}
+			if !errors.Is(err, registry.ErrNotFound) {
+				warn(fmt.Errorf("read %s\\%s: %w", h.Info().Root, loc.Key, err))
+			}
+		}
+		if parent == nil {
+			return nil, nil
+		}
+		return subs, nil
+	}
 	key, err := h.Key(loc.Key)
 	if err != nil {
 		if !errors.Is(err, registry.ErrNotFound) {
-			s.warn(fmt.Errorf("read %s\\%s: %w", h.Info().Root, loc.Key, err))
+			warn(fmt.Errorf("read %s\\%s: %w", h.Info().Root, loc.Key, err))
 		}
-		return nil
+		return nil, nil
 	}
-	keys := []*registry.Key{key}
-	if loc.Subkeys {
-		keys = keys[:0]
-		for _, name := range key.Subkeys {
-			sub, err := h.Key(loc.Key + `\` + name)
-			if err != nil {
-				s.warn(fmt.Errorf("read %s\\%s: %w", key.Path, name, err))
-				continue
-			}
-			keys = append(keys, sub)
+	if !loc.Subkeys {
+		return []*registry.Key{key}, nil
+	}
+	var keys []*registry.Key
+	for _, name := range key.Subkeys {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("scan registry: %w", err)
 		}
+		sub, err := h.Key(loc.Key + `\` + name)
+		if err != nil {
+			warn(fmt.Errorf("read %s\\%s: %w", key.Path, name, err))
+			continue
+		}
+		keys = append(keys, sub)
+	}
+	return keys, nil
+}
+
+func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, env map[string]string, loc catalog.Location, warn func(error)) ([]Row, error) {
+	keys, err := s.locationKeys(ctx, h, loc, warn)
+	if err != nil || len(keys) == 0 {
+		return nil, err
 	}
 	var approved *registry.Key
 	if loc.Approved != "" {
@@ -137,14 +219,17 @@ func (s *Scanner) scanLocation(hives []registry.Hive, h registry.Hive, env map[s
 	}
 	var rows []Row
 	for _, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return rows, fmt.Errorf("scan registry: %w", err)
+		}
 		for _, v := range k.Values {
 			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
 				continue
 			}
-			rows = append(rows, s.valueRows(hives, h, env, loc, k, v, approved)...)
+			rows = append(rows, s.valueRows(hives, h, env, loc, k, v, approved, warn)...)
 		}
 	}
-	return rows
+	return rows, nil
 }
 
 func isNumeric(t uint32) bool {
@@ -160,7 +245,7 @@ func ValueName(name string) string {
 	return strings.ReplaceAll(name, "\x00", `\0`)
 }
 
-func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key) []Row {
+func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key, warn func(error)) []Row {
 	info := h.Info()
 	data := v.String()
 	name := ValueName(v.Name)
@@ -201,7 +286,7 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env map[stri
 	}
 
 	var rows []Row
-	for _, f := range s.follow(hives, h, env, data, 0) {
+	for _, f := range s.follow(hives, h, env, data, 0, warn) {
 		row := base
 		set := indicators.Set{}
 		for id := range common {
@@ -287,20 +372,20 @@ func (f found) apply(row *Row, set indicators.Set) {
 // follow resolves the references in text; decoded inline payloads are
 // searched again for references (up to maxNesting), so an -enc command that
 // reads a registry value still leads to that value.
-func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, env map[string]string, text string, depth int) []found {
+func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, env map[string]string, text string, depth int, warn func(error)) []found {
 	var out []found
 	for _, ref := range cmdline.ExtractRefs(text, env) {
-		for _, f := range s.resolve(hives, h, ref) {
+		for _, f := range s.resolve(hives, h, ref, warn) {
 			out = append(out, f)
 			if f.exists && depth < maxNesting && f.decoded.Text != "" {
-				out = append(out, s.follow(hives, h, env, f.decoded.Text, depth+1)...)
+				out = append(out, s.follow(hives, h, env, f.decoded.Text, depth+1, warn)...)
 			}
 		}
 	}
 	return out
 }
 
-func (s *Scanner) resolve(hives []registry.Hive, h registry.Hive, ref cmdline.Ref) []found {
+func (s *Scanner) resolve(hives []registry.Hive, h registry.Hive, ref cmdline.Ref, warn func(error)) []found {
 	switch ref.Kind {
 	case cmdline.KindRegistry:
 		return s.resolveRegistry(hives, h, ref)
@@ -315,24 +400,24 @@ func (s *Scanner) resolve(hives []registry.Hive, h registry.Hive, ref cmdline.Re
 		f := found{ref: ref, path: fmt.Sprintf("%s:EventID=%d", log, ref.EventID)}
 		if s.Resolver != nil {
 			raw, err := s.Resolver.ReadEventLog(log, ref.EventID, payload.MaxExpanded)
-			s.fill(&f, raw, err)
+			s.fill(&f, raw, err, warn)
 		}
 		return []found{f}
 	case cmdline.KindADS, cmdline.KindFile:
 		f := found{ref: ref, path: ref.Path}
 		if s.Resolver != nil {
 			raw, err := s.Resolver.ReadFile(ref.Path, payload.MaxExpanded)
-			s.fill(&f, raw, err)
+			s.fill(&f, raw, err, warn)
 		}
 		return []found{f}
 	}
 	return nil
 }
 
-func (s *Scanner) fill(f *found, raw []byte, err error) {
+func (s *Scanner) fill(f *found, raw []byte, err error, warn func(error)) {
 	if err != nil {
 		if !errors.Is(err, ErrPayloadNotFound) {
-			s.warn(fmt.Errorf("read payload %s: %w", f.path, err))
+			warn(fmt.Errorf("read payload %s: %w", f.path, err))
 		}
 		return
 	}

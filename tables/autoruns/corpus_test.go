@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/hivefile/hivetest"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/offline"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry/regfile"
 )
 
 const corpusDir = "../../testdata/corpus"
@@ -59,7 +62,7 @@ func scanReg(t *testing.T, name string) []autoruns.Row {
 	if err != nil {
 		t.Fatal(err)
 	}
-	view, warnings, err := offline.Load(files)
+	view, warnings, err := offline.Load(context.Background(), files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +212,7 @@ func TestCorpusHivesMatchReg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	view, warnings, err := offline.Load(files)
+	view, warnings, err := offline.Load(context.Background(), files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,4 +310,49 @@ func splitByHive(reg string) (machine string, users map[string]string) {
 		}
 	}
 	return m.String(), users
+}
+
+// TestCorpusStreamedMatchesWhole: the streamed .reg reader, which keeps
+// only the autorun locations and fetches referenced keys when asked, gives
+// exactly the rows of the whole export held in memory.
+func TestCorpusStreamedMatchesWhole(t *testing.T) {
+	for _, name := range []string{"corpus.reg", "winlogon_default.reg"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(corpusDir, name)
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			mems, warnings, err := regfile.Parse(f, path)
+			if err != nil || len(warnings) > 0 {
+				t.Fatal(err, warnings)
+			}
+			names := map[string]string{"S-1-5-21-1111111111-2222222222-3333333333-1001": "alice", "S-1-5-21-1111111111-2222222222-3333333333-1002": "bob"}
+			var view registry.StaticView
+			for _, m := range mems {
+				info := m.Info()
+				info.Username = names[info.SID]
+				m.SetInfo(info)
+				view = append(view, m)
+			}
+			whole, err := (&autoruns.Scanner{View: view}).Scan(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			streamed := scanReg(t, name)
+			registryPayloads := 0
+			for _, r := range whole {
+				if r.PayloadKind == "registry" && r.PayloadExists == 1 {
+					registryPayloads++
+				}
+			}
+			if name == "corpus.reg" && registryPayloads < 5 {
+				t.Errorf("only %d registry payloads found: the comparison proves little", registryPayloads)
+			}
+			if !reflect.DeepEqual(whole, streamed) {
+				t.Errorf("streamed rows differ from whole-file rows:\n%s", diff(keys(whole), keys(streamed)))
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -140,13 +141,26 @@ func DecodeUTF16Raw(b []byte) string {
 }
 
 // EncodeUTF16 encodes s as NUL-terminated UTF-16LE registry string data.
+// Invalid UTF-8 becomes U+FFFD.
 func EncodeUTF16(s string) []byte {
-	u := utf16.Encode([]rune(s))
-	out := make([]byte, 2*len(u)+2)
-	for i, c := range u {
-		binary.LittleEndian.PutUint16(out[2*i:], c)
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
 	}
-	return out
+	out := make([]byte, 0, 2*n+2)
+	for _, r := range s {
+		if r >= 0x10000 {
+			hi, lo := utf16.EncodeRune(r)
+			out = binary.LittleEndian.AppendUint16(out, uint16(hi))
+			out = binary.LittleEndian.AppendUint16(out, uint16(lo))
+			continue
+		}
+		if 0xD800 <= r && r < 0xE000 {
+			r = 0xFFFD // as utf16.Encode writes a surrogate code point
+		}
+		out = binary.LittleEndian.AppendUint16(out, uint16(r))
+	}
+	return append(out, 0, 0)
 }
 
 // Key is one key: its full canonical path, last write time, subkey names and values.
@@ -193,6 +207,23 @@ type HiveInfo struct {
 type Hive interface {
 	Info() HiveInfo
 	Key(rel string) (*Key, error)
+}
+
+// SubkeyReader is implemented by hives that read a key and all of its
+// subkeys in one walk (hive files), rather than one lookup per subkey name.
+// Each subkey is returned once, in index order. With an error, what was
+// read before it may still be returned.
+type SubkeyReader interface {
+	Subkeys(ctx context.Context, rel string) (parent *Key, subkeys []*Key, err error)
+}
+
+// Fetcher is implemented by hives that read keys on demand in batches (a
+// streamed .reg export keeps only the autorun locations in memory): Key
+// answers ErrNotFound for a key not read yet and remembers the request;
+// Fetch reads every remembered key in one pass over the input and reports
+// whether there were any. A reader asks again after a Fetch that did.
+type Fetcher interface {
+	Fetch(ctx context.Context, warn func(error)) (fetched bool, err error)
 }
 
 // View is a set of hives: the live registry, or an offline collection.

@@ -119,7 +119,7 @@ func ScanFiles(ctx context.Context, files []input.File, warn func(error)) ([]aut
 		scanner.View = chain.RegistryState(rows)
 		return scanner.Scan(ctx)
 	}
-	view, warnings, err := offline.Load(files)
+	view, warnings, err := offline.Load(ctx, files)
 	if err != nil {
 		return nil, err
 	}

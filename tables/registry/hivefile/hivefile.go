@@ -15,6 +15,7 @@
 package hivefile
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -42,6 +43,7 @@ const (
 	maxIndexEntries   = 1 << 20 // subkey index entries read by one Key call
 	maxBadEntries     = 64      // entries of one list that are not key nodes
 	maxValues         = 1 << 16 // values listed for one key
+	maxEnumValues     = 1 << 18 // values listed for all subkeys of one key together
 	maxKeyDataBytes   = 4 * registry.MaxValueBytes
 	maxNameBytes      = 16 << 20 // names listed for one key, in bytes
 	maxKeyName        = 512      // bytes; Windows allows 255 UTF-16 characters
@@ -51,6 +53,10 @@ const (
 	keyCompressedName = 0x0020 // nk flag: name is 8-bit, not UTF-16LE
 	valueCompressed   = 0x0001 // vk flag: name is 8-bit, not UTF-16LE
 )
+
+// errValueBudget stops reading subkeys whose values together are too
+// many to be genuine.
+var errValueBudget = errors.New("subkeys hold more values than the budget (corrupt or crafted hive)")
 
 // errIndexBudget stops a walk over an index too large to be genuine.
 var errIndexBudget = errors.New("subkey index exceeds the entry budget (corrupt or crafted hive)")
@@ -62,7 +68,8 @@ var ErrTransactionLog = errors.New("hive transaction log, not a primary hive")
 // Hive is one hive file. It implements registry.Hive.
 type Hive struct {
 	path     string
-	file     ReaderAtCloser
+	file     io.ReaderAt
+	closer   io.Closer // nil when the caller owns the input
 	reader   *pagedReader
 	reg      *regparser.Registry
 	root     int64 // file offset of the root key node
@@ -81,34 +88,47 @@ func Open(path string) (h *Hive, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open hive %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-		}
-	}()
 	st, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("open hive %s: %w", path, err)
 	}
-	return OpenReader(f, st.Size(), path)
+	h, err = OpenReader(f, st.Size(), path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	h.closer = f
+	return h, nil
 }
 
-// ReaderAtCloser is what OpenReader reads a hive from.
+// ReaderAtCloser is what OpenContent reads a hive from.
 type ReaderAtCloser interface {
 	io.ReaderAt
 	io.Closer
 }
 
-// OpenReader is Open for a hive that is not a file of its own (a zip
-// member, a .gz); name stands for its path in messages and rows. r is
-// closed by Close; when OpenReader fails the caller closes it.
-func OpenReader(r ReaderAtCloser, size int64, name string) (h *Hive, err error) {
+// OpenContent is OpenReader for a hive that is not a file of its own (a
+// zip member, a .gz) and that the Hive owns: Close closes r. When
+// OpenContent fails the caller closes r.
+func OpenContent(r ReaderAtCloser, size int64, name string) (*Hive, error) {
+	h, err := OpenReader(r, size, name)
+	if err != nil {
+		return nil, err
+	}
+	h.closer = r
+	return h, nil
+}
+
+// OpenReader reads a hive of size bytes from r (a file, or a hive held in
+// memory); name stands for it in errors and as SourceFile. Close does not
+// close r.
+func OpenReader(r io.ReaderAt, size int64, name string) (*Hive, error) {
 	if size < hbinStart+32 {
 		return nil, fmt.Errorf("open hive %s: %d bytes, too short for a hive", name, size)
 	}
-	h = &Hive{path: name, file: r, reader: newPagedReader(r, size)}
-	err = h.guard("", func() error { return h.init() })
-	if err != nil {
+	h := &Hive{path: name, file: r, reader: newPagedReader(r, size)}
+	if err := h.guard("", func() error { return h.init() }); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -197,8 +217,13 @@ func detectKind(embedded string, rootChildren []string) string {
 	return KindUnknown
 }
 
-// Close releases the file.
-func (h *Hive) Close() error { return h.file.Close() }
+// Close releases the file Open opened.
+func (h *Hive) Close() error {
+	if h.closer == nil {
+		return nil
+	}
+	return h.closer.Close()
+}
 
 // Path is the file the hive was read from.
 func (h *Hive) Path() string { return h.path }
@@ -253,26 +278,41 @@ func (h *Hive) Key(rel string) (key *registry.Key, err error) {
 }
 
 func (h *Hive) key(rel string) (*registry.Key, error) {
+	nk, path, budget, err := h.lookup(rel)
+	if err != nil {
+		return nil, err
+	}
+	if nk == nil {
+		return &registry.Key{Path: path, Subkeys: []string{h.prefix()}}, nil
+	}
+	return h.readKey(nk, path, &budget, newValueBudget(maxValues))
+}
+
+// lookup walks to the key at rel. It returns nk nil and no error for
+// HKEY_LOCAL_MACHINE itself in a machine hive (the file holds only its one
+// subkey), and the index budget left for reading the key.
+func (h *Hive) lookup(rel string) (nk *regparser.CM_KEY_NODE, path string, budget int, err error) {
 	parts := splitPath(rel)
-	path := h.info.Root
+	path = h.info.Root
 	if pre := h.prefix(); pre != "" {
 		if len(parts) == 0 {
-			// HKEY_LOCAL_MACHINE itself: this file holds only its one subkey.
-			return &registry.Key{Path: path, Subkeys: []string{pre}}, nil
+			return nil, path, 0, nil
 		}
 		if !strings.EqualFold(parts[0], pre) {
-			return nil, registry.ErrNotFound
+			return nil, "", 0, registry.ErrNotFound
 		}
 		parts = parts[1:]
 		path += `\` + pre
 	}
 	if len(parts) > maxDepth {
-		return nil, registry.ErrNotFound
+		return nil, "", 0, registry.ErrNotFound
 	}
 	// One budget for the whole call: a lookup costs at most
 	// maxIndexEntries entry reads, however the index cells nest or repeat.
-	budget := maxIndexEntries
-	nk := h.reg.Profile.CM_KEY_NODE(h.reader, h.root)
+	budget = maxIndexEntries
+	nk = h.reg.Profile.CM_KEY_NODE(h.reader, h.root)
+	names := make([]string, 0, len(parts)+1)
+	names = append(names, path)
 	for _, part := range parts {
 		var found *regparser.CM_KEY_NODE
 		err := h.eachChild(nk, &budget, func(child *regparser.CM_KEY_NODE) bool {
@@ -283,24 +323,93 @@ func (h *Hive) key(rel string) (*registry.Key, error) {
 			return true
 		})
 		if err != nil {
-			return nil, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
+			return nil, "", 0, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
 		}
 		if found == nil {
-			return nil, registry.ErrNotFound
+			return nil, "", 0, registry.ErrNotFound
 		}
 		nk = found
-		path += `\` + keyName(nk)
+		names = append(names, keyName(nk))
 	}
-	subkeys, err := h.childNames(nk, &budget)
+	// Joined once: appending per component would copy the path each time.
+	return nk, strings.Join(names, `\`), budget, nil
+}
+
+// readKey reads the key node nk, whose full path is path.
+func (h *Hive) readKey(nk *regparser.CM_KEY_NODE, path string, budget *int, vb *valueBudget) (*registry.Key, error) {
+	subkeys, err := h.childNames(nk, budget)
 	if err != nil {
-		return nil, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
+		return nil, fmt.Errorf("hive %s key %q: %w", h.path, path, err)
 	}
 	return &registry.Key{
 		Path:    path,
 		ModTime: filetime(regparser.ParseUint64(h.reader, nk.Offset+4)),
 		Subkeys: subkeys,
-		Values:  h.values(nk),
+		Values:  h.values(nk, vb),
 	}, nil
+}
+
+// Subkeys reads the key at rel and every one of its subkeys in one walk of
+// its index: each subkey node is read where the index points, never looked
+// up again by name, and a node the index lists twice (or a second node of
+// the same name) is read once. It implements registry.SubkeyReader. One
+// index budget and one value budget cover the whole call; past them, the
+// subkeys read so far are returned with the error.
+func (h *Hive) Subkeys(ctx context.Context, rel string) (parent *registry.Key, subkeys []*registry.Key, err error) {
+	err = h.guard(rel, func() error {
+		parent, subkeys, err = h.subkeys(ctx, rel)
+		return err
+	})
+	return parent, subkeys, err
+}
+
+func (h *Hive) subkeys(ctx context.Context, rel string) (*registry.Key, []*registry.Key, error) {
+	nk, path, budget, err := h.lookup(rel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if nk == nil {
+		parent, err := h.key(rel)
+		if err != nil {
+			return nil, nil, err
+		}
+		sub, err := h.key(h.prefix())
+		return parent, []*registry.Key{sub}, err
+	}
+	vb := newValueBudget(maxEnumValues)
+	parent, err := h.readKey(nk, path, &budget, newValueBudget(maxValues))
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*registry.Key
+	seen := map[string]bool{}
+	n := 0
+	walkErr := h.eachChild(nk, &budget, func(child *regparser.CM_KEY_NODE) bool {
+		if n++; n%256 == 0 && ctx.Err() != nil {
+			err = fmt.Errorf("hive %s key %q: %w", h.path, rel, ctx.Err())
+			return false
+		}
+		name := keyName(child)
+		if seen[strings.ToLower(name)] {
+			return true
+		}
+		seen[strings.ToLower(name)] = true
+		var k *registry.Key
+		k, err = h.readKey(child, path+`\`+name, &budget, vb)
+		if err != nil {
+			return false
+		}
+		out = append(out, k)
+		if vb.exhausted() {
+			err = fmt.Errorf("hive %s key %q: %w", h.path, rel, errValueBudget)
+			return false
+		}
+		return true
+	})
+	if walkErr != nil && err == nil {
+		err = fmt.Errorf("hive %s key %q: %w", h.path, rel, walkErr)
+	}
+	return parent, out, err
 }
 
 func splitPath(rel string) []string {
@@ -316,8 +425,19 @@ func splitPath(rel string) []string {
 func (h *Hive) childNames(nk *regparser.CM_KEY_NODE, budget *int) ([]string, error) {
 	var names []string
 	nameBudget := maxNameBytes
+	// An index listing one node twice, or two nodes of one name, names the
+	// subkey once: a lookup by that name finds the first anyway.
+	var seen map[string]bool
 	err := h.eachChild(nk, budget, func(child *regparser.CM_KEY_NODE) bool {
 		name := keyName(child)
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		lower := strings.ToLower(name)
+		if seen[lower] {
+			return true
+		}
+		seen[lower] = true
 		nameBudget -= len(name)
 		names = append(names, name)
 		return nameBudget > 0
@@ -338,8 +458,8 @@ func (h *Hive) cellSize(off int64) int64 {
 	return size - 4
 }
 
-// eachChild calls fn for each subkey of nk, in index order, until fn
-// returns false. Index cells nest at most two levels (ri -> lf/lh/li);
+// eachChild calls fn for each subkey of nk, in index order, once per
+// node, until fn returns false. Index cells nest at most two levels (ri -> lf/lh/li);
 // every entry read costs one unit of budget, and a list with more than
 // maxBadEntries entries that are not key nodes is abandoned.
 func (h *Hive) eachChild(nk *regparser.CM_KEY_NODE, budget *int, fn func(*regparser.CM_KEY_NODE) bool) error {
@@ -347,8 +467,15 @@ func (h *Hive) eachChild(nk *regparser.CM_KEY_NODE, budget *int, fn func(*regpar
 		return nil
 	}
 	stopped := false
+	// Each index cell and each node is visited once per walk: an index
+	// that lists one node (or one sublist) many times costs one visit.
+	seen := map[uint32]bool{}
 	var walk func(list uint32, depth int) error
 	walk = func(list uint32, depth int) error {
+		if seen[list] {
+			return nil
+		}
+		seen[list] = true
 		cellOff := hbinStart + int64(list)
 		cell := h.reg.Profile.HCELL(h.reader, cellOff)
 		size := h.cellSize(cellOff)
@@ -379,6 +506,10 @@ func (h *Hive) eachChild(nk *regparser.CM_KEY_NODE, budget *int, fn func(*regpar
 				}
 				continue
 			}
+			if seen[off] {
+				continue
+			}
+			seen[off] = true
 			child := h.reg.Profile.HCELL(h.reader, hbinStart+int64(off)).KeyNode()
 			if child == nil {
 				if bad++; bad > maxBadEntries {
@@ -428,7 +559,7 @@ func filetime(ft uint64) time.Time {
 // values lists nk's values. The data of all values of one key together is
 // capped at maxKeyDataBytes; past it values keep their name and type and
 // lose their data (a legitimate key never comes close).
-func (h *Hive) values(nk *regparser.CM_KEY_NODE) []registry.Value {
+func (h *Hive) values(nk *regparser.CM_KEY_NODE, vb *valueBudget) []registry.Value {
 	list := nk.ValueList()
 	count := int64(list.Count())
 	if count == 0 {
@@ -436,27 +567,57 @@ func (h *Hive) values(nk *regparser.CM_KEY_NODE) []registry.Value {
 	}
 	listOff := hbinStart + int64(list.List())
 	count = min(count, h.cellSize(listOff)/4, maxValues)
-	budget, nameBudget := maxKeyDataBytes, maxNameBytes
 	var out []registry.Value
-	for i := int64(0); i < count && nameBudget > 0; i++ {
+	var seen map[uint32]bool // a value cell the list names twice is one value
+	var seenNames map[string]bool
+	for i := int64(0); i < count && !vb.exhausted(); i++ {
 		off := regparser.ParseUint32(h.reader, listOff+4+4*i)
+		if seen == nil {
+			seen = map[uint32]bool{}
+		}
+		if seen[off] {
+			continue
+		}
+		seen[off] = true
+		vb.count--
 		vk := h.reg.Profile.HCELL(h.reader, hbinStart+int64(off)).KeyValue()
 		if vk == nil {
 			continue
 		}
 		nameBytes := make([]byte, min(int(vk.NameLength()), maxValueName))
 		n, _ := h.reader.ReadAt(nameBytes, vk.Offset+vk.Profile.Off_CM_KEY_VALUE_Name)
-		nameBudget -= n
+		vb.names -= n
 		v := registry.Value{
 			Name: decodeName(nameBytes[:n], vk.Flags()&valueCompressed != 0),
 			Type: vk.Type(),
 		}
-		v.Data = h.valueData(vk, budget)
-		budget -= len(v.Data)
+		// A second value of one name is unreachable by name (Windows
+		// allows none): the first is the value.
+		if seenNames == nil {
+			seenNames = map[string]bool{}
+		}
+		if lower := strings.ToLower(v.Name); seenNames[lower] {
+			continue
+		} else {
+			seenNames[lower] = true
+		}
+		v.Data = h.valueData(vk, vb.data)
+		vb.data -= len(v.Data)
 		out = append(out, v)
 	}
 	return out
 }
+
+// valueBudget bounds the values read by one call: their number, the bytes
+// of their names, and of their data (past it values keep their name and
+// type and lose their data).
+type valueBudget struct{ count, names, data int }
+
+func newValueBudget(count int) *valueBudget {
+	return &valueBudget{count: count, names: maxNameBytes, data: maxKeyDataBytes}
+}
+
+func (b *valueBudget) exhausted() bool { return b.count <= 0 || b.names <= 0 }
 
 // valueData reads a value's data, at most limit bytes and never more than
 // registry.MaxValueBytes: bigger data is returned truncated to the cap

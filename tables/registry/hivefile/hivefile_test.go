@@ -2,8 +2,10 @@ package hivefile_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -50,9 +52,9 @@ var mtimes = regexp.MustCompile(`mtime=\d+`)
 
 func parseReg(t *testing.T, text string) []*registry.MemHive {
 	t.Helper()
-	hives, err := regfile.Parse(strings.NewReader(text), "fixture.reg")
-	if err != nil {
-		t.Fatal(err)
+	hives, warnings, err := regfile.Parse(strings.NewReader(text), "fixture.reg")
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
 	}
 	return hives
 }
@@ -324,20 +326,77 @@ func walk(h registry.Hive) {
 	}
 }
 
+// fuzzInput is a hive as the fuzz targets take it: the root's hbin
+// offset, then the cells of its one hbin (hivetest.Wrap adds the rest), so
+// inputs are a few hundred bytes and every mutation lands in a cell.
+func fuzzInput(rootOff uint32, cells []byte) []byte {
+	return append(binary.LittleEndian.AppendUint32(nil, rootOff), cells...)
+}
+
+func fuzzHive(data []byte) []byte {
+	if len(data) < 4 {
+		return nil
+	}
+	return hivetest.Wrap(binary.LittleEndian.Uint32(data), data[4:], `\??\C:\Users\joe\ntuser.dat`)
+}
+
+// FuzzOpenHive reads hives from memory (no file per input) and walks a
+// bounded part of them, checking what must hold of any hive: errors name
+// it, paths start at its root, a key names each subkey once.
 func FuzzOpenHive(f *testing.F) {
-	f.Add(miniHive(miniOptions{}))
-	f.Add(miniHive(miniOptions{childIsRoot: true}))
-	f.Add(miniHive(miniOptions{selfIndex: true}))
-	f.Add(miniHive(miniOptions{hugeCounts: true}))
+	for _, o := range []miniOptions{{}, {childIsRoot: true}, {selfIndex: true}, {hugeCounts: true}} {
+		f.Add(fuzzInput(0x20, miniHive(o)[0x1020:0x1520]))
+	}
+	f.Add(fuzzInput(hivetest.Cells(hivetest.Build(&hivetest.Node{Name: "ROOT", Subkeys: []*hivetest.Node{{Name: "Software", RepeatFirst: 3, Subkeys: []*hivetest.Node{
+		{Name: "A", Values: []hivetest.Val{{Name: "v", Type: registry.RegSZ, Data: registry.EncodeUTF16("some data")}}},
+		{Name: "B", Values: []hivetest.Val{{Name: "d", Type: registry.RegDWORD, Data: []byte{1, 0, 0, 0}}}},
+	}}}}, ""))))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := writeTemp(t, data)
-		h, err := hivefile.Open(path)
-		if err != nil {
+		hive := fuzzHive(data)
+		if hive == nil {
 			return
 		}
-		defer h.Close()
-		walk(h)
-		_, _ = h.Key(`Software\Microsoft\Windows\CurrentVersion\Run`)
+		h, err := hivefile.OpenReader(bytes.NewReader(hive), int64(len(hive)), "fuzz.hive")
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.hive") {
+				t.Fatalf("error does not name the hive: %v", err)
+			}
+			return
+		}
+		root := h.Info().Root
+		queue := []string{""}
+		for n := 0; n < 48 && len(queue) > 0; n++ {
+			rel := queue[0]
+			queue = queue[1:]
+			k, err := h.Key(rel)
+			if err != nil {
+				continue
+			}
+			if !strings.HasPrefix(k.Path, root) {
+				t.Fatalf("key %q: path %q outside root %q", rel, k.Path, root)
+			}
+			seen := map[string]bool{}
+			for _, s := range k.Subkeys {
+				if seen[strings.ToLower(s)] {
+					t.Fatalf("key %q names subkey %q twice", k.Path, s)
+				}
+				seen[strings.ToLower(s)] = true
+				if strings.Count(rel, `\`) < 6 {
+					queue = append(queue, strings.TrimPrefix(rel+`\`+s, `\`))
+				}
+			}
+			for _, v := range k.Values {
+				_ = v.String()
+			}
+		}
+		_, subs, _ := h.Subkeys(context.Background(), "Software")
+		paths := map[string]bool{}
+		for _, s := range subs {
+			if paths[strings.ToLower(s.Path)] {
+				t.Fatalf("Subkeys returned %q twice", s.Path)
+			}
+			paths[strings.ToLower(s.Path)] = true
+		}
 	})
 }
 
@@ -372,5 +431,58 @@ func BenchmarkHiveKeyLookup(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestRepeatedIndexEntries: an index listing one node many times, and a
+// value list naming one value cell many times, list them once.
+func TestRepeatedIndexEntries(t *testing.T) {
+	val := hivetest.Val{Name: "v", Type: registry.RegSZ, Data: registry.EncodeUTF16("data")}
+	tree := &hivetest.Node{Name: "ROOT", Subkeys: []*hivetest.Node{{Name: "Software", RepeatFirst: 5000, Subkeys: []*hivetest.Node{
+		{Name: "A", Values: []hivetest.Val{val}}, {Name: "B"},
+	}}}}
+	h, err := hivefile.Open(writeTemp(t, hivetest.Build(tree, `\??\C:\Users\joe\ntuser.dat`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	k, err := h.Key("Software")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(k.Subkeys, ",") != "A,B" {
+		t.Errorf("subkeys = %v, want [A B]", k.Subkeys)
+	}
+	parent, subs, err := h.Subkeys(context.Background(), "software")
+	if err != nil || parent == nil || len(subs) != 2 {
+		t.Fatalf("Subkeys: parent %v, %d keys, err %v", parent, len(subs), err)
+	}
+	if subs[0].Path != `HKEY_CURRENT_USER\Software\A` || len(subs[0].Values) != 1 || subs[1].Path != `HKEY_CURRENT_USER\Software\B` {
+		t.Errorf("subkeys read: %+v %+v", subs[0], subs[1])
+	}
+}
+
+// TestRepeatedSublists: an ri index listing one lf list 2,100 times (over
+// a million entries) is walked once per list: the lookup succeeds instead
+// of exhausting the entry budget, and each subkey is named once.
+func TestRepeatedSublists(t *testing.T) {
+	sw := &hivetest.Node{Name: "Software", RepeatList: 2100}
+	for i := range 501 {
+		sw.Subkeys = append(sw.Subkeys, &hivetest.Node{Name: fmt.Sprintf("K%04d", i)})
+	}
+	data := hivetest.Build(&hivetest.Node{Name: "ROOT", Subkeys: []*hivetest.Node{sw}}, "")
+	h, err := hivefile.OpenReader(bytes.NewReader(data), int64(len(data)), "crafted.hive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := h.Key(`Software`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(k.Subkeys) != 501 {
+		t.Errorf("%d subkeys, want 501", len(k.Subkeys))
+	}
+	if _, err := h.Key(`Software\K0500`); err != nil {
+		t.Errorf("lookup past the repeated list: %v", err)
 	}
 }

@@ -117,7 +117,7 @@ func sortedRows(rows []autoruns.Row) []string {
 // regfileRows scans the corpus as the .reg source.
 func regfileRows(t testing.TB) []autoruns.Row {
 	t.Helper()
-	hives, err := regfile.Parse(strings.NewReader(readCorpus(t)), corpusPath)
+	hives, _, err := regfile.Parse(strings.NewReader(readCorpus(t)), corpusPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ var corpusUsers = map[string]string{
 // regfileParse parses .reg text into a view (parse time included, as the
 // .reg source pays it per query).
 func regfileParse(text string) (registry.StaticView, error) {
-	hives, err := regfile.Parse(strings.NewReader(text), corpusPath)
+	hives, _, err := regfile.Parse(strings.NewReader(text), corpusPath)
 	if err != nil {
 		return nil, err
 	}

@@ -4,12 +4,15 @@
 package offline
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/hivefile"
@@ -45,7 +48,12 @@ func (v *View) Close() error {
 // unmapped NTUSER.DAT stays HKEY_CURRENT_USER with its parent directory as
 // username. HKEY_USERS\<SID> hives from .reg input get their username the
 // same way. The concrete type of view is *View; call Close when done.
-func Load(files []input.File) (view registry.View, warnings []error, err error) {
+//
+// .reg exports are streamed (regfile.Open): only the autorun locations,
+// their StartupApproved keys and ProfileList stay in memory, and the keys
+// their commands reference are read when the scanner asks for them. Load
+// stops when ctx is done.
+func Load(ctx context.Context, files []input.File) (view registry.View, warnings []error, err error) {
 	regFiles := input.Filter(files, input.RegExport, input.Hive)
 	out := &View{}
 	var (
@@ -61,10 +69,17 @@ func Load(files []input.File) (view registry.View, warnings []error, err error) 
 		return nil
 	}
 	for _, f := range regFiles {
+		if err := ctx.Err(); err != nil {
+			return nil, warnings, fmt.Errorf("load registry input: %w", err)
+		}
 		switch f.Format {
 		case input.RegExport:
-			hives, err := parseReg(f)
+			hives, lineWarnings, err := regfile.OpenWith(ctx, f.Path, func() (io.ReadCloser, error) { return f.Open() }, wants)
+			warnings = append(warnings, lineWarnings...)
 			if err != nil {
+				if ctx.Err() != nil {
+					return nil, warnings, err
+				}
 				if e := fail(err); e != nil {
 					return nil, warnings, e
 				}
@@ -119,11 +134,11 @@ func Load(files []input.File) (view registry.View, warnings []error, err error) 
 		bySID[strings.ToLower(p.sid)] = p.folder
 	}
 	for _, h := range users {
-		mem, ok := h.(*registry.MemHive)
+		mem, ok := h.(interface{ SetInfo(registry.HiveInfo) })
 		if !ok {
 			continue
 		}
-		info := mem.Info()
+		info := h.Info()
 		if name, ok := bySID[strings.ToLower(info.SID)]; ok && info.SID != "" && info.Username == "" {
 			info.Username = name
 			mem.SetInfo(info)
@@ -165,15 +180,6 @@ func userOf(f input.File, path string, profiles map[string]profile, ambiguous ma
 	return "", folder
 }
 
-func parseReg(f input.File) ([]*registry.MemHive, error) {
-	c, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	return regfile.Parse(c, f.Path)
-}
-
 // openHive opens a hive file, or a hive inside a zip or .gz.
 func openHive(f input.File) (*hivefile.Hive, error) {
 	c, err := f.Open()
@@ -185,13 +191,27 @@ func openHive(f input.File) (*hivefile.Hive, error) {
 		c.Close()
 		return nil, fmt.Errorf("open hive %w", err)
 	}
-	h, err := hivefile.OpenReader(c, size, f.Path)
+	h, err := hivefile.OpenContent(c, size, f.Path)
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
 	return h, nil
 }
+
+// wants are the keys of a .reg export the tables read whatever the
+// commands say: every autorun location (with the subkeys of RunOnceEx-like
+// ones), their StartupApproved keys, and ProfileList with its profiles.
+var wants = func() []regfile.Want {
+	var out []regfile.Want
+	for _, loc := range catalog.All {
+		out = append(out, regfile.Want{Scope: loc.Scope, Rel: loc.Key, Subkeys: loc.Subkeys})
+		if loc.Approved != "" {
+			out = append(out, regfile.Want{Scope: loc.Scope, Rel: loc.Approved})
+		}
+	}
+	return append(out, regfile.Want{Scope: registry.ScopeMachine, Rel: profileList, Subkeys: true})
+}()
 
 type profile struct{ sid, folder string }
 

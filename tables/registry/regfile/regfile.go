@@ -10,7 +10,10 @@
 package regfile
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -21,8 +24,21 @@ import (
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 )
 
-// MaxFileBytes bounds the size of a .reg file Parse accepts.
+// MaxFileBytes bounds the size of a .reg file Parse accepts (Parse keeps
+// every key in memory; Open streams files of any size).
 const MaxFileBytes = 1 << 30
+
+// MaxLineBytes bounds one line of a .reg file: a longer line is skipped
+// with a warning, never held in memory whole. It holds the longest ASCII
+// string value (registry.MaxValueBytes of UTF-16LE data is half as many
+// characters); regedit wraps hex data at 80 columns. Decoding one line
+// takes a few times its size, which keeps a maximal line well inside
+// osquery's 200 MB extension limit.
+const MaxLineBytes = registry.MaxValueBytes/2 + 64<<10
+
+// maxLineWarnings bounds the warnings said about bad lines of one file;
+// the rest are counted in one more.
+const maxLineWarnings = 20
 
 const (
 	headerV5       = "Windows Registry Editor Version 5.00"
@@ -30,60 +46,90 @@ const (
 	headerV4       = "REGEDIT4"
 )
 
-// Parse reads a .reg export and returns its hives: the machine hive
-// (Root HKEY_LOCAL_MACHINE) first, then HKEY_CURRENT_USER, then one hive per
-// HKEY_USERS\<SID> in SID order. Keys under HKEY_CLASSES_ROOT and
-// HKEY_CURRENT_CONFIG are views of other hives and are skipped. name is used
-// in errors and as each hive's SourceFile.
-func Parse(r io.Reader, name string) ([]*registry.MemHive, error) {
+// Parse reads a whole .reg export into memory and returns its hives: the
+// machine hive (Root HKEY_LOCAL_MACHINE) first, then HKEY_CURRENT_USER,
+// then one hive per HKEY_USERS\<SID> in SID order. Keys under
+// HKEY_CLASSES_ROOT and HKEY_CURRENT_CONFIG are views of other hives and
+// are skipped. name is used in errors and as each hive's SourceFile.
+//
+// A bad line is a warning naming the file and line, and every good value
+// is still read; err is for input that is not a .reg export at all. Open
+// reads big files without holding them.
+func Parse(r io.Reader, name string) (hives []*registry.MemHive, warnings []error, err error) {
 	raw, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(raw) > MaxFileBytes {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", name, MaxFileBytes)
+		return nil, nil, fmt.Errorf("read %s: larger than %d bytes", name, MaxFileBytes)
 	}
-	p := &parser{name: name, text: decodeText(raw), hives: map[string]*registry.MemHive{}}
+	ctx := context.Background()
+	enc, skip, err := detectEncoding(ctx, bytes.NewReader(raw))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	p := newParser(ctx, name, newTextReader(bytes.NewReader(raw[skip:]), enc), nil)
+	p.warn = func(e error) { warnings = append(warnings, e) }
 	if err := p.run(); err != nil {
-		return nil, err
+		return nil, warnings, err
 	}
-	return p.result(), nil
+	return p.result(), warnings, nil
 }
 
 type parser struct {
+	ctx   context.Context
 	name  string
-	text  string
-	pos   int // offset of the next unread line in text
+	lines *lineReader
 	line  int // number of the line last read
 	ansi  bool
 	hives map[string]*registry.MemHive
 
+	// keep decides what of each hive a pass keeps; nil keeps everything.
+	keep func(registry.HiveInfo) *keySet
+	// charge is told the bytes each kept value and key costs, and says
+	// whether the pass may keep them; nil keeps without a limit.
+	charge func(n int) bool
+
+	warn     func(error) // bad lines; nil drops them
+	badLines int
+	tooLong  bool // the line last read was longer than MaxLineBytes
+
 	// The key values are written to; hive is nil when values are discarded
-	// (a skipped root or after a key deletion).
+	// (a skipped root, a key the pass does not keep, after a key deletion).
 	hive  *registry.MemHive
 	rel   string
 	inKey bool
 }
 
-// nextLine returns the next physical line without its line ending.
-func (p *parser) nextLine() (string, bool) {
-	if p.pos >= len(p.text) {
-		return "", false
+func newParser(ctx context.Context, name string, text io.Reader, keep func(registry.HiveInfo) *keySet) *parser {
+	return &parser{ctx: ctx, name: name, lines: newLineReader(ctx, text), hives: map[string]*registry.MemHive{}, keep: keep}
+}
+
+// nextLine returns the next physical line without its line ending. A line
+// longer than MaxLineBytes is returned empty with tooLong set.
+func (p *parser) nextLine() (string, bool, error) {
+	line, tooLong, ok, err := p.lines.next()
+	if err != nil {
+		return "", false, fmt.Errorf("read %s line %d: %w", p.name, p.line+1, err)
 	}
-	rest := p.text[p.pos:]
-	i := strings.IndexByte(rest, '\n')
-	if i < 0 {
-		p.pos = len(p.text)
-	} else {
-		rest = rest[:i]
-		p.pos += i + 1
+	if !ok {
+		return "", false, nil
 	}
 	p.line++
-	return strings.TrimSuffix(rest, "\r"), true
+	p.tooLong = tooLong
+	return line, true, nil
 }
 
 func (p *parser) errorf(format string, args ...any) error {
 	return fmt.Errorf("parse %s line %d: %w", p.name, p.line, fmt.Errorf(format, args...))
+}
+
+// bad reports a bad line; the parse goes on with the next one.
+func (p *parser) bad(err error) {
+	p.badLines++
+	if p.warn != nil && p.badLines <= maxLineWarnings {
+		p.warn(err)
+	}
 }
 
 func (p *parser) run() error {
@@ -91,32 +137,58 @@ func (p *parser) run() error {
 		return err
 	}
 	for {
-		line, ok := p.nextLine()
+		if p.line%1024 == 0 {
+			if err := p.ctx.Err(); err != nil {
+				return fmt.Errorf("parse %s line %d: %w", p.name, p.line, err)
+			}
+		}
+		line, ok, err := p.nextLine()
+		if err != nil {
+			return err
+		}
 		if !ok {
+			if p.warn != nil && p.badLines > maxLineWarnings {
+				p.warn(fmt.Errorf("parse %s: %d more bad lines", p.name, p.badLines-maxLineWarnings))
+			}
 			return nil
+		}
+		if p.tooLong {
+			p.bad(p.errorf("line longer than %d bytes; skipped", MaxLineBytes))
+			// A continued value's next lines stand alone now; the value
+			// they belonged to is lost with this line.
+			continue
 		}
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case trimmed == "", strings.HasPrefix(trimmed, ";"):
 		case strings.HasPrefix(trimmed, "["):
 			if err := p.keyLine(trimmed); err != nil {
-				return err
+				p.bad(err)
 			}
 		case strings.HasPrefix(trimmed, `"`), strings.HasPrefix(trimmed, "@"):
 			if err := p.valueLine(trimmed); err != nil {
-				return err
+				if errors.Is(err, p.ctx.Err()) && p.ctx.Err() != nil {
+					return err
+				}
+				p.bad(err)
 			}
 		default:
-			return p.errorf("expected [key] or a value, got %q", clip(trimmed))
+			p.bad(p.errorf("expected [key] or a value, got %q", clip(trimmed)))
 		}
 	}
 }
 
 func (p *parser) readHeader() error {
 	for {
-		line, ok := p.nextLine()
+		line, ok, err := p.nextLine()
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return fmt.Errorf("parse %s: no REGEDIT4 or Windows Registry Editor header", p.name)
+		}
+		if p.tooLong {
+			return p.errorf("expected %q or %q header, got a line longer than %d bytes", headerV5, headerV4, MaxLineBytes)
 		}
 		trimmed := strings.TrimSpace(line)
 		if trimmed == "" {
@@ -133,8 +205,11 @@ func (p *parser) readHeader() error {
 	}
 }
 
-// keyLine handles "[KEY]" and "[-KEY]".
+// keyLine handles "[KEY]" and "[-KEY]". After a bad key line, the values
+// that follow are dropped with it.
 func (p *parser) keyLine(trimmed string) error {
+	p.inKey = true
+	p.hive = nil
 	end := strings.LastIndexByte(trimmed, ']')
 	if end < 0 {
 		return p.errorf("key line without closing ]")
@@ -144,8 +219,6 @@ func (p *parser) keyLine(trimmed string) error {
 	if del {
 		path = path[1:]
 	}
-	p.inKey = true
-	p.hive = nil
 	hive, rel, skip, err := p.route(path, !del)
 	if err != nil {
 		return err
@@ -159,9 +232,46 @@ func (p *parser) keyLine(trimmed string) error {
 		}
 		return nil
 	}
-	hive.CreateKey(rel, time.Time{})
-	p.hive, p.rel = hive, rel
+	if p.keep == nil {
+		hive.CreateKey(rel, time.Time{})
+		p.hive, p.rel = hive, rel
+		return nil
+	}
+	ks := p.keep(hive.Info())
+	if ks == nil {
+		return nil
+	}
+	n, values := ks.plan(strings.ToLower(rel))
+	if n < 0 {
+		return nil
+	}
+	create := firstComponents(rel, n)
+	if ks.created(create) && p.charge != nil && !p.charge(len(create)+keyCost) {
+		return nil
+	}
+	hive.CreateKey(create, time.Time{})
+	if values {
+		p.hive, p.rel = hive, rel
+	}
 	return nil
+}
+
+// keyCost is what a kept key costs beyond its path, in bytes.
+const keyCost = 128
+
+// firstComponents is the first n backslash-separated components of rel.
+func firstComponents(rel string, n int) string {
+	if n == 0 {
+		return ""
+	}
+	for i := 0; i < len(rel); i++ {
+		if rel[i] == '\\' {
+			if n--; n == 0 {
+				return rel[:i]
+			}
+		}
+	}
+	return rel
 }
 
 // route finds the hive a key belongs to; with create, a missing hive is
@@ -217,14 +327,37 @@ func (p *parser) valueLine(trimmed string) error {
 		}
 		return nil
 	}
+	if p.hive == nil && p.keep != nil && p.warn == nil {
+		// Not kept, and its lines were checked by an earlier pass: only
+		// the lines of a continued value need reading.
+		p.skipContinuation(data)
+		return nil
+	}
 	v, err := p.valueData(name, data)
 	if err != nil {
 		return err
 	}
-	if p.hive != nil {
-		p.hive.SetValue(p.rel, v)
+	if p.hive == nil || p.charge != nil && !p.charge(len(v.Name)+len(v.Data)+valueCost) {
+		return nil
 	}
+	p.hive.SetValue(p.rel, v)
 	return nil
+}
+
+// valueCost is what a kept value costs beyond its name and data, in bytes.
+const valueCost = 64
+
+// skipContinuation reads past the continuation lines of a value whose data
+// starts with data, without decoding them.
+func (p *parser) skipContinuation(data string) {
+	more := strings.HasSuffix(strings.TrimSpace(data), `\`)
+	for more {
+		next, ok, err := p.nextLine()
+		if err != nil || !ok {
+			return
+		}
+		more = !p.tooLong && strings.HasSuffix(strings.TrimSpace(next), `\`)
+	}
 }
 
 // valueName reads `@` or a quoted name and returns the rest of the line.
@@ -342,6 +475,8 @@ func (p *parser) hexType(name, data string) (uint32, string, error) {
 
 // hexBytes reads comma-separated hex bytes, following line continuations
 // (a trailing backslash; the next line's leading whitespace is ignored).
+// After an error the rest of the value's lines are read past, so they are
+// not taken for lines of their own.
 func (p *parser) hexBytes(name, body string) ([]byte, error) {
 	var out []byte
 	for {
@@ -365,19 +500,29 @@ func (p *parser) hexBytes(name, body string) ([]byte, error) {
 			}
 			b, ok := hexByte(tok)
 			if !ok {
-				return nil, p.errorf("value %q: bad hex byte %q", clip(name), clip(tok))
+				err := p.errorf("value %q: bad hex byte %q", clip(name), clip(tok))
+				p.skipContinuation(body)
+				return nil, err
 			}
 			if len(out) >= registry.MaxValueBytes {
-				return nil, p.errorf("value %q: data larger than %d bytes", clip(name), registry.MaxValueBytes)
+				err := p.errorf("value %q: data larger than %d bytes", clip(name), registry.MaxValueBytes)
+				p.skipContinuation(body)
+				return nil, err
 			}
 			out = append(out, b)
 		}
 		if !more {
 			return out, nil
 		}
-		next, ok := p.nextLine()
+		next, ok, err := p.nextLine()
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			return nil, p.errorf("value %q: file ends inside a continued line", clip(name))
+		}
+		if p.tooLong {
+			return nil, p.errorf("value %q: continued line longer than %d bytes", clip(name), MaxLineBytes)
 		}
 		body = next
 	}

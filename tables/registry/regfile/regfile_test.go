@@ -3,6 +3,7 @@ package regfile_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,9 +42,9 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			hives, err := regfile.Parse(f, path)
-			if err != nil {
-				t.Fatal(err)
+			hives, warnings, err := regfile.Parse(f, path)
+			if err != nil || len(warnings) > 0 {
+				t.Fatal(err, warnings)
 			}
 			got := dumpAll(t, hives)
 			golden := strings.TrimSuffix(path, ".reg") + ".golden"
@@ -65,9 +66,9 @@ func TestGolden(t *testing.T) {
 
 func parseString(t *testing.T, text string) []*registry.MemHive {
 	t.Helper()
-	hives, err := regfile.Parse(strings.NewReader(text), "test.reg")
-	if err != nil {
-		t.Fatal(err)
+	hives, warnings, err := regfile.Parse(strings.NewReader(text), "test.reg")
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
 	}
 	return hives
 }
@@ -151,36 +152,19 @@ func TestRouting(t *testing.T) {
 	}
 }
 
+// TestErrors: input that is no .reg export is an error naming the file.
 func TestErrors(t *testing.T) {
-	const v5 = "Windows Registry Editor Version 5.00\r\n"
-	huge := v5 + "[HKCU\\A]\r\n\"big\"=\"" + strings.Repeat("x", registry.MaxValueBytes/2) + "\"\r\n"
 	tests := []struct {
 		name, text, want string
 	}{
 		{"no header", "[HKCU\\A]\n", "header"},
 		{"wrong header", "hello\n", "line 1"},
 		{"empty", "", "header"},
-		{"value before key", v5 + "\"a\"=\"b\"\r\n", "line 2"},
-		{"unknown root", v5 + "[HKEY_NOWHERE\\A]\r\n", "line 2"},
-		{"garbage line", v5 + "[HKCU\\A]\r\nnot a value\r\n", "line 3"},
-		{"unterminated name", v5 + "[HKCU\\A]\r\n\"abc=1\r\n", "line 3"},
-		{"unterminated string", v5 + "[HKCU\\A]\r\n\"a\"=\"abc\r\n", "line 3"},
-		{"missing equals", v5 + "[HKCU\\A]\r\n\"a\" \"b\"\r\n", "line 3"},
-		{"junk after string", v5 + "[HKCU\\A]\r\n\"a\"=\"b\" c\r\n", "line 3"},
-		{"bad dword", v5 + "[HKCU\\A]\r\n\"a\"=dword:xyz\r\n", "line 3"},
-		{"long dword", v5 + "[HKCU\\A]\r\n\"a\"=dword:123456789\r\n", "line 3"},
-		{"bad hex byte", v5 + "[HKCU\\A]\r\n\"a\"=hex:01,zz\r\n", "line 3"},
-		{"hex byte too wide", v5 + "[HKCU\\A]\r\n\"a\"=hex:123\r\n", "line 3"},
-		{"bad hex type", v5 + "[HKCU\\A]\r\n\"a\"=hex(q):01\r\n", "line 3"},
-		{"bad hex error on continued line", v5 + "[HKCU\\A]\r\n\"a\"=hex:01,\\\r\n  02,g1\r\n", "line 4"},
-		{"continuation at EOF", v5 + "[HKCU\\A]\r\n\"a\"=hex:01,\\\r\n", "ends inside"},
-		{"unsupported data", v5 + "[HKCU\\A]\r\n\"a\"=str:x\r\n", "line 3"},
-		{"key without bracket", v5 + "[HKCU\\A\r\n", "line 2"},
-		{"value too big", huge, "larger than"},
+		{"header line too long", strings.Repeat(" ", regfile.MaxLineBytes+10) + "x\n", "line 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := regfile.Parse(strings.NewReader(tt.text), "bad.reg")
+			_, _, err := regfile.Parse(strings.NewReader(tt.text), "bad.reg")
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -188,6 +172,90 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error %q does not name the file and %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestBadLines: a bad line is a warning naming the file and line, and the
+// values before and after it are still read (one bad line used to lose
+// the whole file).
+func TestBadLines(t *testing.T) {
+	const v5 = "Windows Registry Editor Version 5.00\r\n"
+	huge := "\"big\"=\"" + strings.Repeat("x", registry.MaxValueBytes/2) + "\"\r\n"
+	tests := []struct {
+		name, lines, want string
+	}{
+		{"value before key", "\"a\"=\"b\"\r\n", "line 2"},
+		{"unknown root", "[HKEY_NOWHERE\\A]\r\n\"lost\"=\"x\"\r\n", "line 2"},
+		{"garbage line", "not a value\r\n", "line 2"},
+		{"unterminated name", "\"abc=1\r\n", "line 2"},
+		{"unterminated string", "\"a\"=\"abc\r\n", "line 2"},
+		{"missing equals", "\"a\" \"b\"\r\n", "line 2"},
+		{"junk after string", "\"a\"=\"b\" c\r\n", "line 2"},
+		{"bad dword", "\"a\"=dword:xyz\r\n", "line 2"},
+		{"long dword", "\"a\"=dword:123456789\r\n", "line 2"},
+		{"bad hex byte", "\"a\"=hex:01,zz\r\n", "line 2"},
+		{"hex byte too wide", "\"a\"=hex:123\r\n", "line 2"},
+		{"bad hex type", "\"a\"=hex(q):01\r\n", "line 2"},
+		{"bad hex on continued line", "\"a\"=hex:01,\\\r\n  02,g1,\\\r\n  03\r\n", "line 3"},
+		{"bad hex before continued lines", "\"a\"=hex:zz,\\\r\n  02,\\\r\n  03\r\n", "line 2"},
+		{"unsupported data", "\"a\"=str:x\r\n", "line 2"},
+		{"key without bracket", "[HKCU\\B\r\n\"lost\"=\"x\"\r\n", "line 2"},
+		{"value too big", huge, "larger than"},
+		{"line too long", "\"long\"=\"" + strings.Repeat("y", regfile.MaxLineBytes) + "\"\r\n", "longer than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The bad lines come after [HKCU\A] "good1" (lines 1-3 of the
+			// body, so the header is line 1 and tt.lines start at line 4
+			// of the file) and before [HKCU\C] "good2".
+			text := v5 + "[HKCU\\A]\r\n\"good1\"=\"1\"\r\n" + tt.lines + "[HKCU\\C]\r\n\"good2\"=\"2\"\r\n"
+			if strings.HasPrefix(tt.name, "value before key") {
+				text = v5 + tt.lines + "[HKCU\\A]\r\n\"good1\"=\"1\"\r\n[HKCU\\C]\r\n\"good2\"=\"2\"\r\n"
+			}
+			hives, warnings, err := regfile.Parse(strings.NewReader(text), "bad.reg")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(warnings) != 1 {
+				t.Fatalf("%d warnings, want 1: %v", len(warnings), warnings)
+			}
+			want := tt.want
+			if strings.HasPrefix(want, "line ") && tt.name != "value before key" {
+				var n int
+				fmt.Sscanf(want, "line %d", &n)
+				want = fmt.Sprintf("line %d", n+2)
+			}
+			if w := warnings[0].Error(); !strings.Contains(w, "bad.reg") || !strings.Contains(w, want) {
+				t.Errorf("warning %q does not name the file and %q", w, want)
+			}
+			for _, kv := range [][2]string{{"A", "good1"}, {"C", "good2"}} {
+				k, err := hives[0].Key(kv[0])
+				if err != nil {
+					t.Fatalf("key %s: %v", kv[0], err)
+				}
+				if v, ok := k.Value(kv[1]); !ok || v.String() != kv[1][4:] {
+					t.Errorf("%s\\%s = %q, %v", kv[0], kv[1], v.String(), ok)
+				}
+				if _, ok := k.Value("lost"); ok {
+					t.Errorf("value of a bad key line kept")
+				}
+			}
+		})
+	}
+}
+
+func TestContinuationAtEOF(t *testing.T) {
+	text := "Windows Registry Editor Version 5.00\r\n[HKCU\\A]\r\n\"good\"=\"1\"\r\n\"a\"=hex:01,\\\r\n"
+	hives, warnings, err := regfile.Parse(strings.NewReader(text), "bad.reg")
+	if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "ends inside") {
+		t.Fatalf("err %v warnings %v", err, warnings)
+	}
+	k, err := hives[0].Key("A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := k.Value("good"); !ok {
+		t.Error("good value lost")
 	}
 }
 
@@ -214,9 +282,9 @@ func TestEncodingsAgree(t *testing.T) {
 	}
 	var first string
 	for _, name := range []string{"utf16le", "utf8bom", "utf8", "utf8lf"} {
-		hives, err := regfile.Parse(bytes.NewReader(variants[name]), "x.reg")
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+		hives, warnings, err := regfile.Parse(bytes.NewReader(variants[name]), "x.reg")
+		if err != nil || len(warnings) > 0 {
+			t.Fatalf("%s: %v %v", name, err, warnings)
 		}
 		got := dumpAll(t, hives)
 		if !strings.Contains(got, "Ünïcode") {
@@ -256,7 +324,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("REGEDIT4\n[HKCU\\A]\n\"a\"=hex(7):00,\\\n 01\n"))
 	f.Add([]byte("Windows Registry Editor Version 5.00\n[-HKU\\S-1]\n[HKU\\S-1\\x]\n@=dword:1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		hives, err := regfile.Parse(bytes.NewReader(data), "fuzz.reg")
+		hives, warnings, err := regfile.Parse(bytes.NewReader(data), "fuzz.reg")
+		for _, w := range warnings {
+			if !strings.Contains(w.Error(), "fuzz.reg") {
+				t.Fatalf("warning does not name the file: %v", w)
+			}
+		}
 		if err != nil {
 			if !strings.Contains(err.Error(), "fuzz.reg") {
 				t.Fatalf("error does not name the file: %v", err)
@@ -284,7 +357,7 @@ func BenchmarkParseReg(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := regfile.Parse(bytes.NewReader(data), "bench.reg"); err != nil {
+		if _, _, err := regfile.Parse(bytes.NewReader(data), "bench.reg"); err != nil {
 			b.Fatal(err)
 		}
 	}
