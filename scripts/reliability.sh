@@ -37,7 +37,7 @@ FIFO_TIMEOUT_S=10      # item 7: a FIFO as source must be an error at once
 
 # Cases that crash or hang on the code of this branch, with the item whose
 # fix makes them pass. Remove a case when its fix is merged.
-EXPECTED_FAIL="hive-runonceex"
+EXPECTED_FAIL=""
 
 scale=${RKH_RELIABILITY_SCALE:-1}
 strict=${RKH_RELIABILITY_STRICT:-0}
