@@ -26,6 +26,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0x00, 0xD8, 'a', 0x00})
 	f.Add([]byte{0x1f, 0x8b, 0x08})
 	f.Add([]byte{0x78, 0x9c})
+	f.Add(storedThenDeflate(f, "# "+script+"\n", script))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		r := Decode(raw)
 		if !utf8.ValidString(r.Text) {
