@@ -190,6 +190,7 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env map[stri
 
 	common := indicators.Set{}
 	common.Add(payload.TextIndicators(data)...)
+	common.Add(payload.ImageIndicators(v.Name, data, env)...)
 	if UserWritable(cmd.Image) {
 		common.Add(indicators.UserWritableImage)
 	}

@@ -32,6 +32,13 @@ const (
 	NetworkAfterWrite        = "network_after_write"
 	TwoStageWrite            = "two_stage_write"
 	WinlogonModified         = "winlogon_modified"
+	MasqueradingImage        = "masquerading_image"
+	StagingFolderImage       = "staging_folder_image"
+	RandomName               = "random_name"
+	AutorunNameMismatch      = "autorun_name_mismatch"
+	UnusualExtension         = "unusual_extension"
+	Rundll32UnusualDLL       = "rundll32_unusual_dll"
+	LolbinProxy              = "lolbin_proxy"
 )
 
 // Definition documents one indicator.
@@ -65,6 +72,13 @@ var All = []Definition{
 	{NetworkAfterWrite, 5, "the writing process made a network connection within the window after the registry write"},
 	{TwoStageWrite, 30, "the same process wrote an autorun value and the payload location that its command reads"},
 	{WinlogonModified, 40, "Winlogon `Shell`/`Userinit` differs from the Windows default"},
+	{MasqueradingImage, 40, "the image has the name of a Windows system binary (`svchost.exe`, `lsass.exe`, `explorer.exe`, `rundll32.exe`, ... the list in `tables/catalog`) but runs from another folder than the one Windows keeps it in"},
+	{StagingFolderImage, 30, "the image, or one a proxy starts, lives where no installer puts an autorun: `%TEMP%`, `\\Windows\\Temp`, `\\Users\\Public`, `$Recycle.Bin`, `\\PerfLogs`, `\\Windows\\Tasks`, the roots of `\\ProgramData`, `%APPDATA%`, `%LOCALAPPDATA%`, the user profile or the drive, a non-Windows file directly in `\\Windows` (per-user installs in `%LOCALAPPDATA%\\<Vendor>\\<App>` are not)"},
+	{RandomName, 20, "a file or folder name of the image that looks generated: a run of 6+ letters and digits flipping case or class at most characters (`Xk3vQp9RtL2w`), or 9+ letters with under 15% vowels; hex strings (hashes, GUIDs) excepted"},
+	{AutorunNameMismatch, 30, "a well-known autorun value name (`SecurityHealth`, `OneDrive`, `Windows Defender`, `ctfmon`, vendor names, the list in `tables/catalog`) whose command runs another program than that name runs"},
+	{UnusualExtension, 25, "an image with an extension installers do not use for autoruns (`.scr`, `.pif`, `.com` outside System32, `.cpl`, `.hta`), a `control.exe` applet path, or a double extension (`invoice.pdf.exe`)"},
+	{Rundll32UnusualDLL, 30, "rundll32 loading a DLL by bare name that Windows does not ship, or a DLL in a user-writable folder"},
+	{LolbinProxy, 30, "a Windows binary that proxies execution or fetches code, called in the shape that does it (`pcalua -a`, `forfiles /c`, `cmstp /s`, `msiexec /i http`, `hh http`, `mshta`, `regsvr32 /i:`, rundll32 `url.dll,FileProtocolHandler`/`shell32,ShellExec_RunDLL`/..., `wmic process call create`, `bitsadmin`, `certutil -urlcache`, `msbuild`, `installutil`, `conhost --headless`, cscript/wscript on a user-writable script; the LOLBAS table in `tables/catalog`); the command it starts is split and scored too (so are those of `cmd /c`, `start`, `explorer <path>`)"},
 }
 
 var weights = func() map[string]int {

