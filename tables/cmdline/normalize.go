@@ -1,5 +1,405 @@
 package cmdline
 
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// maxNormalize bounds the text Normalize rewrites: command lines are short,
+// and decoded multi-megabyte payloads are scanned as they are.
+const maxNormalize = 256 << 10
+
+// maxFoldPasses bounds the literal-folding passes ((('i')+'e')+'x' needs
+// one per nesting level).
+const maxFoldPasses = 8
+
 // Normalize rewrites a command line as attackers obfuscate it into the
-// plain form the reference and indicator scans understand.
-func Normalize(line string) string { return line }
+// plain form the reference and indicator scans understand, keeping what it
+// runs:
+//   - cmd caret escapes outside double quotes (p^owe^rshell -e^nc);
+//   - flags each in their own quotes ("-w" "hidden" "-enc" "...");
+//   - PowerShell backticks before letters and digits (g`p, Ne`w-Ob`ject);
+//   - [char] codes ([char]105 -> 'i');
+//   - concatenation of string literals ('HKCU:Software\'+'Microsoft',
+//     ('Net.'+'WebC'+'lient'), (('ie')+'x')), and parentheses around a
+//     single literal;
+//   - PowerShell variables assigned a literal once and then used
+//     ($a='HKCU:\...'; gp $a);
+//   - cmd variables set in the line and expanded later
+//     (set a=power&& set b=shell&& call %a%%b% -enc ...).
+//
+// The result is for analysis only: the command as stored is what the data
+// column shows. Lines longer than 256 KiB come back unchanged.
+func Normalize(line string) string {
+	if len(line) > maxNormalize || !strings.ContainsAny(line, "^\"`'[(%$") {
+		return line
+	}
+	s := stripCarets(line)
+	s = unquoteFlags(s)
+	s = stripBackticks(s)
+	s = charCodes(s)
+	for range maxFoldPasses {
+		next := foldLiterals(s)
+		if next == s {
+			break
+		}
+		s = next
+	}
+	s = substituteCmdSets(s)
+	s = substitutePSVars(s)
+	return s
+}
+
+// stripCarets drops cmd's escape character outside double quotes, where
+// cmd removes it before the program sees its command line (^^ is a caret).
+func stripCarets(s string) string {
+	if strings.IndexByte(s, '^') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	inQuote := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case c == '^' && !inQuote:
+			if i+1 < len(s) {
+				i++
+				b = append(b, s[i])
+			}
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// isFlagByte is what a quoted flag or flag value may hold for unquoting to
+// change nothing but the quotes.
+func isFlagByte(c byte) bool {
+	return isLetter(c) || isDigit(c) || strings.IndexByte("+/=-._:", c) >= 0
+}
+
+// unquoteFlags drops double quotes around a standalone word made of flag
+// characters ("-w" "hidden" "-enc" "SQBFAFgA"). Quoted paths and commands
+// keep their quotes.
+func unquoteFlags(s string) string {
+	if strings.IndexByte(s, '"') < 0 {
+		return s
+	}
+	var b strings.Builder
+	changed := false
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' && (i == 0 || isSpace(s[i-1])) {
+			j := i + 1
+			for j < len(s) && isFlagByte(s[j]) {
+				j++
+			}
+			if j > i+1 && j < len(s) && s[j] == '"' && (j+1 == len(s) || isSpace(s[j+1])) {
+				if !changed {
+					b.Grow(len(s))
+					b.WriteString(s[:i])
+					changed = true
+				}
+				b.WriteString(s[i+1 : j])
+				i = j
+				continue
+			}
+		}
+		if changed {
+			b.WriteByte(s[i])
+		}
+	}
+	if !changed {
+		return s
+	}
+	return b.String()
+}
+
+// stripBackticks drops PowerShell's escape before a letter or digit, which
+// outside strings is that character (g`p is gp) and inside them is what
+// obfuscators use where no escape sequence is meant.
+func stripBackticks(s string) string {
+	if strings.IndexByte(s, '`') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' && i+1 < len(s) && (isLetter(s[i+1]) || isDigit(s[i+1])) {
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+var charCode = regexp.MustCompile(`(?i)\[char\]\s*(?:(0x[0-9a-f]{1,4}|[0-9]{1,5})|\(\s*(0x[0-9a-f]{1,4}|[0-9]{1,5})\s*\))`)
+
+// charCodes rewrites [char]105 and [char]0x69 as the literal 'i', for
+// printable ASCII other than the quote.
+func charCodes(s string) string {
+	if !strings.Contains(asciiLower(s), "[char]") {
+		return s
+	}
+	return charCode.ReplaceAllStringFunc(s, func(m string) string {
+		sub := charCode.FindStringSubmatch(m)
+		v, err := strconv.ParseUint(sub[1]+sub[2], 0, 32)
+		if err != nil || v < 0x20 || v > 0x7e || v == '\'' {
+			return m
+		}
+		return "'" + string(rune(v)) + "'"
+	})
+}
+
+// literal reads a PowerShell string literal at i: single-quoted (” is a
+// quote), or double-quoted without interpolation or escapes. It returns the
+// value and the index after the closing quote.
+func literal(s string, i int) (val string, end int, ok bool) {
+	if i >= len(s) {
+		return "", 0, false
+	}
+	switch s[i] {
+	case '\'':
+		var b strings.Builder
+		for j := i + 1; j < len(s); j++ {
+			if s[j] != '\'' {
+				b.WriteByte(s[j])
+				continue
+			}
+			if j+1 < len(s) && s[j+1] == '\'' {
+				b.WriteByte('\'')
+				j++
+				continue
+			}
+			return b.String(), j + 1, true
+		}
+	case '"':
+		k := strings.IndexByte(s[i+1:], '"')
+		if k < 0 {
+			return "", 0, false
+		}
+		v := s[i+1 : i+1+k]
+		if strings.ContainsAny(v, "$`") {
+			return "", 0, false
+		}
+		return v, i + 2 + k, true
+	}
+	return "", 0, false
+}
+
+func quoteLiteral(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
+
+func skipSpaces(s string, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// canUnwrap reports whether a parenthesis at i groups an expression rather
+// than opening a call's argument list (f('x') keeps its parentheses).
+func canUnwrap(s string, i int) bool {
+	j := i - 1
+	for j >= 0 && isSpace(s[j]) {
+		j--
+	}
+	if j < 0 {
+		return true
+	}
+	return strings.IndexByte("(+=,;&|{", s[j]) >= 0 || j < i-1
+}
+
+// foldLiterals makes one pass joining 'a'+'b' into 'ab' and rewriting
+// ('a') as 'a'. Single-quoted literals are skipped whole (their content is
+// not code); a double-quoted string that is not joined is scanned inside,
+// since it often holds a whole PowerShell command.
+func foldLiterals(s string) string {
+	if !strings.ContainsAny(s, "'\"") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == '(' && canUnwrap(s, i) {
+			if v, e, ok := literal(s, skipSpaces(s, i+1)); ok {
+				if q := skipSpaces(s, e); q < len(s) && s[q] == ')' {
+					b.WriteString(quoteLiteral(v))
+					i = q + 1
+					continue
+				}
+			}
+		}
+		if c != '\'' && c != '"' {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		v, e, ok := literal(s, i)
+		if !ok {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		joined := false
+		for {
+			q := skipSpaces(s, e)
+			if q >= len(s) || s[q] != '+' {
+				break
+			}
+			w, e2, ok := literal(s, skipSpaces(s, q+1))
+			if !ok {
+				break
+			}
+			v += w
+			e = e2
+			joined = true
+		}
+		switch {
+		case joined:
+			b.WriteString(quoteLiteral(v))
+			i = e
+		case c == '\'':
+			b.WriteString(s[i:e])
+			i = e
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+var psAssign = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^']|'')*')\s*(?:;|\r?\n)`)
+
+// maxVars bounds the variables substituted per line.
+const maxVars = 16
+
+// maxGrowth bounds what substitution adds to a line per variable, so a
+// long literal used many times cannot blow the line up.
+const maxGrowth = 64 << 10
+
+// substitutePSVars replaces the uses of a variable assigned a single
+// literal exactly once with that literal.
+func substitutePSVars(s string) string {
+	if strings.IndexByte(s, '$') < 0 {
+		return s
+	}
+	ms := psAssign.FindAllStringSubmatchIndex(s, maxVars)
+	if len(ms) == 0 {
+		return s
+	}
+	count := map[string]int{}
+	lower := asciiLower(s)
+	for _, m := range ms {
+		count[lower[m[2]:m[3]]]++
+	}
+	for k := len(ms) - 1; k >= 0; k-- {
+		m := ms[k]
+		name := lower[m[2]:m[3]]
+		if count[name] != 1 || assignedElsewhere(lower, name, m[0]) {
+			continue
+		}
+		lit := s[m[4]:m[5]]
+		s = s[:m[1]] + replaceVar(s[m[1]:], name, lit)
+		lower = asciiLower(s)
+	}
+	return s
+}
+
+// assignedElsewhere reports another assignment ($x = ..., $x += ...) of the
+// variable than the one at at.
+func assignedElsewhere(lower, name string, at int) bool {
+	for off := 0; ; {
+		i := strings.Index(lower[off:], "$"+name)
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 1
+		if i == at {
+			continue
+		}
+		j := i + 1 + len(name)
+		if j < len(lower) && isIdentByte(lower[j]) {
+			continue
+		}
+		j = skipSpaces(lower, j)
+		if j < len(lower) && (lower[j] == '=' && (j+1 == len(lower) || lower[j+1] != '=') || strings.HasPrefix(lower[j:], "+=") || strings.HasPrefix(lower[j:], "-=")) {
+			return true
+		}
+	}
+}
+
+func replaceVar(s, name, lit string) string {
+	lower := asciiLower(s)
+	var b strings.Builder
+	last := 0
+	for off := 0; b.Len() < len(s)+maxGrowth; {
+		i := strings.Index(lower[off:], "$"+name)
+		if i < 0 {
+			break
+		}
+		i += off
+		j := i + 1 + len(name)
+		off = j
+		if j < len(lower) && isIdentByte(lower[j]) {
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(lit)
+		last = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+var cmdSet = regexp.MustCompile(`(?i)\bset\s+"?([A-Za-z_][A-Za-z0-9_]*)=([^&|"<>\r\n]*)"?`)
+
+// substituteCmdSets expands %name% after `set name=value` in the same line,
+// the way DOSfuscation builds the word powershell. The value is trimmed of
+// the space before a following && (set a=x && ... sets "x ").
+func substituteCmdSets(s string) string {
+	if !strings.Contains(asciiLower(s), "set") || strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	ms := cmdSet.FindAllStringSubmatchIndex(s, maxVars)
+	if len(ms) == 0 {
+		return s
+	}
+	end := ms[len(ms)-1][1]
+	rest := s[end:]
+	for _, m := range ms {
+		name, val := s[m[2]:m[3]], strings.TrimRight(s[m[4]:m[5]], " ")
+		rest = replaceFold(rest, "%"+name+"%", val)
+	}
+	return s[:end] + rest
+}
+
+// replaceFold replaces old (ASCII, any case) with repl.
+func replaceFold(s, old, repl string) string {
+	lower, lo := asciiLower(s), asciiLower(old)
+	if !strings.Contains(lower, lo) {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for off := 0; b.Len() < len(s)+maxGrowth; {
+		i := strings.Index(lower[off:], lo)
+		if i < 0 {
+			break
+		}
+		i += off
+		b.WriteString(s[last:i])
+		b.WriteString(repl)
+		last = i + len(old)
+		off = last
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
