@@ -1,5 +1,7 @@
 package main
 
+import "strings"
+
 // The values below grow the corpus for issue 9: persistence that is not an
 // Empire stager (plain binaries in odd folders, masquerading names, LOLBin
 // proxies, obfuscated command lines) and the vendor software that must stay
@@ -128,6 +130,15 @@ func addDepthCorpus(c *corpusFile) {
 	c.add(entry{key: u2Run, v: sz("ComRegRead", `powershell -w hidden -c "iex ([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String((New-Object -ComObject WScript.Shell).RegRead('HKCU\Software\Microsoft\Kx6\cfg'))))"`),
 		loc: "run", family: "com_regread_powershell_quoting", verdict: verdictM, kind: kindRegistry, exists: exists1,
 		ppath: u2 + `\Microsoft\Kx6\cfg`, enc: "base64/utf16le", preview: "runkeyhunt test fixture (regread-from-powershell)", inds: []string{"amsi_bypass", "registry_payload"}})
+
+	// A Metasploit-style deflate stage whose first deflate block is stored
+	// text: the stream reads as text until it is inflated (issue 9 item 9).
+	lead := strings.Repeat("# runkeyhunt test fixture: stored deflate block of plain text ahead of the compressed stage\n", 48)
+	c.store(u2+`\Bq8Nz`, sz("Rt5Wk", encDeflateStoredLead(lead, metasploitScript("stored-deflate-block"))))
+	c.add(entry{key: u2Run, v: sz("rTqWvXnZ", `%COMSPEC% /b /c start /b /min powershell -nop -w hidden -c "sleep 1; iex(New-Object IO.StreamReader(New-Object IO.Compression.DeflateStream([IO.MemoryStream][Convert]::FromBase64String((Get-Item 'HKCU:Software\Bq8Nz').GetValue('Rt5Wk')),[IO.Compression.CompressionMode]::Decompress))).ReadToEnd()"`),
+		loc: "run", family: "deflate_stored_first_block", verdict: verdictM, kind: kindRegistry, exists: exists1,
+		ppath: u2 + `\Bq8Nz\Rt5Wk`, enc: "base64/deflate/utf8", preview: "runkeyhunt test fixture",
+		inds: []string{"compressed_payload", "download_cradle", "registry_payload"}})
 
 	// ------------------------------------------------------------ benign: machine-wide vendor software
 	pf, pf86 := `C:\Program Files`, `C:\Program Files (x86)`
