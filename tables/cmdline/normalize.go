@@ -272,8 +272,6 @@ func foldLiterals(s string) string {
 	return b.String()
 }
 
-var psAssign = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^']|'')*')\s*(?:;|\r?\n)`)
-
 // maxVars bounds the variables substituted per line.
 const maxVars = 16
 
@@ -281,77 +279,93 @@ const maxVars = 16
 // long literal used many times cannot blow the line up.
 const maxGrowth = 64 << 10
 
-// substitutePSVars replaces the uses of a variable assigned a single
-// literal exactly once with that literal.
-func substitutePSVars(s string) string {
-	if strings.IndexByte(s, '$') < 0 {
-		return s
-	}
-	ms := psAssign.FindAllStringSubmatchIndex(s, maxVars)
-	if len(ms) == 0 {
-		return s
-	}
-	count := map[string]int{}
-	lower := asciiLower(s)
-	for _, m := range ms {
-		count[lower[m[2]:m[3]]]++
-	}
-	for k := len(ms) - 1; k >= 0; k-- {
-		m := ms[k]
-		name := lower[m[2]:m[3]]
-		if count[name] != 1 || assignedElsewhere(lower, name, m[0]) {
-			continue
-		}
-		lit := s[m[4]:m[5]]
-		s = s[:m[1]] + replaceVar(s[m[1]:], name, lit)
-		lower = asciiLower(s)
-	}
-	return s
+// psAssignment is `$name = 'literal'` ended by ; or a newline.
+type psAssignment struct {
+	start, end int // the assignment's span, terminator included
+	name, lit  string
 }
 
-// assignedElsewhere reports another assignment ($x = ..., $x += ...) of the
-// variable than the one at at.
-func assignedElsewhere(lower, name string, at int) bool {
-	for off := 0; ; {
-		i := strings.Index(lower[off:], "$"+name)
-		if i < 0 {
-			return false
-		}
-		i += off
-		off = i + 1
-		if i == at {
-			continue
-		}
-		j := i + 1 + len(name)
-		if j < len(lower) && isIdentByte(lower[j]) {
-			continue
-		}
-		j = skipSpaces(lower, j)
-		if j < len(lower) && (lower[j] == '=' && (j+1 == len(lower) || lower[j+1] != '=') || strings.HasPrefix(lower[j:], "+=") || strings.HasPrefix(lower[j:], "-=")) {
-			return true
-		}
-	}
-}
-
-func replaceVar(s, name, lit string) string {
-	lower := asciiLower(s)
-	var b strings.Builder
-	last := 0
-	for off := 0; b.Len() < len(s)+maxGrowth; {
-		i := strings.Index(lower[off:], "$"+name)
+// psAssignments finds the literal assignments, reading each '$' by hand
+// (a regexp here costs more than all the other passes together).
+func psAssignments(s, lower string) []psAssignment {
+	var out []psAssignment
+	for off := 0; len(out) < maxVars; {
+		i := strings.IndexByte(s[off:], '$')
 		if i < 0 {
 			break
 		}
 		i += off
-		j := i + 1 + len(name)
-		off = j
-		if j < len(lower) && isIdentByte(lower[j]) {
+		off = i + 1
+		j := i + 1
+		for j < len(s) && (isLetter(s[j]) || s[j] == '_' || j > i+1 && isDigit(s[j])) {
+			j++
+		}
+		if j == i+1 {
 			continue
 		}
-		b.WriteString(s[last:i])
-		b.WriteString(lit)
-		last = j
+		k := skipSpaces(s, j)
+		if k >= len(s) || s[k] != '=' || k+1 < len(s) && s[k+1] == '=' {
+			continue
+		}
+		q := skipSpaces(s, k+1)
+		if q >= len(s) || s[q] != '\'' {
+			continue
+		}
+		_, e, ok := literal(s, q)
+		if !ok {
+			continue
+		}
+		t := skipSpaces(s, e)
+		if t < len(s) && s[t] == '\r' {
+			t++
+		}
+		if t >= len(s) || s[t] != ';' && s[t] != '\n' {
+			continue
+		}
+		out = append(out, psAssignment{start: i, end: t + 1, name: lower[i+1 : j], lit: s[q:e]})
+		off = t + 1
 	}
+	return out
+}
+
+// substitutePSVars replaces the uses of a variable assigned a single
+// literal, and nothing else anywhere in the line, with that literal. Two
+// scans: one counting every variable's assignments, one replacing.
+func substitutePSVars(s string) string {
+	if strings.IndexByte(s, '$') < 0 || strings.IndexByte(s, '=') < 0 {
+		return s
+	}
+	lower := asciiLower(s)
+	as := psAssignments(s, lower)
+	if len(as) == 0 {
+		return s
+	}
+	lits := make(map[string]psAssignment, len(as))
+	for _, a := range as {
+		lits[a.name] = a
+	}
+	assigned := map[string]int{}
+	eachVar(lower, func(start, end int) {
+		name := lower[start+1 : end]
+		if _, ok := lits[name]; !ok {
+			return
+		}
+		j := skipSpaces(lower, end)
+		if j < len(lower) && (lower[j] == '=' && (j+1 == len(lower) || lower[j+1] != '=') || strings.HasPrefix(lower[j:], "+=") || strings.HasPrefix(lower[j:], "-=")) {
+			assigned[name]++
+		}
+	})
+	var b strings.Builder
+	last := 0
+	eachVar(lower, func(start, end int) {
+		a, ok := lits[lower[start+1:end]]
+		if !ok || assigned[a.name] != 1 || start < a.end || b.Len() > len(s)+maxGrowth {
+			return
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(a.lit)
+		last = end
+	})
 	if last == 0 {
 		return s
 	}
@@ -359,24 +373,74 @@ func replaceVar(s, name, lit string) string {
 	return b.String()
 }
 
-var cmdSet = regexp.MustCompile(`(?i)\bset\s+"?([A-Za-z_][A-Za-z0-9_]*)=([^&|"<>\r\n]*)"?`)
+// eachVar calls fn with the span of every $name in lower.
+func eachVar(lower string, fn func(start, end int)) {
+	for off := 0; ; {
+		i := strings.IndexByte(lower[off:], '$')
+		if i < 0 {
+			return
+		}
+		i += off
+		j := i + 1
+		for j < len(lower) && (isLetter(lower[j]) || lower[j] == '_' || j > i+1 && isDigit(lower[j])) {
+			j++
+		}
+		off = j
+		if j > i+1 && (j == len(lower) || !isIdentByte(lower[j])) {
+			fn(i, j)
+		}
+	}
+}
 
 // substituteCmdSets expands %name% after `set name=value` in the same line,
 // the way DOSfuscation builds the word powershell. The value is trimmed of
 // the space before a following && (set a=x && ... sets "x ").
 func substituteCmdSets(s string) string {
-	if !strings.Contains(asciiLower(s), "set") || strings.IndexByte(s, '%') < 0 {
+	if strings.IndexByte(s, '%') < 0 {
 		return s
 	}
-	ms := cmdSet.FindAllStringSubmatchIndex(s, maxVars)
-	if len(ms) == 0 {
+	lower := asciiLower(s)
+	type set struct{ name, val string }
+	var sets []set
+	end := 0
+	for off := 0; len(sets) < maxVars; {
+		i := strings.Index(lower[off:], "set")
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 3
+		if i > 0 && (isIdentByte(lower[i-1]) || lower[i-1] == '-' || lower[i-1] == '.') || off >= len(s) || !isSpace(s[off]) {
+			continue
+		}
+		j := skipSpaces(s, off)
+		if j < len(s) && s[j] == '"' {
+			j++
+		}
+		n := j
+		for n < len(s) && (isLetter(s[n]) || s[n] == '_' || n > j && isDigit(s[n])) {
+			n++
+		}
+		if n == j || n >= len(s) || s[n] != '=' {
+			continue
+		}
+		v := n + 1
+		for v < len(s) && strings.IndexByte("&|\"<>\r\n", s[v]) < 0 {
+			v++
+		}
+		sets = append(sets, set{name: s[j:n], val: strings.TrimRight(s[n+1:v], " ")})
+		end = v
+		off = v
+	}
+	if len(sets) == 0 {
 		return s
 	}
-	end := ms[len(ms)-1][1]
+	if end < len(s) && s[end] == '"' {
+		end++
+	}
 	rest := s[end:]
-	for _, m := range ms {
-		name, val := s[m[2]:m[3]], strings.TrimRight(s[m[4]:m[5]], " ")
-		rest = replaceFold(rest, "%"+name+"%", val)
+	for _, st := range sets {
+		rest = replaceFold(rest, "%"+st.name+"%", st.val)
 	}
 	return s[:end] + rest
 }

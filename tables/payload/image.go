@@ -265,7 +265,7 @@ func randomLooking(image string) bool {
 	parts := strings.FieldsFunc(image, func(r rune) bool { return r == '\\' || r == '/' })
 	for i, part := range parts {
 		if i == len(parts)-1 {
-			if e := extOf(strings.ToLower(part)); e != "" {
+			if e := extOf(part); e != "" {
 				part = part[:len(part)-len(e)]
 			}
 		}
