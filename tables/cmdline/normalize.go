@@ -46,9 +46,25 @@ func Normalize(line string) string {
 		}
 		s = next
 	}
-	s = substituteCmdSets(s)
-	s = substitutePSVars(s)
-	return s
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '$') < 0 {
+		return s
+	}
+	lower := asciiLower(s) // shared by the two substitutions
+	if next := substituteCmdSets(s, lower); next != s {
+		s, lower = next, asciiLower(next)
+	}
+	return substitutePSVars(s, lower)
+}
+
+// hasFold reports whether s contains sub (lower-case ASCII) in any case,
+// without allocating.
+func hasFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == sub[0]|0x20 && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // stripCarets drops cmd's escape character outside double quotes, where
@@ -140,7 +156,7 @@ var charCode = regexp.MustCompile(`(?i)\[char\]\s*(?:(0x[0-9a-f]{1,4}|[0-9]{1,5}
 // charCodes rewrites [char]105 and [char]0x69 as the literal 'i', for
 // printable ASCII other than the quote.
 func charCodes(s string) string {
-	if !strings.Contains(asciiLower(s), "[char]") {
+	if strings.IndexByte(s, '[') < 0 || !hasFold(s, "[char]") {
 		return s
 	}
 	return charCode.ReplaceAllStringFunc(s, func(m string) string {
@@ -211,12 +227,38 @@ func canUnwrap(s string, i int) bool {
 	return strings.IndexByte("(+=,;&|{", s[j]) >= 0 || j < i-1
 }
 
+// mayFold is a cheap test for foldLiterals' work: a quote after '(' or
+// on either side of '+'. Most payloads have none, and skip the copy.
+func mayFold(s string) bool {
+	for off := 0; off < len(s); {
+		i := strings.IndexAny(s[off:], "(+")
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 1
+		if n := skipSpaces(s, i+1); n < len(s) && (s[n] == '\'' || s[n] == '"') {
+			return true
+		}
+		if s[i] == '+' {
+			j := i - 1
+			for j >= 0 && isSpace(s[j]) {
+				j--
+			}
+			if j >= 0 && (s[j] == '\'' || s[j] == '"') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // foldLiterals makes one pass joining 'a'+'b' into 'ab' and rewriting
 // ('a') as 'a'. Single-quoted literals are skipped whole (their content is
 // not code); a double-quoted string that is not joined is scanned inside,
 // since it often holds a whole PowerShell command.
 func foldLiterals(s string) string {
-	if !strings.ContainsAny(s, "'\"") {
+	if !mayFold(s) {
 		return s
 	}
 	var b strings.Builder
@@ -331,11 +373,10 @@ func psAssignments(s, lower string) []psAssignment {
 // substitutePSVars replaces the uses of a variable assigned a single
 // literal, and nothing else anywhere in the line, with that literal. Two
 // scans: one counting every variable's assignments, one replacing.
-func substitutePSVars(s string) string {
+func substitutePSVars(s, lower string) string {
 	if strings.IndexByte(s, '$') < 0 || strings.IndexByte(s, '=') < 0 {
 		return s
 	}
-	lower := asciiLower(s)
 	as := psAssignments(s, lower)
 	if len(as) == 0 {
 		return s
@@ -395,11 +436,10 @@ func eachVar(lower string, fn func(start, end int)) {
 // substituteCmdSets expands %name% after `set name=value` in the same line,
 // the way DOSfuscation builds the word powershell. The value is trimmed of
 // the space before a following && (set a=x && ... sets "x ").
-func substituteCmdSets(s string) string {
+func substituteCmdSets(s, lower string) string {
 	if strings.IndexByte(s, '%') < 0 {
 		return s
 	}
-	lower := asciiLower(s)
 	type set struct{ name, val string }
 	var sets []set
 	end := 0
