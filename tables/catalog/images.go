@@ -48,6 +48,23 @@ var SystemBinaries = func() map[string][]string {
 // image path may use; they are rewritten to `\windows\` before comparing.
 var SystemFolderEquivalents = []string{`%systemroot%\`, `%windir%\`, `%%systemroot%%\`, `%%windir%%\`, `\systemroot\`}
 
+// EnvFolderEquivalents rewrite the folder variables a command may keep
+// unexpanded (a Sysmon event carries the value as written, with no
+// environment to expand it) to a canonical path of the same folder, so the
+// folder tests see them. Source: the defaults of a Windows 10/11 profile
+// (learn.microsoft.com, "Recognized environment variables").
+var EnvFolderEquivalents = map[string]string{
+	`%appdata%\`:         `c:\users\user\appdata\roaming\`,
+	`%localappdata%\`:    `c:\users\user\appdata\local\`,
+	`%temp%\`:            `c:\users\user\appdata\local\temp\`,
+	`%tmp%\`:             `c:\users\user\appdata\local\temp\`,
+	`%userprofile%\`:     `c:\users\user\`,
+	`%public%\`:          `c:\users\public\`,
+	`%programdata%\`:     `c:\programdata\`,
+	`%allusersprofile%\`: `c:\programdata\`,
+	`%systemdrive%\`:     `c:\`,
+}
+
 // StagingFolder is a folder class no installer uses for an autorun image.
 type StagingFolder struct {
 	Name string

@@ -123,6 +123,14 @@ func normPath(p string) string {
 			break
 		}
 	}
+	if strings.HasPrefix(l, "%") {
+		v := strings.ReplaceAll(l, "%%", "%") // Sysmon doubles the percent signs
+		if end := strings.IndexByte(v[1:], '%'); end >= 0 {
+			if eq, ok := catalog.EnvFolderEquivalents[v[:end+2]+`\`]; ok && len(v) > end+2 && v[end+2] == '\\' {
+				l = eq + v[end+3:]
+			}
+		}
+	}
 	if len(l) >= 2 && l[1] == ':' {
 		l = l[2:]
 	}

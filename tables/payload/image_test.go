@@ -96,3 +96,21 @@ func TestRandomWord(t *testing.T) {
 		}
 	}
 }
+
+// TestImageIndicatorsUnexpanded: a Sysmon event carries the command as
+// written and no environment; folder variables still count.
+func TestImageIndicatorsUnexpanded(t *testing.T) {
+	for _, tt := range []struct {
+		data string
+		want []string
+	}{
+		{`%AppData%\svchost.exe`, []string{"masquerading_image", "staging_folder_image"}},
+		{`%%PUBLIC%%\x.exe`, []string{"staging_folder_image"}},
+		{`"%LOCALAPPDATA%\Microsoft\Teams\Update.exe" --processStart "Teams.exe"`, nil},
+	} {
+		got := ImageIndicators("x", tt.data, nil)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ImageIndicators(%q, no env) = %q, want %q", tt.data, got, tt.want)
+		}
+	}
+}
