@@ -73,7 +73,9 @@ func scoreImage(set indicators.Set, cmd cmdline.Command, inner bool) {
 	dir, name := splitImage(cmd.Image)
 	lname := strings.ToLower(name)
 	if dir != "" {
-		if folders, ok := catalog.SystemBinaries[lname]; ok && !slices.Contains(folders, dir) {
+		// Store packages (Windows 11's Notepad, Calculator) ship system
+		// names under WindowsApps, which only the system can write.
+		if folders, ok := catalog.SystemBinaries[lname]; ok && !slices.Contains(folders, dir) && !strings.HasPrefix(dir, `\program files\windowsapps\`) {
 			set.Add(indicators.MasqueradingImage)
 		}
 		if stagingFolder(dir, lname) {

@@ -30,6 +30,7 @@ func TestImageIndicators(t *testing.T) {
 		{"onedrive cleanup", "Delete Cached Update Binary", `C:\Windows\system32\cmd.exe /q /c del /q "C:\Users\alice\AppData\Local\Microsoft\OneDrive\Update\OneDriveSetup.exe"`, nil},
 		{"printer applet", "x", `rundll32.exe printui.dll,PrintUIEntry /ga /n\\srv\p`, nil},
 		{"chcp", "x", `chcp.com 65001`, nil},
+		{"store notepad", "x", `"C:\Program Files\WindowsApps\Microsoft.WindowsNotepad_11.2312.18.0_x64__8wekyb3d8bbwe\Notepad\Notepad.exe"`, nil},
 		{"script code is no image", "", `/* comment */ try{w=new ActiveXObject("WScript.Shell")}catch(e){}`, nil},
 		{"edge package name", "x", `"C:\Program Files\WindowsApps\Microsoft.WindowsTerminal_1.18.3181.0_x64__8wekyb3d8bbwe\wt.exe"`, nil},
 
