@@ -20,8 +20,27 @@ const maxProxyDepth = 4
 // command as stored; env expands %VAR% (nil: unexpanded). The ids come back
 // sorted, without duplicates; nil when nothing matches.
 func ImageIndicators(valueName, data string, env map[string]string) []string {
+	return imageIndicators(valueName, cmdline.Normalize(data), env)
+}
+
+// CommandIndicators is everything an autorun command shows by itself: the
+// TextIndicators of its text and the ImageIndicators of what it runs, with
+// the command normalised once. Both tables score a value's data with it.
+func CommandIndicators(valueName, data string, env map[string]string) []string {
+	norm := cmdline.Normalize(data)
+	ids := textIndicatorsOf(data, norm)
+	for _, id := range imageIndicators(valueName, norm, env) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// imageIndicators is ImageIndicators on an already normalised line.
+func imageIndicators(valueName, line string, env map[string]string) []string {
 	set := indicators.Set{}
-	line := cmdline.Normalize(data)
 	cmd := cmdline.Split(line, env)
 	if images, ok := catalog.KnownAutorunImages(valueName); ok && cmd.Image != "" && !slices.Contains(images, strings.ToLower(baseOf(cmd.Image))) {
 		set.Add(indicators.AutorunNameMismatch)

@@ -115,3 +115,17 @@ func TestImageIndicatorsUnexpanded(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandIndicators(t *testing.T) {
+	data := `c^m^d /c start "" /min C:\Users\Public\run.exe & p^owershell -w hidden -c "&(('ie')+'x') $c"`
+	got := CommandIndicators("OneDrive", data, testEnv)
+	want := []string{"autorun_name_mismatch", "hidden_window", "invoke_expression", "staging_folder_image", "user_writable_image"}
+	if !slices.Equal(got, want) {
+		t.Errorf("CommandIndicators = %q, want %q", got, want)
+	}
+	union := append(TextIndicators(data), ImageIndicators("OneDrive", data, testEnv)...)
+	slices.Sort(union)
+	if !slices.Equal(got, slices.Compact(union)) {
+		t.Errorf("CommandIndicators %q differs from TextIndicators + ImageIndicators %q", got, union)
+	}
+}

@@ -18,8 +18,13 @@ import (
 // as written and, when obfuscated, in the form cmdline.Normalize gives it
 // (concatenated literals joined, [char] codes and variables resolved).
 func TextIndicators(text string) []string {
+	return textIndicatorsOf(text, cmdline.Normalize(text))
+}
+
+// textIndicatorsOf scans text and, when it differs, its normalised form.
+func textIndicatorsOf(text, norm string) []string {
 	ids := textIndicators(text)
-	if norm := cmdline.Normalize(text); norm != text {
+	if norm != text {
 		for _, id := range textIndicators(norm) {
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
