@@ -114,14 +114,18 @@ func (f StagingFolder) Match(dir string) bool {
 	if f.Contains != "" {
 		return strings.Contains(dir, f.Contains)
 	}
-	pat, d := strings.Split(f.Root, `\`), strings.Split(dir, `\`)
-	if len(pat) != len(d) {
-		return false
-	}
-	for i := range pat {
-		if pat[i] != "*" && pat[i] != d[i] {
+	// Walk both paths component by component, without allocating.
+	pat, d := f.Root, dir
+	for pat != "" || d != "" {
+		pc, prest, _ := strings.Cut(pat, `\`)
+		dc, drest, _ := strings.Cut(d, `\`)
+		if pc != "*" && pc != dc || pc == "*" && dc == "" {
 			return false
 		}
+		if (prest == "") != (drest == "") {
+			return false
+		}
+		pat, d = prest, drest
 	}
 	return true
 }

@@ -178,18 +178,20 @@ func literal(s string, i int) (val string, end int, ok bool) {
 	}
 	switch s[i] {
 	case '\'':
-		var b strings.Builder
-		for j := i + 1; j < len(s); j++ {
-			if s[j] != '\'' {
-				b.WriteByte(s[j])
-				continue
+		// Most literals hold no doubled quote: slice them, build only when
+		// one is met.
+		j := i + 1
+		for {
+			k := strings.IndexByte(s[j:], '\'')
+			if k < 0 {
+				return "", 0, false
 			}
+			j += k
 			if j+1 < len(s) && s[j+1] == '\'' {
-				b.WriteByte('\'')
-				j++
+				j += 2
 				continue
 			}
-			return b.String(), j + 1, true
+			return strings.ReplaceAll(s[i+1:j], "''", "'"), j + 1, true
 		}
 	case '"':
 		k := strings.IndexByte(s[i+1:], '"')

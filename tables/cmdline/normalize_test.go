@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 )
 
@@ -74,5 +75,34 @@ func TestExtractRefsObfuscated(t *testing.T) {
 			}
 			t.Errorf("ExtractRefs(%q) = %+v, want a %s ref %s %s", tt.line, refs, tt.kind, tt.key, tt.value)
 		})
+	}
+}
+
+// TestNormalizeLargeLines feeds lines just under the normaliser's size
+// limit, built to make each pass rescan; every one must stay linear.
+func TestNormalizeLargeLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("256 KiB inputs")
+	}
+	const size = maxNormalize - 16
+	rep := func(unit string) string { return strings.Repeat(unit, size/len(unit)+1)[:size] }
+	for name, line := range map[string]string{
+		"concatenations":   rep(`'a'+`),
+		"nested parens":    rep(`(('x')+`),
+		"open quotes":      "'" + rep(`("`),
+		"assignments":      rep(`$a='x';`),
+		"uses":             `$a='` + rep("y") + `';` + rep(" $a"),
+		"sets":             rep("set a=b&&%a%"),
+		"char codes":       rep("[char]105+"),
+		"carets and ticks": rep("^`a"),
+	} {
+		start := time.Now()
+		out := Normalize(line)
+		if elapsed := time.Since(start); elapsed > 3*time.Second {
+			t.Errorf("%s: took %v", name, elapsed)
+		}
+		if len(out) > 2*len(line)+2*maxGrowth*maxVars {
+			t.Errorf("%s: grew %d bytes to %d", name, len(line), len(out))
+		}
 	}
 }
