@@ -211,6 +211,10 @@ var SystemDLLs = map[string]bool{
 	"sysmain.dll": true, "edgehtml.dll": true, "msi.dll": true, "streamci.dll": true, "cscui.dll": true,
 	"photoviewer.dll": true, "shell32.dll,control_rundll": true, "timedate.cpl": true, "mmsys.cpl": true,
 	"main.cpl": true, "intl.cpl": true, "firewall.cpl": true, "wscui.cpl": true, "powercfg.cpl": true,
+	"iernonce.dll": true, "apphelp.dll": true, "themeui.dll": true, "msrating.dll": true, "wininet.dll": true,
+	"devmgr.dll": true, "newdev.dll": true, "netplwiz.dll": true, "van.dll": true, "pnpui.dll": true,
+	"oobefldr.dll": true, "inetcpl.dll": true, "mscories.dll": true, "iesetup.dll": true, "syncui.dll": true,
+	"tsworkspace.dll": true, "sysclass.dll": true, "shdocvw": true, "rasdlg.dll": true, "hotplug.dll": true,
 }
 
 // AutorunOnlyExtensions are executable types installers never register as

@@ -334,10 +334,11 @@ func randomWord(s string) bool {
 	return false
 }
 
-// randomLower: an all-letter run of 9 or more with under 15% vowels.
+// randomLower: an all-letter run of 10 or more with under 10% vowels
+// (glued vendor abbreviations such as msmpengsvc keep one vowel in ten).
 func randomLower(s string) bool {
 	for _, run := range alnumRuns(s) {
-		if len(run) < 9 {
+		if len(run) < 10 {
 			continue
 		}
 		vowels, letters := 0, 0
@@ -352,7 +353,7 @@ func randomLower(s string) bool {
 				vowels++
 			}
 		}
-		if letters > 0 && vowels*100 < letters*15 {
+		if letters > 0 && vowels*100 < letters*10 {
 			return true
 		}
 	}

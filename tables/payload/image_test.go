@@ -29,6 +29,8 @@ func TestImageIndicators(t *testing.T) {
 		{"explorer shell", "Shell", `explorer.exe`, nil},
 		{"onedrive cleanup", "Delete Cached Update Binary", `C:\Windows\system32\cmd.exe /q /c del /q "C:\Users\alice\AppData\Local\Microsoft\OneDrive\Update\OneDriveSetup.exe"`, nil},
 		{"printer applet", "x", `rundll32.exe printui.dll,PrintUIEntry /ga /n\\srv\p`, nil},
+		{"runonceex processing", "x", `rundll32.exe iernonce.dll,RunOnceExProcess`, nil},
+		{"hp printer monitor", "x", `rundll32.exe C:\Windows\system32\spool\DRIVERS\x64\3\hpmsn140.dll,MonitorPrintJobStatus`, nil},
 		{"chcp", "x", `chcp.com 65001`, nil},
 		{"store notepad", "x", `"C:\Program Files\WindowsApps\Microsoft.WindowsNotepad_11.2312.18.0_x64__8wekyb3d8bbwe\Notepad\Notepad.exe"`, nil},
 		{"script code is no image", "", `/* comment */ try{w=new ActiveXObject("WScript.Shell")}catch(e){}`, nil},
@@ -91,7 +93,8 @@ func TestRandomWord(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"MicrosoftEdgeUpdate", "RtkAudUService64", "SynTPEnh", "MSASCuiL", "iTunesHelper", "igfxpers",
-		"4b1ef1cbbea2b5f1", "0A1B2C3D4E5F60718293A4B5C6D7E8F9", "8wekyb3d8bbwe", "nvspcap64", "RtkNGUI64", "vmtoolsd", "WindowsPowerShell", "GoogleDriveFS", "Framework64", "jusched"} {
+		"4b1ef1cbbea2b5f1", "0A1B2C3D4E5F60718293A4B5C6D7E8F9", "8wekyb3d8bbwe", "nvspcap64", "RtkNGUI64", "vmtoolsd", "WindowsPowerShell", "GoogleDriveFS", "Framework64", "jusched",
+		"msmpengsvc", "KiesTrayAgent", "iCloudServices", "TpKnrres", "ApnTBMon", "RAVBg64", "hpqtra08", "PROGRA", "nvbackend"} {
 		if randomWord(s) {
 			t.Errorf("randomWord(%q) = true", s)
 		}
