@@ -27,12 +27,13 @@ const maxFoldPasses = 8
 //   - PowerShell variables assigned a literal once and then used
 //     ($a='HKCU:\...'; gp $a);
 //   - cmd variables set in the line and expanded later
-//     (set a=power&& set b=shell&& call %a%%b% -enc ...).
+//     (set a=power&& set b=shell&& call %a%%b% -enc ..., and !a! under
+//     cmd /v:on).
 //
 // The result is for analysis only: the command as stored is what the data
 // column shows. Lines longer than 256 KiB come back unchanged.
 func Normalize(line string) string {
-	if len(line) > maxNormalize || !strings.ContainsAny(line, "^\"`'[(%$") {
+	if len(line) > maxNormalize || !strings.ContainsAny(line, "^\"`'[(%$!") {
 		return line
 	}
 	s := stripCarets(line)
@@ -46,7 +47,7 @@ func Normalize(line string) string {
 		}
 		s = next
 	}
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '$') < 0 {
+	if !strings.ContainsAny(s, "%!$") {
 		return s
 	}
 	lower := asciiLower(s) // shared by the two substitutions
@@ -439,7 +440,7 @@ func eachVar(lower string, fn func(start, end int)) {
 // the way DOSfuscation builds the word powershell. The value is trimmed of
 // the space before a following && (set a=x && ... sets "x ").
 func substituteCmdSets(s, lower string) string {
-	if strings.IndexByte(s, '%') < 0 {
+	if !strings.ContainsAny(s, "%!") {
 		return s
 	}
 	type set struct{ name, val string }
@@ -483,6 +484,7 @@ func substituteCmdSets(s, lower string) string {
 	rest := s[end:]
 	for _, st := range sets {
 		rest = replaceFold(rest, "%"+st.name+"%", st.val)
+		rest = replaceFold(rest, "!"+st.name+"!", st.val) // cmd /v:on delayed expansion
 	}
 	return s[:end] + rest
 }

@@ -26,6 +26,7 @@ func TestNormalize(t *testing.T) {
 		{"variable assigned twice kept", `$a='x'; $a='y'; gp $a`, `$a='x'; $a='y'; gp $a`},
 		{"variable not literal kept", `$x=$((gp HKCU:\x d).d);powershell -enc $x`, `$x=$((gp HKCU:\x d).d);powershell -enc $x`},
 		{"cmd set", `cmd /c "set a=power&& set b=shell&& call %a%%b% -enc AAAA"`, `cmd /c "set a=power&& set b=shell&& call powershell -enc AAAA"`},
+		{"cmd delayed expansion", `cmd /v:on /c "set p=powershell&& !p! -enc AAAA"`, `cmd /v:on /c "set p=powershell&& powershell -enc AAAA"`},
 		{"inside double-quoted command", `powershell -c "iex (('Ne'+'w-Object') x)"`, `powershell -c "iex ('New-Object' x)"`},
 	}
 	for _, tt := range tests {
