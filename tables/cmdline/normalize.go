@@ -288,7 +288,9 @@ func foldLiterals(s string) string {
 			i++
 			continue
 		}
-		joined := false
+		// Join into a builder: += on a string would copy the growing
+		// value once per literal ('a'+'a'+... is quadratic).
+		var joined strings.Builder
 		for {
 			q := skipSpaces(s, e)
 			if q >= len(s) || s[q] != '+' {
@@ -298,13 +300,15 @@ func foldLiterals(s string) string {
 			if !ok {
 				break
 			}
-			v += w
+			if joined.Len() == 0 {
+				joined.WriteString(v)
+			}
+			joined.WriteString(w)
 			e = e2
-			joined = true
 		}
 		switch {
-		case joined:
-			b.WriteString(quoteLiteral(v))
+		case joined.Len() > 0:
+			b.WriteString(quoteLiteral(joined.String()))
 			i = e
 		case c == '\'':
 			b.WriteString(s[i:e])
