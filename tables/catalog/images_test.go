@@ -1,6 +1,9 @@
 package catalog
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestProxyMatch(t *testing.T) {
 	tests := []struct {
@@ -67,5 +70,43 @@ func TestKnownAutorunImages(t *testing.T) {
 	}
 	if _, ok := KnownAutorunImages("Updater"); ok {
 		t.Errorf("Updater is not a well-known name")
+	}
+}
+
+// TestCatalogsWellFormed: every list entry is in the form its matcher
+// compares (lower case, folders ending in a backslash) and every proxy
+// names its source.
+func TestCatalogsWellFormed(t *testing.T) {
+	lowerDir := func(what, d string) {
+		if d != strings.ToLower(d) || !strings.HasPrefix(d, `\`) || !strings.HasSuffix(d, `\`) {
+			t.Errorf("%s: folder %q must be lower-case, start and end with a backslash", what, d)
+		}
+	}
+	for name, dirs := range SystemBinaries {
+		if name != strings.ToLower(name) || !strings.HasSuffix(name, ".exe") {
+			t.Errorf("system binary %q", name)
+		}
+		for _, d := range dirs {
+			lowerDir(name, d)
+		}
+	}
+	for _, f := range StagingFolders {
+		if (f.Contains == "") == (f.Root == "") {
+			t.Errorf("staging folder %q needs exactly one of Contains and Root", f.Name)
+		}
+		lowerDir(f.Name, f.Contains+f.Root)
+	}
+	for _, d := range UserWritableFolders {
+		lowerDir("user-writable", d)
+	}
+	for name, images := range WellKnownAutoruns {
+		if name != strings.ToLower(name) || len(images) == 0 {
+			t.Errorf("well-known autorun %q", name)
+		}
+	}
+	for _, p := range Proxies {
+		if p.Source == "" || len(p.Shapes) == 0 || p.Binary != strings.ToLower(p.Binary) {
+			t.Errorf("proxy %q: source %q, %d shapes", p.Binary, p.Source, len(p.Shapes))
+		}
 	}
 }
