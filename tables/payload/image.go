@@ -49,37 +49,79 @@ func imageIndicators(valueName, line string, env map[string]string) []string {
 	// already: one behaviour, one indicator.
 	_, low := normalize(line)
 	scriptProxy := matchLolbinScript(low)
-	for depth := 0; depth < maxProxyDepth && cmd.Image != ""; depth++ {
-		scoreImage(set, cmd, depth > 0)
-		p, ok := catalog.ProxyFor(cmd.Image)
-		if !ok {
-			break
-		}
-		shape, inner, ok := p.Match(cmd.Args)
-		if !ok {
-			break
-		}
-		switch {
-		case shape.WritableScript:
-			if anyArgWritable(cmd.Args) {
-				set.Add(indicators.LolbinProxy)
-			}
-		case !shape.Launcher && !scriptProxy:
-			set.Add(indicators.LolbinProxy)
-		}
-		if !shape.Inner {
-			break
-		}
-		next := innerCommand(p.Binary, cmd.Args[inner:])
-		if next == "" {
-			break
-		}
-		cmd = cmdline.Split(next, env)
-	}
+	scoreChain(set, cmd, env, scriptProxy, 0)
 	if len(set) == 0 {
 		return nil
 	}
 	return set.Sorted()
+}
+
+// maxInnerCommands bounds the commands one cmd line chains with & and |.
+const maxInnerCommands = 8
+
+// scoreChain scores a command and, through proxies, what it starts; cmd's
+// inner line is cut at its unquoted &, && , || and | so every command it
+// chains is scored.
+func scoreChain(set indicators.Set, cmd cmdline.Command, env map[string]string, scriptProxy bool, depth int) {
+	if depth >= maxProxyDepth || cmd.Image == "" {
+		return
+	}
+	scoreImage(set, cmd, depth > 0)
+	p, ok := catalog.ProxyFor(cmd.Image)
+	if !ok {
+		return
+	}
+	shape, inner, ok := p.Match(cmd.Args)
+	if !ok {
+		return
+	}
+	switch {
+	case shape.WritableScript:
+		if anyArgWritable(cmd.Args) {
+			set.Add(indicators.LolbinProxy)
+		}
+	case !shape.Launcher && !scriptProxy:
+		set.Add(indicators.LolbinProxy)
+	}
+	if !shape.Inner {
+		return
+	}
+	next := innerCommand(p.Binary, cmd.Args[inner:])
+	if next == "" {
+		return
+	}
+	pieces := []string{next}
+	if p.Binary == "cmd" {
+		pieces = splitChain(next)
+	}
+	for _, piece := range pieces {
+		scoreChain(set, cmdline.Split(piece, env), env, scriptProxy, depth+1)
+	}
+}
+
+// splitChain cuts a cmd line at &, &&, || and | outside double quotes.
+func splitChain(line string) []string {
+	var out []string
+	inQuote := false
+	start := 0
+	for i := 0; i < len(line) && len(out) < maxInnerCommands-1; i++ {
+		switch c := line[i]; {
+		case c == '"':
+			inQuote = !inQuote
+		case !inQuote && (c == '&' || c == '|'):
+			if piece := strings.TrimSpace(line[start:i]); piece != "" {
+				out = append(out, piece)
+			}
+			if i+1 < len(line) && line[i+1] == c {
+				i++
+			}
+			start = i + 1
+		}
+	}
+	if piece := strings.TrimSpace(line[start:]); piece != "" {
+		out = append(out, piece)
+	}
+	return out
 }
 
 // scoreImage adds the indicators of one image: folder, name, extension,

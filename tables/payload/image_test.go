@@ -54,6 +54,7 @@ func TestImageIndicators(t *testing.T) {
 		{"rundll32 public dll", "x", `rundll32 C:\Users\Public\p.dat,DllRegisterServer`, []string{"rundll32_unusual_dll"}},
 		{"pcalua", "x", `pcalua.exe -a C:\Users\Public\x.exe`, []string{"lolbin_proxy", "staging_folder_image", "user_writable_image"}},
 		{"forfiles", "x", `forfiles /p c:\windows\system32 /m notepad.exe /c "cmd /c C:\Users\Public\x.exe"`, []string{"lolbin_proxy", "staging_folder_image"}},
+		{"cmd chain second command", "x", `cmd.exe /c "del /q C:\Users\alice\x.log & start /b C:\Users\Public\run.exe"`, []string{"staging_folder_image", "user_writable_image"}},
 		{"cmd start public", "x", `cmd.exe /c start "" /min C:\Users\Public\run.exe`, []string{"staging_folder_image", "user_writable_image"}},
 		{"conhost headless", "x", `conhost.exe --headless powershell -c calc`, []string{"lolbin_proxy"}},
 		{"explorer path", "x", `explorer.exe C:\ProgramData\a.exe`, []string{"staging_folder_image"}},
