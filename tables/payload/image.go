@@ -49,23 +49,30 @@ func imageIndicators(valueName, line string, env map[string]string) []string {
 	// already: one behaviour, one indicator.
 	_, low := normalize(line)
 	scriptProxy := matchLolbinScript(low)
-	scoreChain(set, cmd, env, scriptProxy, 0)
+	budget := maxChainCommands
+	scoreChain(set, cmd, env, scriptProxy, 0, &budget)
 	if len(set) == 0 {
 		return nil
 	}
 	return set.Sorted()
 }
 
-// maxInnerCommands bounds the commands one cmd line chains with & and |.
-const maxInnerCommands = 8
+// maxInnerCommands bounds the commands one cmd line chains with & and |;
+// maxChainCommands bounds the commands scored for one value in all, so
+// nested chains cannot multiply the work.
+const (
+	maxInnerCommands = 8
+	maxChainCommands = 32
+)
 
 // scoreChain scores a command and, through proxies, what it starts; cmd's
 // inner line is cut at its unquoted &, && , || and | so every command it
 // chains is scored.
-func scoreChain(set indicators.Set, cmd cmdline.Command, env map[string]string, scriptProxy bool, depth int) {
-	if depth >= maxProxyDepth || cmd.Image == "" {
+func scoreChain(set indicators.Set, cmd cmdline.Command, env map[string]string, scriptProxy bool, depth int, budget *int) {
+	if depth >= maxProxyDepth || cmd.Image == "" || *budget <= 0 {
 		return
 	}
+	*budget--
 	scoreImage(set, cmd, depth > 0)
 	p, ok := catalog.ProxyFor(cmd.Image)
 	if !ok {
@@ -95,7 +102,10 @@ func scoreChain(set indicators.Set, cmd cmdline.Command, env map[string]string, 
 		pieces = splitChain(next)
 	}
 	for _, piece := range pieces {
-		scoreChain(set, cmdline.Split(piece, env), env, scriptProxy, depth+1)
+		if *budget <= 0 {
+			return
+		}
+		scoreChain(set, cmdline.Split(piece, env), env, scriptProxy, depth+1, budget)
 	}
 }
 
