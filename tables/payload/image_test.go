@@ -2,7 +2,9 @@ package payload
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 var testEnv = map[string]string{
@@ -131,5 +133,30 @@ func TestCommandIndicators(t *testing.T) {
 	slices.Sort(union)
 	if !slices.Equal(got, slices.Compact(union)) {
 		t.Errorf("CommandIndicators %q differs from TextIndicators + ImageIndicators %q", got, union)
+	}
+}
+
+// TestImageIndicatorsHugeLines: 1 MiB command lines of nested proxies and
+// chains stay within the work bounds.
+func TestImageIndicatorsHugeLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1 MiB inputs")
+	}
+	const size = 1 << 20
+	rep := func(unit string) string { return strings.Repeat(unit, size/len(unit)+1)[:size] }
+	for name, line := range map[string]string{
+		"nested cmd": rep("cmd /c "),
+		"chains":     "cmd /c " + rep("a.exe & "),
+		"quotes":     "cmd /c " + rep(`"x & `),
+		"forfiles":   rep(`forfiles /c "`),
+		"start":      rep("start /b "),
+	} {
+		start := time.Now()
+		ImageIndicators("OneDrive", line, nil)
+		elapsed := time.Since(start)
+		t.Logf("%s: %v", name, elapsed)
+		if elapsed > 3*time.Second {
+			t.Errorf("%s: took %v", name, elapsed)
+		}
 	}
 }
