@@ -406,6 +406,8 @@ func buildCorpus() *corpusFile {
 		ppath: mCV + `\Installer\TSCache`, enc: "base64/utf16le", preview: "runkeyhunt test fixture (terminal-server-run)",
 		inds: []string{"amsi_bypass", "registry_payload"}})
 
+	addDepthCorpus(c)
+
 	// Kovter: a value name starting with NUL. A .reg export cannot carry it
 	// (names are quoted strings; regedit cannot even display such a value),
 	// so it is an expectation for hive input only.

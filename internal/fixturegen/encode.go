@@ -63,3 +63,27 @@ func encGzip(s string) string {
 	}
 	return b64(buf.Bytes())
 }
+
+// encDeflateStoredLead is base64 of a raw-deflate stream whose first block
+// is a stored (uncompressed) block of the printable lead, followed by
+// compressed blocks of s: the stream's start reads as plain text.
+func encDeflateStoredLead(lead, s string) string {
+	n := len(lead)
+	if n > 0xffff {
+		panic("fixturegen: stored block lead too long")
+	}
+	out := []byte{0x00, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)}
+	out = append(out, lead...)
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := w.Write([]byte(s)); err != nil {
+		panic(err)
+	}
+	if err := w.Close(); err != nil {
+		panic(err)
+	}
+	return b64(append(out, buf.Bytes()...))
+}

@@ -274,7 +274,7 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env map[stri
 	base.Image, base.Arguments = cmd.Image, cmd.Arguments
 
 	common := indicators.Set{}
-	common.Add(payload.TextIndicators(data)...)
+	common.Add(payload.CommandIndicators(v.Name, data, env)...)
 	if UserWritable(cmd.Image) {
 		common.Add(indicators.UserWritableImage)
 	}

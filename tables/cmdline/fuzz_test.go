@@ -46,13 +46,14 @@ func FuzzExtractRefs(f *testing.F) {
 }
 
 // checkRefs asserts what holds for every result: each Text is a non-empty
-// substring of the line (no normalisation is applied), registry keys parse,
+// substring of the line or of its normalised form, registry keys parse,
 // each kind carries its fields, and no location repeats.
 func checkRefs(t *testing.T, line string, refs []Ref) {
 	t.Helper()
 	seen := map[string]bool{}
+	norm := Normalize(line)
 	for _, r := range refs {
-		if r.Text == "" || !strings.Contains(line, r.Text) {
+		if r.Text == "" || !strings.Contains(line, r.Text) && !strings.Contains(norm, r.Text) {
 			t.Errorf("Text %q is not a substring of the line", r.Text)
 		}
 		switch r.Kind {
@@ -160,4 +161,25 @@ func BenchmarkExtractRefs(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(benchLines)), "ns/line")
+}
+
+// FuzzNormalize: the normaliser never panics, leaves lines without any
+// obfuscation character alone, and grows a line by a bounded amount.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{
+		`p^owe^rshell -e^nc AAAA`, `powershell "-w" "hidden" "-enc" "SQBFAFgA"`, "g`p HKCU:\\x v",
+		`&(('ie')+'x') $c`, `&([char]105+[char]0x65+[char]120)`, `$a='HKCU:\x'; gp $a v; $a`,
+		`cmd /c "set a=power&& set b=shell&& call %a%%b% -enc AAAA"`, `'it''s'+"x"`, `(('a'`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		got := Normalize(line)
+		if !strings.ContainsAny(line, "^\"`'[(%$!") && got != line {
+			t.Fatalf("Normalize changed a plain line: %q -> %q", line, got)
+		}
+		if len(got) > 2*len(line)+2*maxGrowth*maxVars {
+			t.Fatalf("Normalize grew %d bytes to %d", len(line), len(got))
+		}
+	})
 }

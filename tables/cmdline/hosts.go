@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"encoding/base64"
 	"strings"
 )
 
@@ -396,4 +397,66 @@ func (sc *scanner) callOperatorRefs() {
 			sc.addScript(t)
 		}
 	}
+}
+
+// minLooseEncodedLen is the shortest base64 taken as an -EncodedCommand
+// argument when no PowerShell host was recognised.
+const minLooseEncodedLen = 16
+
+// looseEncodedRefs finds -EncodedCommand (any abbreviation) with a base64
+// argument of UTF-16LE text when the line names no PowerShell host the
+// other finders recognise: DOSfuscation builds the word powershell from
+// variables or substrings (%ProgramData:~0,1%...), and the payload must be
+// decoded anyway.
+func (sc *scanner) looseEncodedRefs() {
+	for _, f := range sc.found {
+		if f.ref.Kind == KindInline {
+			return
+		}
+	}
+	for off := 0; off < len(sc.lower); {
+		i := strings.Index(sc.lower[off:], "-e")
+		if i < 0 {
+			return
+		}
+		i += off
+		off = i + 2
+		if i > 0 && !isSpace(sc.s[i-1]) && sc.s[i-1] != '"' {
+			continue
+		}
+		tok, ok := sc.next(i)
+		if !ok {
+			continue
+		}
+		name, _, _, isOpt := optionOf(tok, true)
+		if !isOpt || psParam(name) != psEncoded {
+			continue
+		}
+		val, ok := sc.next(tok.end)
+		if !ok {
+			continue
+		}
+		if len(val.val) >= minLooseEncodedLen && isBase64(val.val) && base64UTF16(val.val) {
+			sc.add(tok.start, val.end, Ref{Kind: KindInline, Data: val.val})
+		}
+		off = max(off, val.end)
+	}
+}
+
+// base64UTF16 decodes the start of s and checks for ASCII text in UTF-16LE:
+// a NUL high byte in every code unit.
+func base64UTF16(s string) bool {
+	s = strings.TrimRight(s, "=")
+	s = s[:min(len(s), 128)]
+	s = s[:len(s)-len(s)%4]
+	b, err := base64.RawStdEncoding.DecodeString(s)
+	if err != nil || len(b) < 4 {
+		return false
+	}
+	for i := 0; i+1 < len(b); i += 2 {
+		if b[i+1] != 0 || b[i] < 0x09 || b[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

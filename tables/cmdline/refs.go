@@ -50,6 +50,31 @@ func ExtractRefs(line string, env map[string]string) []Ref {
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
+	found := scanLine(line, env)
+	// The normalised line (carets, quoted flags, backticks, concatenated
+	// literals, variables resolved) is scanned too; what only it reveals
+	// comes after the references of the line as written.
+	if norm := Normalize(line); norm != line {
+		found = append(found, scanLine(norm, env)...)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	seen := make(map[string]bool, len(found))
+	refs := make([]Ref, 0, len(found))
+	for _, f := range found {
+		id := identity(f.ref)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		refs = append(refs, f.ref)
+	}
+	return refs
+}
+
+// scanLine runs every finder over one line, in order of appearance.
+func scanLine(line string, env map[string]string) []found {
 	sc := newScanner(line, env)
 	sc.imageRefs()
 	sc.hostRefs()
@@ -64,21 +89,9 @@ func ExtractRefs(line string, env map[string]string) []Ref {
 	sc.eventLogRefs()
 	sc.fromBase64Refs()
 	sc.streamPathRefs()
-	if len(sc.found) == 0 {
-		return nil
-	}
+	sc.looseEncodedRefs()
 	sort.SliceStable(sc.found, func(i, j int) bool { return sc.found[i].start < sc.found[j].start })
-	seen := make(map[string]bool, len(sc.found))
-	refs := make([]Ref, 0, len(sc.found))
-	for _, f := range sc.found {
-		id := identity(f.ref)
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		refs = append(refs, f.ref)
-	}
-	return refs
+	return sc.found
 }
 
 // identity names the location a reference points at, for deduplication.
@@ -575,6 +588,21 @@ func (sc *scanner) scriptString(i int) (string, int, bool) {
 				j = j + 2 + n
 			}
 			return strings.ReplaceAll(s[i+1:j], `""`, `"`), j + 1, true
+		}
+		if raw := s[i+1 : i+1+k]; q == '\'' && !strings.Contains(raw, `\\`) {
+			// A single-quoted literal with single backslashes is
+			// PowerShell's (RegRead on a COM object from PowerShell):
+			// backslashes are literal, a doubled quote is a quote. In
+			// JavaScript a registry path must double every backslash.
+			j := i + 1 + k
+			for j+1 < len(s) && s[j+1] == q {
+				n := strings.IndexByte(s[j+2:], q)
+				if n < 0 {
+					return "", 0, false
+				}
+				j = j + 2 + n
+			}
+			return strings.ReplaceAll(s[i+1:j], `''`, `'`), j + 1, true
 		}
 		j := i + 1
 		for j < len(s) && s[j] != q {

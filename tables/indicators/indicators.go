@@ -32,6 +32,13 @@ const (
 	NetworkAfterWrite        = "network_after_write"
 	TwoStageWrite            = "two_stage_write"
 	WinlogonModified         = "winlogon_modified"
+	MasqueradingImage        = "masquerading_image"
+	StagingFolderImage       = "staging_folder_image"
+	RandomName               = "random_name"
+	AutorunNameMismatch      = "autorun_name_mismatch"
+	UnusualExtension         = "unusual_extension"
+	Rundll32UnusualDLL       = "rundll32_unusual_dll"
+	LolbinProxy              = "lolbin_proxy"
 )
 
 // Definition documents one indicator.
@@ -59,12 +66,19 @@ var All = []Definition{
 	{CompressedPayload, 15, "a deflate or gzip layer was peeled from the payload (`IO.Compression` in the text counts too)"},
 	{HighEntropy, 10, "the payload is at least 64 bytes and holds a binary stage (raw, or under base64) with Shannon entropy at or above 7.0 bits per byte: compressed or encrypted data"},
 	{LolbinScript, 25, "mshta/rundll32 running `javascript:`/`vbscript:`, regsvr32 `/i:` scriptlets (`scrobj.dll`), `ActiveXObject`, `WScript.Shell`"},
-	{UserWritableImage, 10, "the executable, or the script file the command runs, lives under a user-writable folder (`%APPDATA%`, `%TEMP%`, `\\Users\\Public`, `\\ProgramData`, `\\Windows\\Temp`)"},
+	{UserWritableImage, 10, "the executable, a program a LOLBin proxy or `cmd /c`/`start` starts, or the script file the command runs, lives under a user-writable folder (`%APPDATA%`, `%TEMP%`, `\\Users\\Public`, `\\ProgramData`, `\\Windows\\Temp`)"},
 	{HiddenValueName, 20, "the value name starts with NUL or is not printable, so regedit cannot show it"},
 	{NetworkBeforeWrite, 5, "the writing process made a network connection within the window before the registry write"},
 	{NetworkAfterWrite, 5, "the writing process made a network connection within the window after the registry write"},
 	{TwoStageWrite, 30, "the same process wrote an autorun value and the payload location that its command reads"},
 	{WinlogonModified, 40, "Winlogon `Shell`/`Userinit` differs from the Windows default"},
+	{MasqueradingImage, 40, "the image has the name of a Windows system binary (`svchost.exe`, `lsass.exe`, `explorer.exe`, `rundll32.exe`, ... the list in `tables/catalog`) but runs from another folder than the one Windows keeps it in"},
+	{StagingFolderImage, 30, "the image, or one a proxy starts, lives where no installer puts an autorun: `%TEMP%`, `\\Windows\\Temp`, `\\Users\\Public`, `$Recycle.Bin`, `\\PerfLogs`, `\\Windows\\Tasks`, the roots of `\\ProgramData`, `%APPDATA%`, `%LOCALAPPDATA%`, the user profile or the drive, a non-Windows file directly in `\\Windows` (per-user installs in `%LOCALAPPDATA%\\<Vendor>\\<App>` are not)"},
+	{RandomName, 20, "a file or folder name of the image that looks generated: a run of 6+ letters and digits that changes between upper case, lower case and digit at 60% or more of its character pairs (`Xk3vQp9RtL2w`), or 10+ letters with under 10% vowels; hex strings (hashes, GUIDs) excepted"},
+	{AutorunNameMismatch, 30, "a well-known autorun value name (`SecurityHealth`, `OneDrive`, `Windows Defender`, `ctfmon`, vendor names, the list in `tables/catalog`) whose command runs another program than that name runs"},
+	{UnusualExtension, 25, "an image with an extension installers do not use for autoruns (`.scr`, `.pif`, `.com` outside System32, `.cpl`, `.hta`), a `control.exe` applet path, or a double extension (`invoice.pdf.exe`)"},
+	{Rundll32UnusualDLL, 30, "rundll32 loading a DLL by bare name that Windows does not ship, or a DLL in a user-writable folder"},
+	{LolbinProxy, 30, "a Windows binary that proxies execution or fetches code, called in the shape that does it (`pcalua -a`, `forfiles /c`, `cmstp /s`, `msiexec /i http`, `hh http`, `mshta`, `regsvr32 /i:`, rundll32 `url.dll,FileProtocolHandler`/`shell32,ShellExec_RunDLL`/..., `wmic process call create`, `bitsadmin`, `certutil -urlcache`, `msbuild`, `installutil`, `conhost --headless`, cscript/wscript on a user-writable script; the LOLBAS table in `tables/catalog`); the command it starts is split and scored too (so are those of `cmd /c`, `start`, `explorer <path>`)"},
 }
 
 var weights = func() map[string]int {

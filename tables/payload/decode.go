@@ -135,9 +135,30 @@ func peel(b []byte) (peeled, bool) {
 		return p, true
 	}
 	if looksText(b) {
+		// A raw-deflate stream whose first block is stored (uncompressed)
+		// printable text reads as text too, with the compressed blocks that
+		// follow hidden behind it: inflate it when it decodes cleanly.
+		if isStoredDeflateBlock(b) {
+			if p, ok := peelCompressed(b, layerDeflate, false); ok {
+				return p, true
+			}
+		}
 		return peeled{}, false // plain text: nothing more to peel
 	}
 	return peelCompressed(b, layerDeflate, false)
+}
+
+// isStoredDeflateBlock checks for an RFC 1951 stored block header: BTYPE 00
+// in the first byte (the rest of it padding, zero as every encoder writes
+// it), then LEN and its one's complement NLEN. Text almost never starts with
+// a NUL or 0x01 followed by such a pair, so the check is cheap and exact.
+func isStoredDeflateBlock(b []byte) bool {
+	if len(b) < 5 || b[0] > 1 {
+		return false
+	}
+	n := uint16(b[1]) | uint16(b[2])<<8
+	nn := uint16(b[3]) | uint16(b[4])<<8
+	return n^nn == 0xffff && n > 0
 }
 
 // peelCompressed inflates b. Formats with a verified header (gzip, zlib)

@@ -43,6 +43,9 @@ func TestDecode(t *testing.T) {
 	}
 	loneSurrogate := append(encodeUTF16LE("IEX abc"), 0x00, 0xD8)
 	loneSurrogate = append(loneSurrogate, encodeUTF16LE(" def ghi jkl mno")...)
+	// A stored block of text long enough that the compressed blocks after
+	// it stay under looksText's share of bad bytes.
+	lead := strings.Repeat("# "+script+"\n", 80)
 	badCRC := gzipBytes(t, []byte(script))
 	badCRC[len(badCRC)-8] ^= 0xff
 
@@ -72,6 +75,9 @@ func TestDecode(t *testing.T) {
 		{"base64/gzip/utf16le", b64(gzipBytes(t, encodeUTF16LE(stager))), []string{"base64", "gzip", "utf16le"}, stager, true},
 		{"gzip/utf8", gzipBytes(t, []byte(script)), []string{"gzip", "utf8"}, script, true},
 		{"raw deflate/utf8", deflateRaw(t, []byte(stager)), []string{"deflate", "utf8"}, stager, true},
+		{"raw deflate led by a stored text block", storedThenDeflate(t, lead, stager), []string{"deflate", "utf8"}, lead + stager, true},
+		{"base64 of raw deflate led by a stored block", b64(storedThenDeflate(t, lead, stager)), []string{"base64", "deflate", "utf8"}, lead + stager, true},
+		{"raw deflate all stored", deflateStored(t, []byte(stager)), []string{"deflate", "utf8"}, stager, true},
 		{"gzip with bad crc still peeled", badCRC, []string{"gzip", "utf8"}, script, true},
 		{"double base64", b64(b64([]byte(script))), []string{"base64", "base64", "utf8"}, script, false},
 		{"five layers stop at four", five, []string{"base64", "base64", "base64", "base64", "utf8"}, string(b64([]byte(script))), false},

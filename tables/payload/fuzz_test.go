@@ -26,6 +26,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0x00, 0xD8, 'a', 0x00})
 	f.Add([]byte{0x1f, 0x8b, 0x08})
 	f.Add([]byte{0x78, 0x9c})
+	f.Add(storedThenDeflate(f, "# "+script+"\n", script))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		r := Decode(raw)
 		if !utf8.ValidString(r.Text) {
@@ -99,4 +100,28 @@ func asciiUpper(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// FuzzImageIndicators: any command line and value name gives known ids,
+// sorted, without a panic.
+func FuzzImageIndicators(f *testing.F) {
+	for _, s := range []string{
+		`C:\Users\alice\AppData\Roaming\svchost.exe`, `cmd.exe /c start "" /min C:\Users\Public\run.exe`,
+		`forfiles /p c:\windows\system32 /m notepad.exe /c "cmd /c C:\Users\Public\x.exe"`,
+		`rundll32.exe url.dll,FileProtocolHandler C:\x.exe`, `wmic process call create "cmd /c start x"`,
+		`"C:\Program Files\App\app.exe" /background`, `control.exe C:\x.cpl`, `c^m^d /c p^owershell -enc AAAA`,
+	} {
+		f.Add("OneDrive", s)
+	}
+	f.Fuzz(func(t *testing.T, name, line string) {
+		ids := ImageIndicators(name, line, nil)
+		if !slices.IsSorted(ids) {
+			t.Fatalf("ids not sorted: %q", ids)
+		}
+		for _, id := range ids {
+			if indicators.Weight(id) == 0 {
+				t.Fatalf("unknown indicator %q", id)
+			}
+		}
+	})
 }

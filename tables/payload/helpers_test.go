@@ -103,3 +103,26 @@ func mustWrite(t testing.TB, w writeCloser, b []byte) {
 		t.Fatalf("compress close: %v", err)
 	}
 }
+
+// storedThenDeflate writes a raw-deflate stream whose first block is a
+// stored (uncompressed) block holding lead, followed by compressed blocks
+// holding rest: the stream's first bytes read as printable text.
+func storedThenDeflate(t testing.TB, lead, rest string) []byte {
+	t.Helper()
+	n := len(lead)
+	out := []byte{0x00, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)}
+	out = append(out, lead...)
+	return append(out, deflateRaw(t, []byte(rest))...)
+}
+
+// deflateStored is raw deflate at NoCompression: stored blocks only.
+func deflateStored(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.NoCompression)
+	if err != nil {
+		t.Fatalf("flate writer: %v", err)
+	}
+	mustWrite(t, w, b)
+	return buf.Bytes()
+}

