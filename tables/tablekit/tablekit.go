@@ -8,7 +8,7 @@ import (
 	"context"
 	"sort"
 
-	"github.com/kolide/launcher/pkg/osquery/tables/tablehelpers"
+	"github.com/kolide/launcher/ee/tables/tablehelpers"
 	"github.com/osquery/osquery-go/plugin/table"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/schema"
