@@ -233,7 +233,13 @@ func checkServesRunKeyPayloads(t *testing.T, manager *fakeOsqueryd, client *osqu
 	if manager.info.Name != "runkeyhunt" {
 		t.Errorf("registered as %q, want runkeyhunt", manager.info.Name)
 	}
+	registeredVersion := manager.info.Version
 	manager.mu.Unlock()
+	// osquery_extensions shows the version --version prints: one version.
+	out, _, code := runBinary(t, "--version")
+	if f := strings.Fields(out); code != 0 || len(f) < 2 || f[1] != registeredVersion {
+		t.Errorf("registered version %q, --version says %q", registeredVersion, out)
+	}
 
 	ctx := context.Background()
 	resp, err := client.Call(ctx, "table", runkeypayloads.Name, osquery.ExtensionPluginRequest{"action": "columns"})

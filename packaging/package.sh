@@ -7,7 +7,8 @@
 #   runkeyhunt-X.Y.Z-x64.msi                C:\Program Files\osquery\extensions\runkeyhunt.exe, runkeyhunt.{load,flags}
 #
 # Environment (all optional):
-#   VERSION COMMIT DATE   stamped into the binaries (default: from git, as the Makefile)
+#   VERSION COMMIT DATE   stamped into the binaries (default: from git, as the Makefile;
+#                         VERSION from version.sh)
 #   PKG_VERSION           numeric package version (default: derived from VERSION, see lib.sh)
 #   SOURCE_DATE_EPOCH     file times in the packages (default: DATE, else the commit's time)
 #   RKH_LINUX_BIN RKH_WINDOWS_BIN   prebuilt binaries (built with the same VERSION COMMIT DATE);
@@ -45,7 +46,7 @@ pkg_of() {
 }
 
 gitv() { git -C "$root" "$@" 2>/dev/null; }
-: "${VERSION:=$(gitv describe --tags --always --dirty || echo dev)}"
+: "${VERSION:=$("$here/version.sh" "$root")}"
 : "${COMMIT:=$(gitv rev-parse --short HEAD || echo unknown)}"
 : "${DATE:=$(gitv log -1 --format=%cI || echo unknown)}"
 # File times: the build date stamped into the binary (the commit's time for
