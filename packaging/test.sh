@@ -180,10 +180,12 @@ if have msiinfo msiextract; then
 		d=$(msiinfo export "$1" Directory | tr -d "\r")
 		grep -qP "^ExtensionsDir\tOsqueryDir\textensions$" <<<"$d" && grep -qP "^OsqueryDir\tProgramFiles64Folder\tosquery$" <<<"$d"' _ "$msi"
 	(cd "$work" && mkdir -p msix && cd msix && msiextract "$msi" >"$work/msiextract.list")
-	check "msi: msiextract lists exactly runkeyhunt.exe, runkeyhunt.load, runkeyhunt.flags" diff \
-		<(printf '%s\n' osquery/extensions/runkeyhunt.exe osquery/runkeyhunt.flags osquery/runkeyhunt.load) <(LC_ALL=C sort "$work/msiextract.list")
+	check "msi: msiextract lists exactly runkeyhunt.exe, its LICENSE and NOTICE, runkeyhunt.load, runkeyhunt.flags" diff \
+		<(printf '%s\n' osquery/extensions/runkeyhunt-LICENSE.txt osquery/extensions/runkeyhunt-NOTICE.txt osquery/extensions/runkeyhunt.exe osquery/runkeyhunt.flags osquery/runkeyhunt.load) <(LC_ALL=C sort "$work/msiextract.list")
 	x=$(find "$work/msix" -type d -name osquery | head -1)
 	check "msi: the packaged exe is the dist exe" cmp "$x/extensions/runkeyhunt.exe" "$exe"
+	check "msi: runkeyhunt-LICENSE.txt and -NOTICE.txt are the repository's LICENSE and NOTICE" bash -c '
+		cmp -s "$1/extensions/runkeyhunt-LICENSE.txt" "$2/LICENSE" && cmp -s "$1/extensions/runkeyhunt-NOTICE.txt" "$2/NOTICE"' _ "$x" "$root"
 	check "msi: runkeyhunt.load is ASCII without BOM and names the exe" bash -c '
 		[ "$(head -c3 "$1" | od -An -tx1 | tr -d " ")" != efbbbf ] && ! LC_ALL=C grep -qP "[^\x00-\x7F]" "$1" &&
 		[ "$(tr -d "\r" <"$1")" = "C:\\Program Files\\osquery\\extensions\\runkeyhunt.exe" ]' _ "$x/runkeyhunt.load"
@@ -276,8 +278,8 @@ else
 	pc1=$(uuid5 "$RKH_UPGRADE_CODE" "runkeyhunt product $pv x64")
 
 	check "msiexec /i $(basename "$msi") /qn" "$WINE" msiexec /i "$(winepath_of "$msi")" /qn
-	check "installed: extensions\\runkeyhunt.exe, runkeyhunt.load, runkeyhunt.flags" \
-		test -f "$pf/extensions/runkeyhunt.exe" -a -f "$pf/runkeyhunt.load" -a -f "$pf/runkeyhunt.flags"
+	check "installed: extensions\\runkeyhunt.exe and its NOTICE, runkeyhunt.load, runkeyhunt.flags" \
+		test -f "$pf/extensions/runkeyhunt.exe" -a -f "$pf/extensions/runkeyhunt-NOTICE.txt" -a -f "$pf/runkeyhunt.load" -a -f "$pf/runkeyhunt.flags"
 	check "installed runkeyhunt.exe --version is the dist version" bash -c '[ "$("$1" "$2" --version | tr -d "\r")" = "$3" ]' _ "$WINE" "$winexe" "$version_line"
 	out=$("$WINE" "$winexe" query --source "$(winepath_of "$root/examples/demo")" --format csv "$demo_sql" 2>&1 | tr -d '\r') || true
 	echo "$out" | sed 's/^/      | /'
