@@ -9,12 +9,23 @@ import (
 	"testing"
 )
 
+// gitConfig is an empty global git config for the test repositories, so
+// the user's settings (signing, hooks, default branch) do not leak in.
+var gitConfig string
+
 func sh(t *testing.T, dir string, args ...string) string {
 	t.Helper()
+	if gitConfig == "" {
+		gitConfig = filepath.Join(t.TempDir(), "gitconfig")
+		if err := os.WriteFile(gitConfig, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { gitConfig = "" }) // the temp dir goes with t
+	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid", "GIT_CONFIG_GLOBAL="+gitConfig, "GIT_CONFIG_NOSYSTEM=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, out)
