@@ -104,7 +104,7 @@ check "the package version $pv derives from $d_version" \
 check "one version: the packages' $pv is the X.Y.Z that the binary's $d_version starts with" \
 	bash -c '[[ "$2" == "$1" || "$2" == "$1"-* ]]' _ "$pv" "$d_version"
 if [ -z "${VERSION:-}" ]; then
-	check "the binary's version $d_version is the one packaging/version.sh derives for this tree" \
+	check "the binary's version $d_version is the one packaging/version.sh derives for this tree (else dist/ is of another commit: rm -rf dist)" \
 		bash -c '[ "$("$1")" = "$2" ]' _ "$here/version.sh" "$d_version"
 fi
 
