@@ -1,7 +1,8 @@
 # runkeyhunt — `make help` lists the targets.
 GO        ?= go
 BIN       := bin/runkeyhunt
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# One version for the binary, the packages and osquery_extensions (packaging/version.sh).
+VERSION   ?= $(shell packaging/version.sh 2>/dev/null || echo 0.0.0-dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE      ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)

@@ -19,6 +19,8 @@ import (
 	"github.com/osquery/osquery-go/transport"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
+	"github.com/runkeyhunt/runkeyhunt/tables/schema"
+	"github.com/runkeyhunt/runkeyhunt/tables/sysmonchain"
 )
 
 // Shared by the end-to-end tests over a Unix socket (extension_e2e_test.go)
@@ -203,6 +205,33 @@ func writeE2EReg(t *testing.T) string {
 	return path
 }
 
+// checkColumnsRoute checks the columns route as osqueryd reads it: one
+// {id: column, name, type, op} per column, in order, where op is osquery's
+// ColumnOptions bitmask (osquery/core/sql/column.h: INDEX 1, REQUIRED 2,
+// ADDITIONAL 4, OPTIMIZED 8, HIDDEN 16). wantOp is written out here rather
+// than derived, so a declaration that loses an option fails. osquery's
+// route has no field for descriptions: they reach osquery's spec shape
+// through `runkeyhunt schema --format json` (TestSchemaJSONIsOsquerySpec).
+func checkColumnsRoute(t *testing.T, route osquery.ExtensionPluginResponse, declared []schema.Column, wantOp map[string]string) {
+	t.Helper()
+	var got, want []string
+	for _, r := range route {
+		if r["id"] == "column" {
+			got = append(got, r["name"]+" "+r["type"]+" op="+r["op"])
+		}
+	}
+	for _, c := range declared {
+		op := wantOp[c.Name]
+		if op == "" {
+			op = "0"
+		}
+		want = append(want, c.Name+" "+string(c.Type)+" op="+op)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("columns route:\n got %v\nwant %v", got, want)
+	}
+}
+
 // checkServesRunKeyPayloads checks what osqueryd sees of the extension:
 // its registered name, the run_key_payloads columns route, generate with a
 // source constraint, and that a bad source (badSource, a path that does not
@@ -213,26 +242,20 @@ func checkServesRunKeyPayloads(t *testing.T, manager *fakeOsqueryd, client *osqu
 	if manager.info.Name != "runkeyhunt" {
 		t.Errorf("registered as %q, want runkeyhunt", manager.info.Name)
 	}
+	registeredVersion := manager.info.Version
 	manager.mu.Unlock()
+	// osquery_extensions shows the version --version prints: one version.
+	out, _, code := runBinary(t, "--version")
+	if f := strings.Fields(out); code != 0 || len(f) < 2 || f[1] != registeredVersion {
+		t.Errorf("registered version %q, --version says %q", registeredVersion, out)
+	}
 
 	ctx := context.Background()
 	resp, err := client.Call(ctx, "table", runkeypayloads.Name, osquery.ExtensionPluginRequest{"action": "columns"})
 	if err != nil || resp.Status.Code != 0 {
 		t.Fatalf("columns: %v %+v", err, resp)
 	}
-	var gotCols []string
-	for _, r := range resp.Response {
-		if r["id"] == "column" {
-			gotCols = append(gotCols, r["name"]+" "+r["type"])
-		}
-	}
-	var wantCols []string
-	for _, c := range runkeypayloads.Schema.Columns {
-		wantCols = append(wantCols, c.Name+" "+string(c.Type))
-	}
-	if strings.Join(gotCols, ",") != strings.Join(wantCols, ",") {
-		t.Errorf("columns route:\n got %v\nwant %v", gotCols, wantCols)
-	}
+	checkColumnsRoute(t, resp.Response, runkeypayloads.Schema.Columns, map[string]string{"path": "1", "source": "16"})
 	// SPEC §4's column list, in order.
 	spec := "key path name type data mtime location scope sid username enabled image arguments payload_kind payload_ref payload_path payload_exists payload_size payload_sha256 payload_entropy payload_encoding payload_preview indicators score verdict source source_file"
 	var names []string
@@ -242,6 +265,12 @@ func checkServesRunKeyPayloads(t *testing.T, manager *fakeOsqueryd, client *osqu
 	if strings.Join(names, " ") != spec {
 		t.Errorf("schema differs from SPEC §4:\n got %s\nwant %s", strings.Join(names, " "), spec)
 	}
+
+	resp, err = client.Call(ctx, "table", sysmonchain.Name, osquery.ExtensionPluginRequest{"action": "columns"})
+	if err != nil || resp.Status.Code != 0 {
+		t.Fatalf("columns of %s: %v %+v", sysmonchain.Name, err, resp)
+	}
+	checkColumnsRoute(t, resp.Response, sysmonchain.Schema.Columns, map[string]string{"path": "1", "window": "16", "source": "16"})
 
 	src := writeE2EReg(t)
 	qc, _ := json.Marshal(map[string]any{"constraints": []any{map[string]any{

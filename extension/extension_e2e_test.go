@@ -13,6 +13,9 @@ import (
 // binary is the runkeyhunt executable built once for the end-to-end tests.
 var binary string
 
+// e2eVersion is the version the test binary is stamped with.
+const e2eVersion = "0.0.7-2-gabc1234"
+
 // TestMain builds the binary, or takes a prebuilt one from
 // RUNKEYHUNT_E2E_BINARY (a Windows test binary under Wine has no Go
 // toolchain to build with).
@@ -29,7 +32,9 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		binary += ".exe"
 	}
-	build := exec.Command("go", "build", "-o", binary, ".")
+	// Stamped as the Makefile stamps it, so the version checks compare a
+	// real version rather than the unstamped default.
+	build := exec.Command("go", "build", "-ldflags", "-X main.version="+e2eVersion, "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		os.RemoveAll(dir)

@@ -26,9 +26,12 @@ func runSchema(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, s.Markdown())
 		}
 	case "json":
+		// osquery-go's spec shape (osquery's own table specs): lowercase
+		// keys, column options, lowercase types.
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(schemas()); err != nil {
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(specs()); err != nil {
 			fmt.Fprintf(stderr, "runkeyhunt schema: %v\n", err)
 			return exitError
 		}

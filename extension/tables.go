@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/hashicorp/go-hclog"
+	"github.com/osquery/osquery-go/plugin/table"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
 	"github.com/runkeyhunt/runkeyhunt/tables/schema"
@@ -36,6 +37,16 @@ func schemas() []schema.Table {
 	var out []schema.Table
 	for _, t := range allTables(tableOptions{logger: hclog.NewNullLogger()}) {
 		out = append(out, t.Schema)
+	}
+	return out
+}
+
+// specs lists the tables as osquery-go's spec generation describes them,
+// for `runkeyhunt schema --format json`.
+func specs() []table.OsqueryTableSpec {
+	var out []table.OsqueryTableSpec
+	for _, t := range allTables(tableOptions{logger: hclog.NewNullLogger()}) {
+		out = append(out, t.Spec())
 	}
 	return out
 }

@@ -4,3 +4,6 @@
 // (make package-test). The Go tests here pin the invariants that the
 // packages and the snippets must keep in step; see README.md.
 package packaging
+
+// NOTICE lists the third-party modules the binary links, with their terms.
+//go:generate go run ./notice -o ../NOTICE

@@ -8,10 +8,10 @@ RKH_UPGRADE_CODE=5D6810C1-6B08-41BA-B22C-9AF8154937F5
 RKH_NFPM_VERSION=v2.45.2
 
 # pkg_version VERSION COMMIT_COUNT: the numeric X.Y.Z that deb, rpm and the
-# MSI carry. A version that starts with a semver (v1.2.3, 1.2.3-4-gabc)
-# gives its X.Y.Z; anything else (an untagged `git describe` such as
-# 0b1ee1d-dirty) gives 0.0.COMMIT_COUNT, which grows along a branch. MSI
-# limits: X, Y <= 255, Z <= 65535.
+# MSI carry: the X.Y.Z that VERSION (version.sh: 1.2.3, 1.2.3-4-gabc,
+# 0.0.38-dirty) starts with, so the packages name the version the binary
+# and osquery_extensions report. A VERSION given by hand that has none
+# (dev) gives 0.0.COMMIT_COUNT. MSI limits: X, Y <= 255, Z <= 65535.
 pkg_version() {
 	local v=${1#v} count=${2:-0}
 	if [[ $v =~ ^([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then

@@ -4,10 +4,11 @@
 #   runkeyhunt-X.Y.Z-windows-amd64.exe      the Windows binary (for fleetd/TUF, as runkeyhunt.ext.exe)
 #   runkeyhunt_X.Y.Z-1_amd64.deb            /usr/bin/runkeyhunt, the .ext, /etc/osquery/runkeyhunt.{load,flags}
 #   runkeyhunt-X.Y.Z-1.x86_64.rpm           the same
-#   runkeyhunt-X.Y.Z-x64.msi                C:\Program Files\osquery\extensions\runkeyhunt.exe, runkeyhunt.{load,flags}
+#   runkeyhunt-X.Y.Z-x64.msi                C:\Program Files\osquery\extensions\runkeyhunt.exe (+ -LICENSE.txt, -NOTICE.txt), runkeyhunt.{load,flags}
 #
 # Environment (all optional):
-#   VERSION COMMIT DATE   stamped into the binaries (default: from git, as the Makefile)
+#   VERSION COMMIT DATE   stamped into the binaries (default: from git, as the Makefile;
+#                         VERSION from version.sh)
 #   PKG_VERSION           numeric package version (default: derived from VERSION, see lib.sh)
 #   SOURCE_DATE_EPOCH     file times in the packages (default: DATE, else the commit's time)
 #   RKH_LINUX_BIN RKH_WINDOWS_BIN   prebuilt binaries (built with the same VERSION COMMIT DATE);
@@ -45,7 +46,7 @@ pkg_of() {
 }
 
 gitv() { git -C "$root" "$@" 2>/dev/null; }
-: "${VERSION:=$(gitv describe --tags --always --dirty || echo dev)}"
+: "${VERSION:=$("$here/version.sh" "$root")}"
 : "${COMMIT:=$(gitv rev-parse --short HEAD || echo unknown)}"
 : "${DATE:=$(gitv log -1 --format=%cI || echo unknown)}"
 # File times: the build date stamped into the binary (the commit's time for
@@ -128,9 +129,11 @@ fi
 # (in the cabinet) and the summary-information times come from
 # SOURCE_DATE_EPOCH, the package code from the contents.
 cp "$here/windows/runkeyhunt.load" "$here/windows/runkeyhunt.flags" "$work/msi/"
+cp "$root/LICENSE" "$work/msi/runkeyhunt-LICENSE.txt"
+cp "$root/NOTICE" "$work/msi/runkeyhunt-NOTICE.txt"
 touch -d "@$SOURCE_DATE_EPOCH" "$work/msi/"* "$stage/runkeyhunt"
 product_code=$(uuid5 "$RKH_UPGRADE_CODE" "runkeyhunt product $PKG_VERSION x64")
-contents=$(cd "$work/msi" && cat runkeyhunt.exe runkeyhunt.load runkeyhunt.flags "$here/windows/runkeyhunt.wxs" | sha256sum | cut -c1-64)
+contents=$(cd "$work/msi" && cat runkeyhunt.exe runkeyhunt.load runkeyhunt.flags runkeyhunt-LICENSE.txt runkeyhunt-NOTICE.txt "$here/windows/runkeyhunt.wxs" | sha256sum | cut -c1-64)
 package_code=$(uuid5 "$RKH_UPGRADE_CODE" "runkeyhunt package $PKG_VERSION $contents")
 # faketime -f with an absolute time freezes the clock (without -f it ticks
 # on from there, and a build that crosses a second differs).

@@ -40,8 +40,8 @@ func TestUpgradeCodeIsStable(t *testing.T) {
 func TestComponentGUIDsAreFixed(t *testing.T) {
 	wxs := read(t, "windows/runkeyhunt.wxs")
 	comps := regexp.MustCompile(`<Component Id="([^"]+)" Guid="([^"]*)"`).FindAllStringSubmatch(wxs, -1)
-	if len(comps) != 3 {
-		t.Fatalf("want 3 components (exe, .load, .flags), got %d", len(comps))
+	if len(comps) != 5 {
+		t.Fatalf("want 5 components (exe, LICENSE, NOTICE, .load, .flags), got %d", len(comps))
 	}
 	guid := regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
 	seen := map[string]bool{}

@@ -101,6 +101,12 @@ check "--version is not the unstamped default" bash -c '! grep -q -e "runkeyhunt
 read -r d_version d_commit d_date < <(sed -E 's/^runkeyhunt ([^ ]+) \(commit ([^,]+), built ([^)]+)\)$/\1 \2 \3/' <<<"$version_line")
 check "the package version $pv derives from $d_version" \
 	bash -c '[ "$(. "$1"; pkg_version "$2" "${3##*.}")" = "$3" ]' _ "$here/lib.sh" "$d_version" "$pv"
+check "one version: the packages' $pv is the X.Y.Z that the binary's $d_version starts with" \
+	bash -c '[[ "$2" == "$1" || "$2" == "$1"-* ]]' _ "$pv" "$d_version"
+if [ -z "${VERSION:-}" ]; then
+	check "the binary's version $d_version is the one packaging/version.sh derives for this tree (else dist/ is of another commit: rm -rf dist)" \
+		bash -c '[ "$("$1")" = "$2" ]' _ "$here/version.sh" "$d_version"
+fi
 
 # ---------------------------------------------------------------------------
 section "deb contents (dpkg-deb -c)"
@@ -113,7 +119,7 @@ if have dpkg-deb; then
 		sh -c "grep -Eq '^-rw-r--r-- root/root .* \./etc/osquery/runkeyhunt\.load$' '$work/deb.list' && grep -Eq '^-rw-r--r-- root/root .* \./etc/osquery/runkeyhunt\.flags$' '$work/deb.list'"
 	check "deb: every entry owned by root, nothing group- or world-writable" \
 		awk '$1 !~ /^l/ && (substr($1,6,1) == "w" || substr($1,9,1) == "w" || $2 != "root/root") {bad=1; print} END {exit bad}' "$work/deb.list"
-	check "deb: exactly these files" sh -c "[ \"\$(awk '\$1 !~ /^d/ {print \$6}' '$work/deb.list' | LC_ALL=C sort | tr '\n' ' ')\" = './etc/osquery/runkeyhunt.flags ./etc/osquery/runkeyhunt.load ./usr/bin/runkeyhunt ./usr/lib/osquery/extensions/runkeyhunt.ext ' ]"
+	check "deb: exactly these files" sh -c "[ \"\$(awk '\$1 !~ /^d/ {print \$6}' '$work/deb.list' | LC_ALL=C sort | tr '\n' ' ')\" = './etc/osquery/runkeyhunt.flags ./etc/osquery/runkeyhunt.load ./usr/bin/runkeyhunt ./usr/lib/osquery/extensions/runkeyhunt.ext ./usr/share/doc/runkeyhunt/LICENSE ./usr/share/doc/runkeyhunt/NOTICE ./usr/share/doc/runkeyhunt/copyright ' ]"
 	dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles >"$work/conffiles"
 	check "deb: the two /etc files are conffiles" diff <(printf '/etc/osquery/runkeyhunt.flags\n/etc/osquery/runkeyhunt.load\n') <(LC_ALL=C sort "$work/conffiles")
 	check "deb: runkeyhunt.load names the .ext" \
@@ -123,6 +129,11 @@ if have dpkg-deb; then
 	check "deb: the packaged binary is the dist binary" \
 		bash -c '[ "$(dpkg-deb --fsys-tarfile "$1" | tar -xO ./usr/bin/runkeyhunt | sha256sum | cut -c1-64)" = "$(sha256sum <"$2" | cut -c1-64)" ]' _ "$deb" "$linux_bin"
 	check "deb: version $pv-1" bash -c '[ "$(dpkg-deb -f "$1" Version)" = "$2-1" ]' _ "$deb" "$pv"
+	check "deb: LICENSE and NOTICE are the repository's, copyright says License: Apache-2.0 (SPDX)" bash -c '
+		t=$(mktemp -d) && trap "rm -rf $t" EXIT && dpkg-deb -x "$1" "$t" && d=$t/usr/share/doc/runkeyhunt &&
+		cmp -s "$d/LICENSE" "$2/LICENSE" && cmp -s "$d/NOTICE" "$2/NOTICE" &&
+		grep -qx "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" "$d/copyright" &&
+		[ "$(grep -m1 "^License:" "$d/copyright")" = "License: Apache-2.0" ]' _ "$deb" "$root"
 else
 	skip "deb contents: dpkg-deb not found (apt-get install dpkg)"
 fi
@@ -130,7 +141,7 @@ fi
 section "rpm contents (rpm -qpl, rpm -qp --dump)"
 if have rpm; then
 	check "rpm: rpm -qpl lists the files and the directories it owns" diff \
-		<(printf '%s\n' /etc/osquery /etc/osquery/runkeyhunt.flags /etc/osquery/runkeyhunt.load /usr/bin/runkeyhunt /usr/lib/osquery /usr/lib/osquery/extensions /usr/lib/osquery/extensions/runkeyhunt.ext) \
+		<(printf '%s\n' /etc/osquery /etc/osquery/runkeyhunt.flags /etc/osquery/runkeyhunt.load /usr/bin/runkeyhunt /usr/lib/osquery /usr/lib/osquery/extensions /usr/lib/osquery/extensions/runkeyhunt.ext /usr/share/doc/runkeyhunt /usr/share/doc/runkeyhunt/LICENSE /usr/share/doc/runkeyhunt/NOTICE) \
 		<(rpm -qpl "$rpm_file" 2>/dev/null | LC_ALL=C sort)
 	rpm -qp --dump "$rpm_file" 2>/dev/null >"$work/rpm.dump"
 	check "rpm: modes and owners (0755 binary, symlink .ext, 0644 config, root:root)" bash -c '
@@ -140,10 +151,13 @@ if have rpm; then
 		grep -Eq "^/etc/osquery/runkeyhunt.flags [0-9]+ [0-9]+ [0-9a-f]{64} 0100644 root root 1 " "$1" &&
 		! awk "{print \$5, \$6, \$7}" "$1" | grep -Ev "^0[0-9]*[0-7][0-7][145][145] root root$|^0120000 root root$"' _ "$work/rpm.dump"
 	check "rpm: version $pv release 1" bash -c '[ "$(rpm -qp --qf "%{VERSION}-%{RELEASE}" "$1" 2>/dev/null)" = "$2-1" ]' _ "$rpm_file" "$pv"
+	check "rpm: License Apache-2.0 (SPDX), LICENSE marked %license" bash -c '
+		[ "$(rpm -qp --qf "%{LICENSE}" "$1" 2>/dev/null)" = Apache-2.0 ] &&
+		rpm -qpL "$1" 2>/dev/null | grep -qx /usr/share/doc/runkeyhunt/LICENSE' _ "$rpm_file"
 elif have rpm2cpio cpio; then
 	check "rpm: rpm2cpio | cpio -t lists the files" diff \
-		<(printf '%s\n' ./etc/osquery/runkeyhunt.flags ./etc/osquery/runkeyhunt.load ./usr/bin/runkeyhunt ./usr/lib/osquery/extensions/runkeyhunt.ext) \
-		<(rpm2cpio "$rpm_file" | cpio -t --quiet | grep -v '/$' | grep -Ev '^\./(etc/osquery|usr/lib/osquery|usr/lib/osquery/extensions)$' | LC_ALL=C sort)
+		<(printf '%s\n' ./etc/osquery/runkeyhunt.flags ./etc/osquery/runkeyhunt.load ./usr/bin/runkeyhunt ./usr/lib/osquery/extensions/runkeyhunt.ext ./usr/share/doc/runkeyhunt/LICENSE ./usr/share/doc/runkeyhunt/NOTICE) \
+		<(rpm2cpio "$rpm_file" | cpio -t --quiet | grep -v '/$' | grep -Ev '^\./(etc/osquery|usr/lib/osquery|usr/lib/osquery/extensions|usr/share/doc/runkeyhunt)$' | LC_ALL=C sort)
 else
 	skip "rpm contents: neither rpm nor rpm2cpio+cpio found (apt-get install rpm)"
 fi
@@ -158,15 +172,20 @@ if have msiinfo msiextract; then
 	check "msi: major upgrade (Upgrade table detects older and newer, RemoveExistingProducts scheduled)" bash -c '
 		u=$(msiinfo export "$1" Upgrade | tr -d "\r"); s=$(msiinfo export "$1" InstallExecuteSequence | tr -d "\r")
 		grep -q "WIX_UPGRADE_DETECTED" <<<"$u" && grep -q "WIX_DOWNGRADE_DETECTED" <<<"$u" && grep -q "^RemoveExistingProducts" <<<"$s"' _ "$msi"
+	check "msi: license Apache-2.0 (SPDX) in the summary comments and ARPCOMMENTS" bash -c '
+		msiinfo suminfo "$1" | tr -d "\r" | grep -q "^Comments: .*SPDX-License-Identifier: Apache-2.0" &&
+		msiinfo export "$1" Property | tr -d "\r" | grep -qP "^ARPCOMMENTS\tSPDX-License-Identifier: Apache-2.0$"' _ "$msi"
 	check "msi: per-machine x64 package" bash -c 'msiinfo suminfo "$1" | tr -d "\r" | grep -qx "Template: x64;1033" && msiinfo export "$1" Property | tr -d "\r" | grep -qP "^ALLUSERS\t1$"' _ "$msi"
 	check "msi: Directory ProgramFiles64Folder\\osquery\\extensions" bash -c '
 		d=$(msiinfo export "$1" Directory | tr -d "\r")
 		grep -qP "^ExtensionsDir\tOsqueryDir\textensions$" <<<"$d" && grep -qP "^OsqueryDir\tProgramFiles64Folder\tosquery$" <<<"$d"' _ "$msi"
 	(cd "$work" && mkdir -p msix && cd msix && msiextract "$msi" >"$work/msiextract.list")
-	check "msi: msiextract lists exactly runkeyhunt.exe, runkeyhunt.load, runkeyhunt.flags" diff \
-		<(printf '%s\n' osquery/extensions/runkeyhunt.exe osquery/runkeyhunt.flags osquery/runkeyhunt.load) <(LC_ALL=C sort "$work/msiextract.list")
+	check "msi: msiextract lists exactly runkeyhunt.exe, its LICENSE and NOTICE, runkeyhunt.load, runkeyhunt.flags" diff \
+		<(printf '%s\n' osquery/extensions/runkeyhunt-LICENSE.txt osquery/extensions/runkeyhunt-NOTICE.txt osquery/extensions/runkeyhunt.exe osquery/runkeyhunt.flags osquery/runkeyhunt.load) <(LC_ALL=C sort "$work/msiextract.list")
 	x=$(find "$work/msix" -type d -name osquery | head -1)
 	check "msi: the packaged exe is the dist exe" cmp "$x/extensions/runkeyhunt.exe" "$exe"
+	check "msi: runkeyhunt-LICENSE.txt and -NOTICE.txt are the repository's LICENSE and NOTICE" bash -c '
+		cmp -s "$1/extensions/runkeyhunt-LICENSE.txt" "$2/LICENSE" && cmp -s "$1/extensions/runkeyhunt-NOTICE.txt" "$2/NOTICE"' _ "$x" "$root"
 	check "msi: runkeyhunt.load is ASCII without BOM and names the exe" bash -c '
 		[ "$(head -c3 "$1" | od -An -tx1 | tr -d " ")" != efbbbf ] && ! LC_ALL=C grep -qP "[^\x00-\x7F]" "$1" &&
 		[ "$(tr -d "\r" <"$1")" = "C:\\Program Files\\osquery\\extensions\\runkeyhunt.exe" ]' _ "$x/runkeyhunt.load"
@@ -209,6 +228,7 @@ else
 	check "dpkg -r runkeyhunt" dpkg -r runkeyhunt
 	check "after dpkg -r: binary, .ext and its directories are gone" bash -c '
 		[ ! -e /usr/bin/runkeyhunt ] && [ ! -L /usr/lib/osquery/extensions/runkeyhunt.ext ] && [ ! -e /usr/lib/osquery/extensions ] &&
+		[ ! -e /usr/share/doc/runkeyhunt ] &&
 		{ [ "$1" = yes ] || [ ! -e /usr/lib/osquery ]; }' _ "$had_usr_lib_osquery"
 	check "after dpkg -r: the conffiles stay (Debian: removed by purge)" test -f /etc/osquery/runkeyhunt.load
 	check "dpkg -P runkeyhunt" dpkg -P runkeyhunt
@@ -258,8 +278,8 @@ else
 	pc1=$(uuid5 "$RKH_UPGRADE_CODE" "runkeyhunt product $pv x64")
 
 	check "msiexec /i $(basename "$msi") /qn" "$WINE" msiexec /i "$(winepath_of "$msi")" /qn
-	check "installed: extensions\\runkeyhunt.exe, runkeyhunt.load, runkeyhunt.flags" \
-		test -f "$pf/extensions/runkeyhunt.exe" -a -f "$pf/runkeyhunt.load" -a -f "$pf/runkeyhunt.flags"
+	check "installed: extensions\\runkeyhunt.exe and its NOTICE, runkeyhunt.load, runkeyhunt.flags" \
+		test -f "$pf/extensions/runkeyhunt.exe" -a -f "$pf/extensions/runkeyhunt-NOTICE.txt" -a -f "$pf/runkeyhunt.load" -a -f "$pf/runkeyhunt.flags"
 	check "installed runkeyhunt.exe --version is the dist version" bash -c '[ "$("$1" "$2" --version | tr -d "\r")" = "$3" ]' _ "$WINE" "$winexe" "$version_line"
 	out=$("$WINE" "$winexe" query --source "$(winepath_of "$root/examples/demo")" --format csv "$demo_sql" 2>&1 | tr -d '\r') || true
 	echo "$out" | sed 's/^/      | /'

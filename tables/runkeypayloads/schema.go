@@ -11,7 +11,7 @@ var Schema = schema.Table{
 	Description: "One row per autorun value and payload reference: the loader command in a Run-style key, the payload it reads from elsewhere, decoded and scored.",
 	Columns: []schema.Column{
 		schema.Col("key", schema.Text, "Key holding the autorun value"),
-		schema.Col("path", schema.Text, "Key\\value name, as osquery's `registry.path` (the default value is `(Default)`)"),
+		schema.Col("path", schema.Text, "Key\\value name, as osquery's `registry.path` (the default value is `(Default)`)", schema.Index),
 		schema.Col("name", schema.Text, "Value name; a NUL is shown as `\\0`"),
 		schema.Col("type", schema.Text, "REG_SZ, REG_EXPAND_SZ, ..."),
 		schema.Col("data", schema.Text, "The command line as stored"),
@@ -35,7 +35,7 @@ var Schema = schema.Table{
 		schema.Col("indicators", schema.Text, "Sorted, comma-separated indicator ids"),
 		schema.Col("score", schema.Integer, "0..100, the sum of the indicators' weights, capped"),
 		schema.Col("verdict", schema.Text, "`benign` (<30), `suspicious` (30..69), `malicious` (>=70)"),
-		schema.Col("source", schema.Text, "`live`, or the offline input; `WHERE source = '...'` reads that input instead of the live registry"),
+		schema.Col("source", schema.Text, "`live`, or the offline input; `WHERE source = '...'` reads that input instead of the live registry", schema.Hidden),
 		schema.Col("source_file", schema.Text, "The file the row was read from (empty for live)"),
 	},
 }

@@ -8,7 +8,7 @@ import (
 	"context"
 	"sort"
 
-	"github.com/kolide/launcher/pkg/osquery/tables/tablehelpers"
+	"github.com/kolide/launcher/ee/tables/tablehelpers"
 	"github.com/osquery/osquery-go/plugin/table"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/schema"
@@ -22,18 +22,22 @@ type Table struct {
 
 // OsqueryPlugin wraps the table for osquery-go's extension server.
 func (t Table) OsqueryPlugin() *table.Plugin {
-	return table.NewPlugin(t.Schema.Name, t.Schema.OsqueryColumns(), t.Generate)
+	return table.NewPlugin(t.Schema.Name, t.Schema.OsqueryColumns(), t.Generate, t.Schema.PluginOptions()...)
+}
+
+// Spec is the table as osquery's spec files describe it (osquery-go's
+// generation): what `runkeyhunt schema --format json` prints.
+func (t Table) Spec() table.OsqueryTableSpec {
+	return t.OsqueryPlugin().Spec()
 }
 
 // Equals returns the distinct values a query constrains column to with `=`
 // (or IN, which osquery and SQLite pass as several equalities), sorted.
 // Other operators are not parameters: osquery and SQLite apply them to the
-// returned rows.
-func Equals(qc table.QueryContext, column string) []string {
-	list, ok := qc.Constraints[column]
-	if !ok {
-		return nil
-	}
+// returned rows. opts are launcher's (tablehelpers.WithDefaults: the values
+// when the query has no equality on column).
+func Equals(qc table.QueryContext, column string, opts ...tablehelpers.GetConstraintOpts) []string {
+	list := qc.Constraints[column]
 	eq := table.ConstraintList{Affinity: list.Affinity}
 	for _, c := range list.Constraints {
 		if c.Operator == table.OperatorEquals {
@@ -43,7 +47,7 @@ func Equals(qc table.QueryContext, column string) []string {
 	filtered := table.QueryContext{Constraints: map[string]table.ConstraintList{column: eq}}
 	// No character filter: a source may be any path; it is only ever opened
 	// read-only, never passed to a shell.
-	values := tablehelpers.GetConstraints(filtered, column)
+	values := tablehelpers.GetConstraints(filtered, column, opts...)
 	sort.Strings(values)
 	return values
 }
@@ -55,13 +59,10 @@ const LiveSource = "live"
 // else the default offline input (`runkeyhunt query --source`), else the
 // live system.
 func Sources(qc table.QueryContext, defaultSource string) []string {
-	if sources := Equals(qc, "source"); len(sources) > 0 {
-		return sources
+	if defaultSource == "" {
+		defaultSource = LiveSource
 	}
-	if defaultSource != "" {
-		return []string{defaultSource}
-	}
-	return []string{LiveSource}
+	return Equals(qc, "source", tablehelpers.WithDefaults(defaultSource))
 }
 
 // Rows is a convenience for tests and callers that need the generated rows
