@@ -67,7 +67,7 @@ func TestSelectStarLeavesOutHiddenColumns(t *testing.T) {
 // osquery-go generates it: lowercase keys and types, descriptions, and the
 // column options osqueryd receives.
 func TestSchemaJSONIsOsquerySpec(t *testing.T) {
-	out, errOut, code := runBinary(t, "schema", "--format", "json")
+	out, errOut, code := runBinary(t, "schema", "--format", "JSON") // case-insensitive, as query's --format
 	if code != 0 {
 		t.Fatalf("schema --format json: exit %d: %s", code, errOut)
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 )
 
 func runSchema(args []string, stdout, stderr io.Writer) int {
@@ -17,7 +18,7 @@ func runSchema(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	switch *format {
+	switch strings.ToLower(strings.TrimSpace(*format)) {
 	case "markdown":
 		for i, s := range schemas() {
 			if i > 0 {
