@@ -13,6 +13,7 @@ import (
 
 	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
+	"github.com/runkeyhunt/runkeyhunt/tables/evidence"
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 	"github.com/runkeyhunt/runkeyhunt/tables/payload"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
@@ -50,6 +51,7 @@ type Row struct {
 	Score           int
 	Verdict         string
 	SourceFile      string
+	ImageEvidence
 }
 
 // Resolver reads payloads that live outside the registry. Offline input has
@@ -72,6 +74,7 @@ type Scanner struct {
 	Resolver Resolver                                  // nil: only registry payloads resolve
 	Env      func(registry.HiveInfo) map[string]string // nil: DefaultEnv
 	Warn     func(error)                               // nil: warnings dropped
+	Images   evidence.ImageInspector                   // nil: no image_* columns
 }
 
 // maxNesting bounds how deep decoded payloads are searched for further
@@ -92,7 +95,9 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 			if err := ctx.Err(); err != nil {
 				return rows, err
 			}
-			rows = append(rows, s.scanLocation(hives, h, env, loc)...)
+			locRows := s.scanLocation(hives, h, env, loc)
+			s.addImageEvidence(ctx, locRows, env)
+			rows = append(rows, locRows...)
 		}
 	}
 	return rows, nil

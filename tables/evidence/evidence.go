@@ -134,6 +134,20 @@ type Offline struct {
 
 var _ ImageInspector = (*Offline)(nil)
 
+// offlineCache is shared by the offline inspectors of one process (the
+// extension's lifetime): its keys are host paths.
+var offlineCache = NewCache()
+
+// NewOffline returns an inspector over the collections of an offline
+// input, with the process-wide cache.
+func NewOffline(colls []*input.Collection) *Offline {
+	o := &Offline{Cache: offlineCache}
+	for _, c := range colls {
+		o.Sources = append(o.Sources, c)
+	}
+	return o
+}
+
 // Inspect looks for the image in each source in turn. A file absent from
 // every source is ExistsNo only when a source holds its folder (the
 // collection copied that folder, and the file was not in it); otherwise
@@ -164,10 +178,15 @@ func (o *Offline) Inspect(ctx context.Context, target Target) (Evidence, error) 
 	return ev, nil
 }
 
-// inspectCached uses the cache when the content knows its mtime (a file
-// of a folder collection); zip members are inspected every time.
+// inspectCached uses the cache when the content is a file of its own on
+// the host (a folder collection): the key is its host path, size and
+// mtime, so the same C:\ path in two collections never mixes. Zip
+// members are inspected every time.
 func (o *Offline) inspectCached(ctx context.Context, c input.Content, target Target) (Evidence, error) {
-	st, ok := c.(interface{ Stat() (fs.FileInfo, error) })
+	st, ok := c.(interface {
+		Name() string
+		Stat() (fs.FileInfo, error)
+	})
 	if o.Cache == nil || !ok {
 		return inspectFile(ctx, c, target)
 	}
@@ -175,7 +194,7 @@ func (o *Offline) inspectCached(ctx context.Context, c input.Content, target Tar
 	if err != nil {
 		return inspectFile(ctx, c, target)
 	}
-	key := CacheKey{Path: target.Path, Script: target.Script, Size: info.Size(), ModTime: info.ModTime()}
+	key := CacheKey{Path: st.Name(), Script: target.Script, Size: info.Size(), ModTime: info.ModTime()}
 	if ev, ok := o.Cache.Get(key); ok {
 		ev.Path = target.Path
 		return ev, nil

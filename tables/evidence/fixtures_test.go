@@ -133,3 +133,13 @@ func copyFile(t testing.TB, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// FixturePaths builds the fixtures (or skips) for the external tests:
+// unsigned, signed and tampered PE paths.
+func FixturePaths(t testing.TB) (unsigned, signed, tampered string) {
+	fx := peFixtures(t)
+	return fx.unsigned, fx.signed, fx.tampered
+}
+
+// TestSigner is the CN of the fixtures' signing certificate.
+const TestSigner = testSigner

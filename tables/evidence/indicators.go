@@ -2,15 +2,17 @@ package evidence
 
 import (
 	"strings"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 )
 
-// Indicator ids of image evidence; their weights and descriptions are in
+// Indicator ids of image evidence; weights and descriptions are in
 // tables/indicators with the rest.
 const (
-	UnsignedImage        = "unsigned_image"
-	OriginalNameMismatch = "original_name_mismatch"
-	SignerMismatch       = "signer_mismatch"
-	ImageMissing         = "image_missing"
+	UnsignedImage        = indicators.UnsignedImage
+	OriginalNameMismatch = indicators.OriginalNameMismatch
+	SignerMismatch       = indicators.SignerMismatch
+	ImageMissing         = indicators.ImageMissing
 )
 
 // userWritableDirs are folders an unprivileged user can write to (as
@@ -82,6 +84,7 @@ var wellKnownSigners = map[string]string{
 // Hit is one indicator image evidence raises.
 type Hit struct {
 	ID     string
+	Weight int
 	Reason string
 }
 
@@ -96,7 +99,7 @@ type Hit struct {
 func Indicators(ev Evidence) []Hit {
 	var hits []Hit
 	if ev.Exists == ExistsNo {
-		hits = append(hits, Hit{ImageMissing, ev.Path + " does not exist"})
+		hits = append(hits, Hit{ImageMissing, indicators.Weight(ImageMissing), ev.Path + " does not exist"})
 	}
 	if ev.Exists != ExistsYes || ev.Script || ev.Signature == "" {
 		return hits
@@ -104,19 +107,19 @@ func Indicators(ev Evidence) []Hit {
 	base := strings.ToLower(baseName(ev.Path))
 	untrusted := ev.Signature == Unsigned || ev.Signature == Invalid
 	if untrusted && userWritable(ev.Path) {
-		hits = append(hits, Hit{UnsignedImage, ev.Path + " is " + ev.Signature + " in a user-writable folder"})
+		hits = append(hits, Hit{UnsignedImage, indicators.Weight(UnsignedImage), ev.Path + " is " + ev.Signature + " in a user-writable folder"})
 	}
 	orig := strings.ToLower(strings.TrimSuffix(ev.OriginalName, ".mui"))
 	switch {
 	case orig != "" && systemBinaries[orig] && orig != base:
-		hits = append(hits, Hit{OriginalNameMismatch, ev.Path + " is " + ev.OriginalName + " renamed"})
+		hits = append(hits, Hit{OriginalNameMismatch, indicators.Weight(OriginalNameMismatch), ev.Path + " is " + ev.OriginalName + " renamed"})
 	case systemBinaries[base] && orig == base && !strings.Contains(strings.ToLower(ev.Path), `\windows\`):
-		hits = append(hits, Hit{OriginalNameMismatch, ev.Path + " is a copy of a Windows binary outside \\Windows"})
+		hits = append(hits, Hit{OriginalNameMismatch, indicators.Weight(OriginalNameMismatch), ev.Path + " is a copy of a Windows binary outside \\Windows"})
 	}
 	if vendor, ok := wellKnownSigners[base]; ok && vendor != "" {
 		signed := ev.Signature == Signed || ev.Signature == Catalog
 		if !signed || !strings.HasPrefix(strings.ToLower(ev.Signer), strings.ToLower(vendor)) {
-			hits = append(hits, Hit{SignerMismatch, base + " signed by " + quoteSigner(ev) + ", not " + vendor})
+			hits = append(hits, Hit{SignerMismatch, indicators.Weight(SignerMismatch), base + " signed by " + quoteSigner(ev) + ", not " + vendor})
 		}
 	}
 	return hits
