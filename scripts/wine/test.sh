@@ -33,8 +33,13 @@ go test -count=1 -run TestCorpusHivesMatchRegfile ./tables/registry/live/
 "$WINESERVER" -p
 trap '"$WINESERVER" -k || true' EXIT
 
+# Image evidence: the PE fixtures are signed on Linux (osslsigncode) and
+# inspected by the live inspector (WinVerifyTrust) under Wine.
+RKH_EVIDENCE_EXPORT="$RKH_WINE_STATE/evidence" go test -count=1 -run TestExportFixtures ./tables/evidence
+export RKH_EVIDENCE_FIXTURES="Z:${RKH_WINE_STATE//\//\\}\\evidence"
+
 status=0
-for pkg in tables/registry/live tables/sysmon/eventlog; do
+for pkg in tables/registry/live tables/sysmon/eventlog tables/evidence; do
 	name=$(basename "$pkg")
 	GOOS=windows GOARCH=amd64 go test -c -o "$out/$name.test.exe" "./$pkg"
 	echo "== $pkg (wine)"
