@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -19,7 +20,8 @@ import (
 // catalog database for Windows' own files, GetFileVersionInfo. Results
 // are cached per path, size and mtime for the inspector's lifetime.
 type Live struct {
-	Cache *Cache
+	Cache   *Cache
+	serials sync.Map // drive root -> volume serial, asked once
 }
 
 var _ ImageInspector = (*Live)(nil)
@@ -75,7 +77,7 @@ func (l *Live) Inspect(ctx context.Context, target Target) (Evidence, error) {
 	if info.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0 {
 		return Evidence{Path: target.Path}, fmt.Errorf("%w: %s is a reparse point", ErrPathRefused, p)
 	}
-	serial, err := volumeSerial(p[:3])
+	serial, err := l.volumeSerial(p[:3])
 	if err != nil {
 		return Evidence{Path: target.Path}, fmt.Errorf("volume of %s: %w", p, err)
 	}
@@ -306,6 +308,19 @@ func fileVersionStrings(path string) (original, company string, ok bool) {
 func notFound(err error) bool {
 	return errors.Is(err, windows.ERROR_FILE_NOT_FOUND) || errors.Is(err, windows.ERROR_PATH_NOT_FOUND) ||
 		errors.Is(err, windows.ERROR_INVALID_NAME)
+}
+
+// volumeSerial asks each drive's serial once per inspector.
+func (l *Live) volumeSerial(root string) (uint32, error) {
+	root = strings.ToUpper(root)
+	if v, ok := l.serials.Load(root); ok {
+		return v.(uint32), nil
+	}
+	serial, err := volumeSerial(root)
+	if err == nil {
+		l.serials.Store(root, serial)
+	}
+	return serial, err
 }
 
 func volumeSerial(root string) (uint32, error) {

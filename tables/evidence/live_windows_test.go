@@ -5,6 +5,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -67,4 +68,38 @@ func TestLiveInspector(t *testing.T) {
 	if _, err := live.Inspect(context.Background(), Target{Path: `\\server\share\x.exe`}); err == nil {
 		t.Error("UNC path inspected, want refused")
 	}
+}
+
+// BenchmarkLiveInspector inspects the 800 exported images: cold (a new
+// inspector, every file read, hashed and verified) and warm (the cache:
+// every file opened and stat'ed only).
+func BenchmarkLiveInspector(b *testing.B) {
+	dir := os.Getenv("RKH_EVIDENCE_FIXTURES")
+	if dir == "" {
+		b.Skip("RKH_EVIDENCE_FIXTURES not set")
+	}
+	var targets []Target
+	for i := 0; i < benchImages; i++ {
+		targets = append(targets, Target{Path: filepath.Join(dir, "bench", fmt.Sprintf("app%03d.exe", i))})
+	}
+	run := func(b *testing.B, live *Live) {
+		for _, t := range targets {
+			if ev, err := live.Inspect(context.Background(), t); err != nil || ev.Exists != ExistsYes {
+				b.Fatalf("%s: %+v, %v", t.Path, ev, err)
+			}
+		}
+	}
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			run(b, NewLive())
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		live := NewLive()
+		run(b, live)
+		b.ResetTimer()
+		for b.Loop() {
+			run(b, live)
+		}
+	})
 }
