@@ -32,7 +32,9 @@ func (s *Scanner) addImageEvidence(ctx context.Context, rows []Row, env map[stri
 	for i := range rows {
 		r := &rows[i]
 		target := evidence.ImageTarget(r.Data, env)
-		if target.Path == "" {
+		if target.Path == "" || strings.Contains(target.Path, "%") {
+			// No file, or one named through a variable this host's
+			// environment does not define: nothing to inspect.
 			continue
 		}
 		ev, ok := seen[target.Path]

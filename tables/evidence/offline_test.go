@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"archive/zip"
 	"context"
 	"os"
 	"path/filepath"
@@ -120,5 +121,53 @@ func TestOfflineCacheSeesRewrite(t *testing.T) {
 	ev, err = off.Inspect(context.Background(), target)
 	if err != nil || ev.Signature != Unsigned {
 		t.Errorf("after rewrite: %q, %v; want unsigned (size changed, cache entry stale)", ev.Signature, err)
+	}
+}
+
+// TestOfflineZipCollection: the same rules inside a zip's drive layout
+// (members are read from the archive; HasFolder looks at member names).
+func TestOfflineZipCollection(t *testing.T) {
+	fx := peFixtures(t)
+	zpath := filepath.Join(t.TempDir(), "triage.zip")
+	f, err := os.Create(zpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	add := func(name string, data []byte) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	signed, err := os.ReadFile(fx.signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("uploads/C%3A/Program Files/Good/good.exe", signed)
+	add("uploads/C%3A/Users/bob/run.reg", []byte("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n\"x\"=\"y.exe\"\r\n"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	files, err := input.Expand(zpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := NewOffline(input.Collections(files))
+	for _, tt := range []struct {
+		path      string
+		exists    Existence
+		signature string
+	}{
+		{`C:\Program Files\Good\good.exe`, ExistsYes, Signed},
+		{`C:\Program Files\Good\other.exe`, ExistsNo, ""},
+		{`C:\Program Files\Bad\other.exe`, ExistsUnknown, ""},
+	} {
+		ev, err := off.Inspect(context.Background(), Target{Path: tt.path})
+		if err != nil || ev.Exists != tt.exists || ev.Signature != tt.signature {
+			t.Errorf("%s: %v %q, %v; want %v %q", tt.path, ev.Exists, ev.Signature, err, tt.exists, tt.signature)
+		}
 	}
 }

@@ -286,7 +286,13 @@ func ParseSignature(der []byte) (h crypto.Hash, digest []byte, signer string, er
 			h, digest, signer, err = 0, nil, "", fmt.Errorf("malformed PKCS#7: %v", p)
 		}
 	}()
-	p7, err := pkcs7.Parse(bytes.TrimRight(der, "\x00"))
+	// WIN_CERTIFICATE pads to 8 bytes after the DER: cut at the DER's own
+	// length (a trailing zero may belong to the signature).
+	var outer asn1.RawValue
+	if rest, err := asn1.Unmarshal(der, &outer); err == nil {
+		der = der[:len(der)-len(rest)]
+	}
+	p7, err := pkcs7.Parse(der)
 	if err != nil {
 		return 0, nil, "", fmt.Errorf("parse PKCS#7: %w", err)
 	}

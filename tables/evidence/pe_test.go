@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/hex"
 	"os"
 	"strings"
@@ -62,11 +63,17 @@ func TestAnalyzePEDigestCoversHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var outer asn1.RawValue
+	if _, err := asn1.Unmarshal(data[l.certOff+8:], &outer); err != nil {
+		t.Fatal(err)
+	}
+	derEnd := l.certOff + 8 + int64(len(outer.FullBytes))
 	for _, tt := range []struct {
 		name string
 		off  int64
 		want string
 	}{
+		{"inside the signature value over the signed attributes", derEnd - 10, Invalid},
 		{"checksum", l.checksumOff, Signed},
 		{"COFF timestamp", l.checksumOff - 64 - 20 + 4, Invalid},
 		{"last byte before the certificate table", l.certOff - 1, Invalid},
