@@ -143,3 +143,9 @@ func FixturePaths(t testing.TB) (unsigned, signed, tampered string) {
 
 // TestSigner is the CN of the fixtures' signing certificate.
 const TestSigner = testSigner
+
+// SyntheticPE is a small unsigned PE whose version resource names
+// original and company (for the external tests).
+func SyntheticPE(original, company string) []byte {
+	return syntheticPE(versionInfo(original, company), nil)
+}
