@@ -116,7 +116,11 @@ func Indicators(ev Evidence) []Hit {
 	case systemBinaries[base] && orig == base && !strings.Contains(strings.ToLower(ev.Path), `\windows\`):
 		hits = append(hits, Hit{OriginalNameMismatch, indicators.Weight(OriginalNameMismatch), ev.Path + " is a copy of a Windows binary outside \\Windows"})
 	}
-	if vendor, ok := wellKnownSigners[base]; ok && vendor != "" {
+	// Windows' own files (SecurityHealthSystray.exe, ctfmon.exe) carry no
+	// embedded signature: their catalog signs them, which only the live
+	// source can ask. Unsigned under \Windows\ is not held against them.
+	catalogOnly := ev.Signature == Unsigned && strings.Contains(strings.ToLower(ev.Path), `\windows\`)
+	if vendor, ok := wellKnownSigners[base]; ok && !catalogOnly && ev.Signature != Unknown {
 		signed := ev.Signature == Signed || ev.Signature == Catalog
 		if !signed || !strings.HasPrefix(strings.ToLower(ev.Signer), strings.ToLower(vendor)) {
 			hits = append(hits, Hit{SignerMismatch, indicators.Weight(SignerMismatch), base + " signed by " + quoteSigner(ev) + ", not " + vendor})
