@@ -92,9 +92,10 @@ type Hit struct {
 //   - image_missing: the file is known to be absent;
 //   - unsigned_image: a PE without a valid signature (unsigned or invalid)
 //     in a user-writable folder;
-//   - original_name_mismatch: the version resource names a Windows
-//     binary other than the file's own name (a renamed cmd.exe), or a
-//     Windows binary's own name outside \Windows\ (a copied one);
+//   - original_name_mismatch: the version resource (CompanyName
+//     Microsoft) names a Windows binary other than the file's own name (a
+//     renamed cmd.exe), or a Windows binary's own name outside \Windows\
+//     (a copied one);
 //   - signer_mismatch: a well-known autorun name not signed by its vendor.
 func Indicators(ev Evidence) []Hit {
 	var hits []Hit
@@ -110,7 +111,10 @@ func Indicators(ev Evidence) []Hit {
 		hits = append(hits, Hit{UnsignedImage, indicators.Weight(UnsignedImage), ev.Path + " is " + ev.Signature + " in a user-writable folder"})
 	}
 	orig := strings.ToLower(strings.TrimSuffix(ev.OriginalName, ".mui"))
+	// Only Microsoft's own binaries count: Git ships its own curl.exe.
+	windowsBinary := strings.HasPrefix(strings.ToLower(ev.Company), "microsoft")
 	switch {
+	case !windowsBinary:
 	case orig != "" && systemBinaries[orig] && orig != base:
 		hits = append(hits, Hit{OriginalNameMismatch, indicators.Weight(OriginalNameMismatch), ev.Path + " is " + ev.OriginalName + " renamed"})
 	case systemBinaries[base] && orig == base && !strings.Contains(strings.ToLower(ev.Path), `\windows\`):

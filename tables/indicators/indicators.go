@@ -70,7 +70,7 @@ var All = []Definition{
 	{TwoStageWrite, 30, "the same process wrote an autorun value and the payload location that its command reads"},
 	{WinlogonModified, 40, "Winlogon `Shell`/`Userinit` differs from the Windows default"},
 	{UnsignedImage, 15, "the image that runs (the DLL of rundll32/regsvr32, the target of `cmd /c start`/`pcalua -a`) is a PE without a valid signature (`image_signed` `unsigned` or `invalid`) in a user-writable folder"},
-	{OriginalNameMismatch, 35, "the version resource's OriginalFilename is a Windows binary (`cmd.exe`, `powershell.exe`, `rundll32.exe`, ...) other than the file's name, or a Windows binary runs under its own name outside `\\Windows\\`"},
+	{OriginalNameMismatch, 35, "the version resource (CompanyName Microsoft) names as OriginalFilename a Windows binary (`cmd.exe`, `powershell.exe`, `rundll32.exe`, ...) other than the file's name, or a Windows binary runs under its own name outside `\\Windows\\`"},
 	{SignerMismatch, 35, "a well-known autorun name (`OneDrive.exe`, `Teams.exe`, `msedge.exe`, `GoogleUpdate.exe`, ...) not signed by its vendor"},
 	{ImageMissing, 10, "the image is absent from a folder the evidence holds (live: the file does not exist): a cleaned-up implant, or a trap"},
 }
