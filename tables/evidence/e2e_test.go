@@ -15,7 +15,7 @@ import (
 // offline path: the image columns and indicators land in the rows.
 func TestRunKeyPayloadsImageColumns(t *testing.T) {
 	unsigned, signed, _ := evidence.FixturePaths(t)
-	root := t.TempDir()
+	root := evidence.TempDir(t)
 	drive := filepath.Join(root, "C")
 	for rel, src := range map[string]string{
 		`Users/bob/AppData/Roaming/Updater/svchost32.exe`:         unsigned,

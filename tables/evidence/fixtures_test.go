@@ -31,6 +31,13 @@ var (
 // missing.
 func peFixtures(t testing.TB) fixtures {
 	t.Helper()
+	// Under Wine: the fixtures TestExportFixtures wrote on the build host.
+	if dir := os.Getenv("RKH_EVIDENCE_FIXTURES"); dir != "" {
+		fx := fixtures{dir: dir, unsigned: filepath.Join(dir, "unsigned.exe"), signed: filepath.Join(dir, "signed.exe"), tampered: filepath.Join(dir, "tampered.exe")}
+		if _, err := os.Stat(fx.tampered); err == nil {
+			return fx
+		}
+	}
 	for _, tool := range []string{"osslsigncode", "openssl", "x86_64-w64-mingw32-windres"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed (apt-get install osslsigncode openssl binutils-mingw-w64-x86-64): signed PE fixtures cannot be built", tool)
@@ -148,4 +155,17 @@ const TestSigner = testSigner
 // original and company (for the external tests).
 func SyntheticPE(original, company string) []byte {
 	return syntheticPE(versionInfo(original, company), nil)
+}
+
+// TempDir is t.TempDir whose cleanup may fail: Go's os.RemoveAll fails
+// under Wine 8 ("unlinkat: Invalid function"), which t.TempDir reports
+// as a test failure.
+func TempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "evidence-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }

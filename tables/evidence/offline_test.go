@@ -16,7 +16,7 @@ import (
 // autorun would use, and a .reg file so input sees a collection.
 func collection(t *testing.T, fx fixtures) (*input.Collection, string) {
 	t.Helper()
-	root := t.TempDir()
+	root := TempDir(t)
 	drive := filepath.Join(root, "C")
 	place := map[string]string{
 		`Users/bob/AppData/Roaming/Updater/svchost32.exe`:         fx.unsigned,
@@ -128,7 +128,7 @@ func TestOfflineCacheSeesRewrite(t *testing.T) {
 // (members are read from the archive; HasFolder looks at member names).
 func TestOfflineZipCollection(t *testing.T) {
 	fx := peFixtures(t)
-	zpath := filepath.Join(t.TempDir(), "triage.zip")
+	zpath := filepath.Join(TempDir(t), "triage.zip")
 	f, err := os.Create(zpath)
 	if err != nil {
 		t.Fatal(err)
