@@ -256,8 +256,8 @@ func checkServesRunKeyPayloads(t *testing.T, manager *fakeOsqueryd, client *osqu
 		t.Fatalf("columns: %v %+v", err, resp)
 	}
 	checkColumnsRoute(t, resp.Response, runkeypayloads.Schema.Columns, map[string]string{"path": "1", "source": "16"})
-	// SPEC §4's column list, in order.
-	spec := "key path name type data mtime location scope sid username enabled image arguments payload_kind payload_ref payload_path payload_exists payload_size payload_sha256 payload_entropy payload_encoding payload_preview indicators score verdict source source_file"
+	// SPEC §4's column list, in order, with the image_* columns of §6.
+	spec := "key path name type data mtime location scope sid username enabled image arguments payload_kind payload_ref payload_path payload_exists payload_size payload_sha256 payload_entropy payload_encoding payload_preview image_exists image_size image_sha256 image_signed image_signer image_original_name image_company indicators score verdict source source_file"
 	var names []string
 	for _, c := range runkeypayloads.Schema.Columns {
 		names = append(names, c.Name)

@@ -108,8 +108,8 @@ var Queries = []Query{
 	},
 	{
 		Name:        "runkeyhunt_autorun_inventory",
-		Description: "Every autorun value with its verdict (run_key_payloads), once a day, for stacking across the fleet (the Autorun stacking section of `runkeyhunt fleet report` and `pull`). Snapshot: each run logs the full set.",
-		SQL: "SELECT key, path, name, data, mtime, location, scope, sid, username, enabled, image, " +
+		Description: "Every autorun value with its verdict (run_key_payloads), once a day, for stacking across the fleet (the Autorun stacking sections of `runkeyhunt fleet report` and `pull`: by command and by image hash). Snapshot: each run logs the full set.",
+		SQL: "SELECT key, path, name, data, mtime, location, scope, sid, username, enabled, image, image_sha256, image_signer, " +
 			"payload_kind, payload_path, payload_exists, payload_sha256, payload_encoding, " +
 			"substr(payload_preview, 1, 256) AS payload_preview, indicators, score, verdict " +
 			"FROM run_key_payloads;",

@@ -41,6 +41,23 @@ type Stack struct {
 	MaxScore   int     `json:"max_score"`
 }
 
+// HashStack is one image hash across the fleet: the same file under
+// different names or commands on different hosts.
+type HashStack struct {
+	SHA256     string  `json:"image_sha256"`
+	Signer     string  `json:"image_signer"`
+	Names      string  `json:"names"` // distinct value names, sorted, at most maxHashNames
+	NameCount  int     `json:"name_count"`
+	Patterns   int     `json:"patterns"` // distinct normalised commands
+	Hosts      int     `json:"hosts"`
+	Prevalence float64 `json:"prevalence"`
+	Verdict    string  `json:"worst_verdict"`
+	MaxScore   int     `json:"max_score"`
+}
+
+// maxHashNames bounds the names listed per hash.
+const maxHashNames = 5
+
 // DayCount is findings first seen on one UTC day.
 type DayCount struct {
 	Day        string `json:"day"`
@@ -54,6 +71,8 @@ type Report struct {
 	Findings    []Finding    `json:"findings"`
 	Stacks      []Stack      `json:"stacking"`
 	StacksTotal int          `json:"stacking_total"`
+	HashStacks  []HashStack  `json:"stacking_by_image_hash"`
+	HashTotal   int          `json:"stacking_by_image_hash_total"`
 	ChainImages []ChainImage `json:"chain_by_image"`
 	Endpoints   []Endpoint   `json:"top_remote_endpoints"`
 	Timeline    []DayCount   `json:"findings_by_first_seen_day"`
@@ -140,6 +159,7 @@ func (e *Engine) Report() *Report {
 	})
 
 	r.Stacks, r.StacksTotal = e.stacks()
+	r.HashStacks, r.HashTotal = e.hashStacks()
 	s.DistinctPatterns = r.StacksTotal
 	for _, h := range e.hosts {
 		if h.hasInventory {
@@ -237,6 +257,78 @@ func (e *Engine) stacks() ([]Stack, int) {
 			return a.MaxScore > b.MaxScore
 		}
 		return a.Pattern < b.Pattern
+	})
+	total := len(out)
+	if len(out) > MaxStacks {
+		out = out[:MaxStacks]
+	}
+	return out, total
+}
+
+// hashStacks counts, per image hash, the hosts, names and commands that
+// run it: most names first (one dropper renamed per host), then rarest.
+func (e *Engine) hashStacks() ([]HashStack, int) {
+	type acc struct {
+		HashStack
+		names, patterns map[string]struct{}
+	}
+	byHash := map[string]*acc{}
+	inventoryHosts := 0
+	for _, h := range e.hosts {
+		seen := map[string]struct{}{}
+		any := false
+		for _, qs := range h.queries {
+			for _, row := range qs.rows {
+				any = true
+				if row.sha == "" {
+					continue
+				}
+				a := byHash[row.sha]
+				if a == nil {
+					a = &acc{HashStack: HashStack{SHA256: row.sha, Signer: row.signer}, names: map[string]struct{}{}, patterns: map[string]struct{}{}}
+					byHash[row.sha] = a
+				}
+				a.names[row.name] = struct{}{}
+				a.patterns[row.pattern] = struct{}{}
+				if Severity(row.verdict) > Severity(a.Verdict) || a.Verdict == "" {
+					a.Verdict = row.verdict
+				}
+				if row.score > a.MaxScore {
+					a.MaxScore = row.score
+				}
+				if _, ok := seen[row.sha]; !ok {
+					seen[row.sha] = struct{}{}
+					a.Hosts++
+				}
+			}
+		}
+		if any {
+			inventoryHosts++
+		}
+	}
+	out := make([]HashStack, 0, len(byHash))
+	for _, a := range byHash {
+		names := sortedKeys(a.names)
+		a.NameCount = len(names)
+		if len(names) > maxHashNames {
+			names = names[:maxHashNames]
+		}
+		a.Names = strings.Join(names, ",")
+		a.Patterns = len(a.patterns)
+		if inventoryHosts > 0 {
+			a.Prevalence = float64(a.Hosts) / float64(inventoryHosts)
+		}
+		out = append(out, a.HashStack)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.NameCount != b.NameCount {
+			return a.NameCount > b.NameCount
+		}
+		if a.Hosts != b.Hosts {
+			return a.Hosts < b.Hosts
+		}
+		return a.SHA256 < b.SHA256
 	})
 	total := len(out)
 	if len(out) > MaxStacks {

@@ -74,6 +74,8 @@ type autorunRow struct {
 	loc     string
 	verdict string
 	score   int
+	sha     string // image_sha256, interned; empty without image evidence
+	signer  string // image_signer, interned
 }
 
 type queryState struct {
@@ -410,6 +412,7 @@ func (e *Engine) addAutorun(h *hostState, qs *queryState, r resultlog.Row, rec r
 	row := &autorunRow{
 		fp: fp, name: e.str(r.Get("name")), loc: e.str(r.Get("location")),
 		verdict: e.str(verdict), score: score, pattern: e.pattern(r.Get("data")),
+		sha: e.str(strings.ToLower(r.Get("image_sha256"))), signer: e.str(r.Get("image_signer")),
 	}
 	if Severity(verdict) > 0 {
 		row.finding = e.finding(h, findingKey{h.id, KindAutorun, r.Get("path"), r.Get("payload_path"), r.Get("data")}, func(f *Finding) {

@@ -83,6 +83,10 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 <table><thead><tr><th>hosts</th><th>prevalence</th><th>worst verdict</th><th>locations</th><th>example name</th><th>pattern</th></tr></thead><tbody>
 {{range .Report.Stacks}}<tr><td class="n">{{.Hosts}}</td><td class="n">{{pct .Prevalence}}</td><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td>{{.Locations}}</td><td>{{.Name}}</td><td class="mono">{{.Pattern}}</td></tr>
 {{end}}</tbody></table></section>
+<section id="stacking-hash"><h2>Autorun stacking by image hash (most names first; {{len .Report.HashStacks}} of {{.Report.HashTotal}} hashes)</h2>
+<table><thead><tr><th>hosts</th><th>names</th><th>commands</th><th>worst verdict</th><th>signer</th><th>sha256</th><th>names seen</th></tr></thead><tbody>
+{{range .Report.HashStacks}}<tr><td class="n">{{.Hosts}}</td><td class="n">{{.NameCount}}</td><td class="n">{{.Patterns}}</td><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td>{{.Signer}}</td><td class="mono">{{.SHA256}}</td><td>{{.Names}}</td></tr>
+{{end}}</tbody></table></section>
 <div class="row">
 <section id="chain"><h2>Sysmon autorun writes by writing image</h2>
 <table><thead><tr><th>image</th><th>writes</th><th>hosts</th><th>before &amp; after</th><th>before only</th><th>after only</th><th>neither</th></tr></thead><tbody>

@@ -88,6 +88,14 @@ func writeText(w io.Writer, r *Report) error {
 	}
 	tw.Flush()
 
+	fmt.Fprintf(w, "\nAutorun stacking by image hash (most names first, %d of %d hashes)\n", len(r.HashStacks), r.HashTotal)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOSTS\tNAMES\tCOMMANDS\tVERDICT\tSIGNER\tSHA256\tSEEN AS")
+	for _, st := range r.HashStacks {
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\t%s\t%s\n", st.Hosts, st.NameCount, st.Patterns, st.Verdict, st.Signer, st.SHA256, st.Names)
+	}
+	tw.Flush()
+
 	fmt.Fprintf(w, "\nSysmon autorun writes by image (network activity of the writer)\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "WRITES\tHOSTS\tBOTH\tBEFORE\tAFTER\tNEITHER\tIMAGE")
@@ -150,6 +158,10 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(w, "\n## Autorun stacking (rarest first, %d of %d patterns)\n\n| hosts | prevalence | verdict | locations | name | pattern |\n|---|---|---|---|---|---|\n", len(r.Stacks), r.StacksTotal)
 	for _, st := range r.Stacks {
 		fmt.Fprintf(w, "| %d | %.1f%% | %s | %s | %s | %s |\n", st.Hosts, 100*st.Prevalence, mdCell(st.Verdict), mdCell(st.Locations), mdCell(st.Name), mdCell(st.Pattern))
+	}
+	fmt.Fprintf(w, "\n## Autorun stacking by image hash (most names first, %d of %d hashes)\n\n| hosts | names | commands | verdict | signer | sha256 | names seen |\n|---|---|---|---|---|---|---|\n", len(r.HashStacks), r.HashTotal)
+	for _, st := range r.HashStacks {
+		fmt.Fprintf(w, "| %d | %d | %d | %s | %s | %s | %s |\n", st.Hosts, st.NameCount, st.Patterns, mdCell(st.Verdict), mdCell(st.Signer), mdCell(st.SHA256), mdCell(st.Names))
 	}
 	fmt.Fprintf(w, "\n## Sysmon autorun writes by image\n\n| image | writes | hosts | network before and after | before only | after only | neither |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range r.ChainImages {

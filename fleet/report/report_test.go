@@ -174,3 +174,35 @@ func TestSnapshotReplacesAndCounterResets(t *testing.T) {
 		t.Fatalf("an empty snapshot must clear the query's state: %+v", r.Summary)
 	}
 }
+
+// TestHashStacking: one dropper under a different name and command on
+// each host stacks as one hash with three names, ahead of a common file
+// (OneDrive on every host, one name); rows without image evidence are
+// not stacked by hash.
+func TestHashStacking(t *testing.T) {
+	e := New()
+	const dropper = "aa11"
+	row := func(name, data, sha, signer, verdict string) resultlog.Row {
+		return resultlog.Row{resultlog.NewField("path", `HKEY_USERS\S-1\Run\`+name), resultlog.NewField("name", name), resultlog.NewField("data", data),
+			resultlog.NewField("image_sha256", sha), resultlog.NewField("image_signer", signer), resultlog.NewField("verdict", verdict), resultlog.NewField("score", "0")}
+	}
+	for i, h := range []string{"h1", "h2", "h3"} {
+		name := []string{"Updater", "svc", "Helper"}[i]
+		e.Add(resultlog.Record{Name: "runkeyhunt_autorun_inventory", Host: h, Time: 10, Counter: -1, Kind: resultlog.Snapshot, Rows: []resultlog.Row{
+			row("OneDrive", `"C:\Users\u\AppData\Local\Microsoft\OneDrive\OneDrive.exe" /background`, "BB22", "Microsoft Corporation", Benign),
+			row(name, `C:\Users\u\AppData\Roaming\`+name+`\`+name+`.exe`, dropper, "", Suspicious),
+			row("NoEvidence", `C:\x.exe`, "", "", Benign),
+		}})
+	}
+	r := e.Report()
+	if r.HashTotal != 2 || len(r.HashStacks) != 2 {
+		t.Fatalf("%d hashes: %+v", r.HashTotal, r.HashStacks)
+	}
+	d, o := r.HashStacks[0], r.HashStacks[1]
+	if d.SHA256 != dropper || d.Hosts != 3 || d.NameCount != 3 || d.Patterns != 3 || d.Names != "Helper,Updater,svc" || d.Verdict != Suspicious {
+		t.Errorf("dropper stack: %+v", d)
+	}
+	if o.SHA256 != "bb22" || o.Hosts != 3 || o.NameCount != 1 || o.Signer != "Microsoft Corporation" || o.Prevalence != 1 {
+		t.Errorf("OneDrive stack: %+v", o)
+	}
+}

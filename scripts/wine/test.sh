@@ -33,8 +33,13 @@ go test -count=1 -run TestCorpusHivesMatchRegfile ./tables/registry/live/
 "$WINESERVER" -p
 trap '"$WINESERVER" -k || true' EXIT
 
+# Image evidence: the PE fixtures are signed on Linux (osslsigncode) and
+# inspected by the live inspector (WinVerifyTrust) under Wine.
+RKH_EVIDENCE_EXPORT="$RKH_WINE_STATE/evidence" go test -count=1 -run TestExportFixtures ./tables/evidence
+export RKH_EVIDENCE_FIXTURES="Z:${RKH_WINE_STATE//\//\\}\\evidence"
+
 status=0
-for pkg in tables/registry/live tables/sysmon/eventlog; do
+for pkg in tables/registry/live tables/sysmon/eventlog tables/evidence; do
 	name=$(basename "$pkg")
 	GOOS=windows GOARCH=amd64 go test -c -o "$out/$name.test.exe" "./$pkg"
 	echo "== $pkg (wine)"
@@ -55,6 +60,18 @@ echo "== extension: osquery extension over a named pipe (wine)"
 echo "== runkeyhunt.exe query, live registry (wine)"
 "$WINE" "$out/runkeyhunt.exe" query --format csv \
 	"SELECT scope, username, verdict, count(*) AS n FROM run_key_payloads WHERE sid LIKE 'S-1-5-21-1111111111-%' OR scope = 'machine' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" || status=1
+echo "== runkeyhunt.exe query, live image evidence of the signed/tampered fixtures (wine)"
+run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
+"$WINE" reg add "$run_key" /v rkhSigned /d "\"$RKH_EVIDENCE_FIXTURES\\signed.exe\" /q" /f >/dev/null 2>&1
+"$WINE" reg add "$run_key" /v rkhTampered /d "$RKH_EVIDENCE_FIXTURES\\tampered.exe" /f >/dev/null 2>&1
+"$WINE" reg add "$run_key" /v rkhGone /d "$RKH_EVIDENCE_FIXTURES\\gone.exe" /f >/dev/null 2>&1
+images=$("$WINE" "$out/runkeyhunt.exe" query --format csv \
+	"SELECT name, image_exists, image_signed, image_signer, image_original_name, indicators FROM run_key_payloads WHERE name LIKE 'rkh%' ORDER BY name") || status=1
+echo "$images"
+echo "$images" | grep -q '^rkhTampered,1,invalid,' || { echo "tampered fixture not invalid" >&2; status=1; }
+"$WINE" reg delete "$run_key" /v rkhSigned /f >/dev/null 2>&1
+"$WINE" reg delete "$run_key" /v rkhTampered /f >/dev/null 2>&1
+"$WINE" reg delete "$run_key" /v rkhGone /f >/dev/null 2>&1
 echo "== runkeyhunt.exe query, .reg source (wine)"
 "$WINE" "$out/runkeyhunt.exe" query --source "$root/testdata/corpus/corpus.reg" --format csv \
 	"SELECT scope, username, verdict, count(*) AS n FROM run_key_payloads GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" || status=1

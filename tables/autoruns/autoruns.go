@@ -13,6 +13,7 @@ import (
 
 	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
+	"github.com/runkeyhunt/runkeyhunt/tables/evidence"
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 	"github.com/runkeyhunt/runkeyhunt/tables/payload"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
@@ -50,6 +51,7 @@ type Row struct {
 	Score           int
 	Verdict         string
 	SourceFile      string
+	ImageEvidence
 }
 
 // Resolver reads payloads that live outside the registry. Offline input has
@@ -72,6 +74,7 @@ type Scanner struct {
 	Resolver Resolver                                  // nil: only registry payloads resolve
 	Env      func(registry.HiveInfo) map[string]string // nil: DefaultEnv
 	Warn     func(error)                               // nil: warnings dropped
+	Images   evidence.ImageInspector                   // nil: no image_* columns
 }
 
 // maxNesting bounds how deep decoded payloads are searched for further
@@ -137,6 +140,9 @@ func (s *Scanner) scanOnce(ctx context.Context, hives []registry.Hive, warn func
 				return rows, fmt.Errorf("scan registry: %w", err)
 			}
 			locRows, err := s.scanLocation(ctx, hives, h, env, loc, warn)
+			// A rescan after a fetch inspects again; the inspectors cache
+			// per path, size and mtime, so that costs a lookup.
+			s.addImageEvidence(ctx, locRows, env)
 			rows = append(rows, locRows...)
 			if err != nil {
 				return rows, err

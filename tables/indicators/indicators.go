@@ -39,6 +39,10 @@ const (
 	UnusualExtension         = "unusual_extension"
 	Rundll32UnusualDLL       = "rundll32_unusual_dll"
 	LolbinProxy              = "lolbin_proxy"
+	UnsignedImage            = "unsigned_image"
+	OriginalNameMismatch     = "original_name_mismatch"
+	SignerMismatch           = "signer_mismatch"
+	ImageMissing             = "image_missing"
 )
 
 // Definition documents one indicator.
@@ -79,6 +83,10 @@ var All = []Definition{
 	{UnusualExtension, 25, "an image with an extension installers do not use for autoruns (`.scr`, `.pif`, `.com` outside System32, `.cpl`, `.hta`), a `control.exe` applet path, or a double extension (`invoice.pdf.exe`)"},
 	{Rundll32UnusualDLL, 30, "rundll32 loading a DLL by bare name that Windows does not ship, or a DLL in a user-writable folder"},
 	{LolbinProxy, 30, "a Windows binary that proxies execution or fetches code, called in the shape that does it (`pcalua -a`, `forfiles /c`, `cmstp /s`, `msiexec /i http`, `hh http`, `mshta`, `regsvr32 /i:`, rundll32 `url.dll,FileProtocolHandler`/`shell32,ShellExec_RunDLL`/..., `wmic process call create`, `bitsadmin`, `certutil -urlcache`, `msbuild`, `installutil`, `conhost --headless`, cscript/wscript on a user-writable script; the LOLBAS table in `tables/catalog`); the command it starts is split and scored too (so are those of `cmd /c`, `start`, `explorer <path>`)"},
+	{UnsignedImage, 15, "the image that runs (the DLL of rundll32/regsvr32, the target of `cmd /c start`/`pcalua -a`) is a PE without a valid signature (`image_signed` `unsigned` or `invalid`) in a user-writable folder"},
+	{OriginalNameMismatch, 35, "the version resource (CompanyName Microsoft) names as OriginalFilename a Windows binary (`cmd.exe`, `powershell.exe`, `rundll32.exe`, ...) other than the file's name, or a Windows binary runs under its own name outside `\\Windows\\`"},
+	{SignerMismatch, 35, "a well-known autorun name (`OneDrive.exe`, `Teams.exe`, `msedge.exe`, `GoogleUpdate.exe`, ...) not signed by its vendor"},
+	{ImageMissing, 10, "the image is absent from a folder the evidence holds (live: the file does not exist): a cleaned-up implant, or a trap"},
 }
 
 var weights = func() map[string]int {

@@ -132,6 +132,39 @@ func (c *Collection) Open(winPath string) (Content, error) {
 	return openOS(cur)
 }
 
+// HasFolder reports whether the collection holds the folder a Windows
+// path names (`C:\Users\alice\AppData\Roaming`): a file missing from a
+// folder the collection copied is missing on the host too, while a file in
+// a folder it never copied is simply unknown.
+func (c *Collection) HasFolder(winPath string) bool {
+	drive, comps, ok := splitDrivePath(winPath)
+	if !ok || !strings.EqualFold(drive, c.Drive) {
+		return false
+	}
+	if len(comps) == 0 {
+		return true
+	}
+	if c.arc != nil {
+		prefix := strings.ToLower(drive + `\` + strings.Join(comps, `\`) + `\`)
+		for key := range c.members {
+			if strings.HasPrefix(key, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	cur := c.dir
+	for _, want := range comps {
+		next, err := c.child(cur, want, false)
+		if err != nil {
+			return false
+		}
+		cur = next
+	}
+	info, err := os.Stat(cur)
+	return err == nil && info.IsDir()
+}
+
 // child finds the entry of dir named want, any case (and escaped, in a
 // Velociraptor collection); it refuses links.
 func (c *Collection) child(dir, want string, last bool) (string, error) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/chain"
+	"github.com/runkeyhunt/runkeyhunt/tables/evidence"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/offline"
@@ -92,7 +93,7 @@ func Generate(ctx context.Context, source string, opts Options) (rows []autoruns
 		if err != nil {
 			return nil, fmt.Errorf("open live registry: %w", err)
 		}
-		scanner := autoruns.Scanner{View: view, Resolver: resolver, Warn: warn}
+		scanner := autoruns.Scanner{View: view, Resolver: resolver, Warn: warn, Images: evidence.LiveInspector()}
 		return scanner.Scan(ctx)
 	}
 	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn, Limits: opts.InputLimits})
@@ -110,6 +111,7 @@ func ScanFiles(ctx context.Context, files []input.File, warn func(error)) ([]aut
 	scanner := autoruns.Scanner{Warn: warn}
 	if colls := input.Collections(files); len(colls) > 0 {
 		scanner.Resolver = collectionResolver(colls)
+		scanner.Images = evidence.NewOffline(colls)
 	}
 	if len(input.Filter(files, input.RegExport, input.Hive)) == 0 {
 		rows, err := chain.Correlate(ctx, files, chain.DefaultWindow, nil, warn)
@@ -167,32 +169,39 @@ func (collectionResolver) ReadEventLog(string, int, int64) ([]byte, error) {
 // because osquery re-applies the WHERE clause to returned rows.
 func RowMap(r autoruns.Row, source string) map[string]string {
 	return map[string]string{
-		"key":              r.Key,
-		"path":             r.Path,
-		"name":             r.Name,
-		"type":             r.Type,
-		"data":             r.Data,
-		"mtime":            strconv.FormatInt(r.Mtime, 10),
-		"location":         r.Location,
-		"scope":            r.Scope,
-		"sid":              r.SID,
-		"username":         r.Username,
-		"enabled":          strconv.Itoa(r.Enabled),
-		"image":            r.Image,
-		"arguments":        r.Arguments,
-		"payload_kind":     r.PayloadKind,
-		"payload_ref":      r.PayloadRef,
-		"payload_path":     r.PayloadPath,
-		"payload_exists":   strconv.Itoa(r.PayloadExists),
-		"payload_size":     strconv.FormatInt(r.PayloadSize, 10),
-		"payload_sha256":   r.PayloadSHA256,
-		"payload_entropy":  strconv.FormatFloat(r.PayloadEntropy, 'f', 4, 64),
-		"payload_encoding": r.PayloadEncoding,
-		"payload_preview":  r.PayloadPreview,
-		"indicators":       r.Indicators,
-		"score":            strconv.Itoa(r.Score),
-		"verdict":          r.Verdict,
-		"source":           source,
-		"source_file":      r.SourceFile,
+		"key":                 r.Key,
+		"path":                r.Path,
+		"name":                r.Name,
+		"type":                r.Type,
+		"data":                r.Data,
+		"mtime":               strconv.FormatInt(r.Mtime, 10),
+		"location":            r.Location,
+		"scope":               r.Scope,
+		"sid":                 r.SID,
+		"username":            r.Username,
+		"enabled":             strconv.Itoa(r.Enabled),
+		"image":               r.Image,
+		"arguments":           r.Arguments,
+		"image_exists":        r.ImageExists,
+		"image_size":          strconv.FormatInt(r.ImageSize, 10),
+		"image_sha256":        r.ImageSHA256,
+		"image_signed":        r.ImageSigned,
+		"image_signer":        r.ImageSigner,
+		"image_original_name": r.ImageOriginalName,
+		"image_company":       r.ImageCompany,
+		"payload_kind":        r.PayloadKind,
+		"payload_ref":         r.PayloadRef,
+		"payload_path":        r.PayloadPath,
+		"payload_exists":      strconv.Itoa(r.PayloadExists),
+		"payload_size":        strconv.FormatInt(r.PayloadSize, 10),
+		"payload_sha256":      r.PayloadSHA256,
+		"payload_entropy":     strconv.FormatFloat(r.PayloadEntropy, 'f', 4, 64),
+		"payload_encoding":    r.PayloadEncoding,
+		"payload_preview":     r.PayloadPreview,
+		"indicators":          r.Indicators,
+		"score":               strconv.Itoa(r.Score),
+		"verdict":             r.Verdict,
+		"source":              source,
+		"source_file":         r.SourceFile,
 	}
 }
