@@ -51,7 +51,7 @@ func TestHTMLInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium --dump-dom: %v", err)
 	}
-	for _, want := range []string{"seeded-empire-stager", `\Run\Updater`, "<svg", "hosts malicious"} {
+	for _, want := range []string{"seeded-empire-stager", `Run\<wbr>Updater`, "<svg", "hosts malicious"} {
 		if !strings.Contains(string(dom), want) {
 			t.Errorf("rendered DOM lacks %q", want)
 		}

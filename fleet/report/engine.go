@@ -53,13 +53,35 @@ type Finding struct {
 	PayloadPath  string `json:"payload_path,omitempty"`
 	Payload      string `json:"payload_excerpt,omitempty"`
 	Image        string `json:"image,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Location     string `json:"location,omitempty"`
+	Encoding     string `json:"payload_encoding,omitempty"`
 	FirstSeen    int64  `json:"first_seen"`
 	LastSeen     int64  `json:"last_seen"`
 	Active       bool   `json:"active"`
 	RemovedAt    int64  `json:"removed_at,omitempty"`
 	Observations int64  `json:"observations"`
 
+	// Sysmon writes: the event and the writer's network around it.
+	Write *WriteEvent `json:"write,omitempty"`
+
 	refs int // state rows currently pointing at this finding
+}
+
+// WriteEvent is one Sysmon registry write (sysmon_reg_net_chain row).
+type WriteEvent struct {
+	Role          string  `json:"role"`
+	Time          int64   `json:"time"`
+	RecordID      int64   `json:"record_id"`
+	LinkedRecord  int64   `json:"linked_record_id,omitempty"`
+	Image         string  `json:"image"`
+	User          string  `json:"user,omitempty"`
+	NetBefore     int     `json:"net_before"`
+	NetAfter      int     `json:"net_after"`
+	SecondsBefore float64 `json:"seconds_before"`
+	SecondsAfter  float64 `json:"seconds_after"`
+	Remote        string  `json:"remote_addresses,omitempty"`
+	RemoteNames   string  `json:"remote_hostnames,omitempty"`
 }
 
 type findingKey struct {
@@ -142,13 +164,16 @@ const MaxBadLinesKept = 100
 
 // Engine accumulates records. Use Add for each record in input order.
 type Engine struct {
-	hosts      map[string]*hostState
-	findings   map[findingKey]*Finding
-	chainSeen  map[uint64]struct{}
-	images     map[string]*ChainImage
-	endpoints  map[string]*Endpoint
-	intern     map[string]string
-	patterns   map[string]string // command -> normalised pattern
+	hosts     map[string]*hostState
+	findings  map[findingKey]*Finding
+	chainSeen map[uint64]struct{}
+	images    map[string]*ChainImage
+	endpoints map[string]*Endpoint
+	intern    map[string]string
+	patterns  map[string]string // command -> normalised pattern
+	// rareRep is, per pattern, the latest row that added it: when only one
+	// host holds a pattern, this is the row rare_in_fleet reports.
+	rareRep    map[string]*rareCandidate
 	seed       maphash.Seed
 	lines      int64
 	records    int64
@@ -174,6 +199,7 @@ func New() *Engine {
 		endpoints: map[string]*Endpoint{},
 		intern:    map[string]string{},
 		patterns:  map[string]string{},
+		rareRep:   map[string]*rareCandidate{},
 		seed:      maphash.MakeSeed(),
 	}
 }
@@ -419,6 +445,9 @@ func (e *Engine) addAutorun(h *hostState, qs *queryState, r resultlog.Row, rec r
 			f.PayloadKind = e.str(r.Get("payload_kind"))
 			f.PayloadPath = e.str(r.Get("payload_path"))
 			f.Image = e.str(r.Get("image"))
+			f.Name = e.str(r.Get("name"))
+			f.Location = e.str(r.Get("location"))
+			f.Encoding = e.str(r.Get("payload_encoding"))
 		}, rec.Time)
 		f := row.finding
 		f.refs++
@@ -426,6 +455,7 @@ func (e *Engine) addAutorun(h *hostState, qs *queryState, r resultlog.Row, rec r
 		e.update(f, verdict, score, r.Get("indicators"), r.Get("payload_preview"))
 	}
 	qs.rows[fp] = row
+	e.noteRare(h, row, r)
 }
 
 // verdictOf maps a score to a verdict when a query did not select verdict
@@ -473,9 +503,19 @@ func (e *Engine) update(f *Finding, verdict string, score int, indicators, previ
 	if indicators != "" && len(indicators) >= len(f.Indicators) {
 		f.Indicators = e.str(indicators)
 	}
+	// The table's preview is already bounded (SPEC: 4096 characters):
+	// the report keeps it whole.
 	if preview != "" && f.Payload == "" {
-		f.Payload = strings.Clone(excerpt(preview, 300))
+		f.Payload = strings.Clone(preview)
 	}
+}
+
+func atof(s string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return -1
+	}
+	return f
 }
 
 func excerpt(s string, n int) string {
@@ -513,6 +553,14 @@ func (e *Engine) addChain(h *hostState, r resultlog.Row, rec resultlog.Record) {
 			f.Command = e.str(r.Get("details"))
 			f.Image = e.str(r.Get("image"))
 			f.PayloadKind = e.str(r.Get("role"))
+			f.Location = e.str(r.Get("location"))
+			f.Write = &WriteEvent{
+				Role: f.PayloadKind, Time: int64(atoi(r.Get("time"))), RecordID: int64(atoi(r.Get("record_id"))),
+				LinkedRecord: int64(atoi(r.Get("linked_record_id"))), Image: f.Image, User: f.User,
+				NetBefore: atoi(r.Get("net_before")), NetAfter: atoi(r.Get("net_after")),
+				SecondsBefore: atof(r.Get("seconds_before")), SecondsAfter: atof(r.Get("seconds_after")),
+				Remote: e.str(r.Get("remote_addresses")), RemoteNames: e.str(r.Get("remote_hostnames")),
+			}
 		}, rec.Time)
 		// A Sysmon write is an event: it stays a finding when the rolling
 		// log drops it, so removals do not clear it.
