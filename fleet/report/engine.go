@@ -121,7 +121,8 @@ type hostState struct {
 	hasInventory    bool
 }
 
-// ChainImage aggregates Sysmon autorun writes of one writing image.
+// ChainImage aggregates Sysmon autorun writes of one writing image,
+// normalised like a command (lower case, <user> for the profile folder).
 type ChainImage struct {
 	Image   string `json:"image"`
 	Writes  int    `json:"autorun_writes"`
@@ -577,10 +578,12 @@ func (e *Engine) addChain(h *hostState, r resultlog.Row, rec resultlog.Record) {
 	if r.Get("role") != "autorun" {
 		return
 	}
-	image := r.Get("image")
+	// Writers aggregate by normalised image: OneDrive.exe under every
+	// user's profile is one writer, not one per user.
+	image := e.pattern(r.Get("image"))
 	img := e.images[image]
 	if img == nil {
-		img = &ChainImage{Image: e.str(image), hosts: map[string]struct{}{}}
+		img = &ChainImage{Image: image, hosts: map[string]struct{}{}}
 		e.images[img.Image] = img
 	}
 	img.Writes++

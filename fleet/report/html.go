@@ -143,9 +143,9 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 {{range .Report.Stacks}}<tr><td class="n">{{.Hosts}}</td><td class="n">{{pct .Prevalence}}</td><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td>{{.Locations}}</td><td>{{.Name}}</td><td class="mono path">{{path .Pattern}}</td></tr>
 {{end}}</tbody></table>{{else}}<p class="empty">No autorun rows in the input: stacking needs the runkeyhunt_autorun_inventory query (a daily snapshot) or runkeyhunt_autorun_findings.</p>{{end}}</section>
 <div class="row">
-<section id="chain"><h2>Sysmon autorun writes by writing image</h2>
-{{if .Report.ChainImages}}<table><thead><tr><th>image</th><th>writes</th><th>hosts</th><th>before &amp; after</th><th>before only</th><th>after only</th><th>neither</th></tr></thead><tbody>
-{{range .Report.ChainImages}}<tr><td class="mono path">{{path .Image}}</td><td class="n">{{.Writes}}</td><td class="n">{{.Hosts}}</td><td class="n">{{.Both}}</td><td class="n">{{.Before}}</td><td class="n">{{.After}}</td><td class="n">{{.Neither}}</td></tr>
+<section id="chain"><h2>Sysmon autorun writes by writing image{{if .ChainCut}} (top {{len .ChainImages}} of {{len .Report.ChainImages}}; all in the JSON output){{end}}</h2>
+{{if .ChainImages}}<table><thead><tr><th>image</th><th>writes</th><th>hosts</th><th>before &amp; after</th><th>before only</th><th>after only</th><th>neither</th></tr></thead><tbody>
+{{range .ChainImages}}<tr><td class="mono path">{{path .Image}}</td><td class="n">{{.Writes}}</td><td class="n">{{.Hosts}}</td><td class="n">{{.Both}}</td><td class="n">{{.Before}}</td><td class="n">{{.After}}</td><td class="n">{{.Neither}}</td></tr>
 {{end}}</tbody></table>{{else}}<p class="empty">No Sysmon autorun writes in the input: schedule runkeyhunt_autorun_write_chain on hosts that run Sysmon with registry (13) and network (3) events, and report from the result logs (Fleet does not store them).</p>{{end}}</section>
 <section id="endpoints"><h2>Top remote endpoints around autorun writes</h2>
 {{if .Report.Endpoints}}<table><thead><tr><th>address</th><th>host names</th><th>hosts</th><th>writes</th></tr></thead><tbody>
@@ -232,9 +232,14 @@ type pageData struct {
 	Patterns        []*patternGroup
 	MaxPatternHosts int
 	InventoryHosts  int
+	ChainImages     []ChainImage
+	ChainCut        bool
 	TimelineSVG     template.HTML
 	ChainSVG        template.HTML
 }
+
+// MaxHTMLChainImages bounds the writer table of the page.
+const MaxHTMLChainImages = 25
 
 // WriteHTML renders one self-contained page: inline CSS, SVG and script,
 // nothing from anywhere else. The most severe MaxHTMLIncidents incidents
@@ -305,6 +310,10 @@ func WriteHTML(w io.Writer, r *Report) error {
 	})
 	if len(d.Patterns) > MaxStacks {
 		d.Patterns = d.Patterns[:MaxStacks]
+	}
+	d.ChainImages = r.ChainImages
+	if len(d.ChainImages) > MaxHTMLChainImages {
+		d.ChainImages, d.ChainCut = d.ChainImages[:MaxHTMLChainImages], true
 	}
 	d.TimelineSVG = template.HTML(timelineSVG(r.Timeline))
 	d.ChainSVG = template.HTML(chainSVG(r.ChainImages))
