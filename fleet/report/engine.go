@@ -80,6 +80,7 @@ type WriteEvent struct {
 	NetAfter      int     `json:"net_after"`
 	SecondsBefore float64 `json:"seconds_before"`
 	SecondsAfter  float64 `json:"seconds_after"`
+	Window        int     `json:"window,omitempty"`
 	Remote        string  `json:"remote_addresses,omitempty"`
 	RemoteNames   string  `json:"remote_hostnames,omitempty"`
 }
@@ -559,7 +560,7 @@ func (e *Engine) addChain(h *hostState, r resultlog.Row, rec resultlog.Record) {
 				Role: f.PayloadKind, Time: int64(atoi(r.Get("time"))), RecordID: int64(atoi(r.Get("record_id"))),
 				LinkedRecord: int64(atoi(r.Get("linked_record_id"))), Image: f.Image, User: f.User,
 				NetBefore: atoi(r.Get("net_before")), NetAfter: atoi(r.Get("net_after")),
-				SecondsBefore: atof(r.Get("seconds_before")), SecondsAfter: atof(r.Get("seconds_after")),
+				SecondsBefore: atof(r.Get("seconds_before")), SecondsAfter: atof(r.Get("seconds_after")), Window: atoi(r.Get("window")),
 				Remote: e.str(r.Get("remote_addresses")), RemoteNames: e.str(r.Get("remote_hostnames")),
 			}
 		}, rec.Time)

@@ -65,6 +65,7 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f5f8;border:1px so
 .badge{display:inline-block;padding:1px 7px;border-radius:10px;color:#fff;font-size:11px;font-weight:600}
 .badge.malicious{background:var(--mal)} .badge.suspicious{background:var(--sus)} .badge.benign{background:var(--ok)}
 .muted{color:var(--muted)}
+svg.chart{max-width:640px;display:block}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 .legend span{display:inline-block;margin-right:14px;font-size:12px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:5px;vertical-align:middle}
@@ -124,7 +125,7 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 {{range .Incidents}}<article class="incident{{if eq .Status "removed"}} removed{{end}}" id="{{.ID}}" data-verdict="{{.Verdict}}" data-status="{{.Status}}" data-location="{{.Location}}" data-host="{{.Host}}" data-score="{{.Score}}" data-first="{{.FirstSeen}}" data-last="{{.LastSeen}}">
 <div class="ihead"><span class="badge {{.Verdict}}">{{.Verdict}}</span>{{if ne .Verdict .HostVerdict}}<span class="muted">(host said {{.HostVerdict}})</span>{{end}}<span class="name">{{.Name}}</span><span>score {{.Score}}</span><span>{{status .}}</span><span class="muted">{{.Location}}</span><a class="muted" href="#{{.ID}}">#</a></div>
 <div class="mono path">{{path .Path}}</div>
-<div class="meta">user {{if .User}}{{.User}}{{else}}unknown{{end}} · first seen {{time .FirstSeen}} · last seen {{time .LastSeen}} · prevalence {{prevalence . $.InventoryHosts}}{{if .PatternHosts}} hosts ({{pct .Prevalence}}){{end}} · from {{range $i, $s := .Sources}}{{if $i}}, {{end}}{{$s}}{{end}}</div>
+<div class="meta">user {{if .User}}{{.User}}{{else}}unknown{{end}} · first seen {{time .FirstSeen}} · last seen {{time .LastSeen}} · {{if .PatternHosts}}on {{prevalence . $.InventoryHosts}} hosts ({{pct .Prevalence}}){{else}}in no host's current inventory{{end}} · from {{range $i, $s := .Sources}}{{if $i}}, {{end}}{{$s}}{{end}}</div>
 {{if .Indicators}}<div class="chips">{{range .Indicators}}<span class="chip{{if eq .ID "rare_in_fleet"}} fleet{{end}}">{{.ID}}<b>{{.Weight}}</b></span>{{end}}</div>{{end}}
 <div class="lbl">command line</div><pre>{{.Command}}</pre>
 {{if .Payload}}<details><summary>decoded payload{{if .PayloadPath}} from <span class="mono path">{{path .PayloadPath}}</span>{{end}}{{if .Encoding}} ({{.Encoding}}){{end}}, {{runes .Payload}} characters</summary><pre>{{.Payload}}</pre></details>{{else if .PayloadPath}}<div class="meta">payload {{.PayloadKind}} <span class="mono path">{{path .PayloadPath}}</span> (no decoded text reported)</div>{{end}}
@@ -375,6 +376,8 @@ func incidentSVG(in Incident) template.HTML {
 			s := step{title: fmt.Sprintf("network before (%d)", w.NetBefore), detail: w.Remote, known: true}
 			if w.SecondsBefore >= 0 {
 				s.when = clock(w.Time - int64(w.SecondsBefore))
+			} else if w.Window > 0 {
+				s.when = fmt.Sprintf("within %d s before", w.Window)
 			}
 			steps[0] = s
 		}
@@ -382,11 +385,14 @@ func incidentSVG(in Incident) template.HTML {
 			s := step{title: fmt.Sprintf("network after (%d)", w.NetAfter), detail: w.Remote, known: true}
 			if w.SecondsAfter >= 0 {
 				s.when = clock(w.Time + int64(w.SecondsAfter))
+			} else if w.Window > 0 {
+				s.when = fmt.Sprintf("within %d s after", w.Window)
 			}
 			steps[3] = s
 		}
 	}
 	var b strings.Builder
+	b.WriteString(`<div class="lbl">write chain (Sysmon)</div>`)
 	b.WriteString(`<svg class="chain" role="img" aria-label="write chain" viewBox="0 0 720 84" width="100%" style="max-width:720px" xmlns="http://www.w3.org/2000/svg">`)
 	b.WriteString(`<line x1="90" y1="24" x2="630" y2="24" stroke="#8a94a3" stroke-width="2"/>`)
 	for i, s := range steps {
@@ -420,7 +426,7 @@ func timelineSVG(days []DayCount) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg role="img" aria-label="incidents per day" viewBox="0 0 %.0f %.0f" width="100%%" xmlns="http://www.w3.org/2000/svg">`, width, height)
+	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="incidents per day" viewBox="0 0 %.0f %.0f" width="100%%" xmlns="http://www.w3.org/2000/svg">`, width, height)
 	plotH := height - bottom - top
 	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#8a94a3"/>`, left, height-bottom, width, height-bottom)
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" text-anchor="end" fill="#5b6675">%d</text>`, left-6, top+10, max)
@@ -494,7 +500,7 @@ func chainSVG(images []ChainImage) string {
 	height := rowH*float64(len(images)) + 6
 	labels := imageLabels(images, 40)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg role="img" aria-label="autorun writes by image" viewBox="0 0 %.0f %.0f" width="100%%" xmlns="http://www.w3.org/2000/svg">`, width, height)
+	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="autorun writes by image" viewBox="0 0 %.0f %.0f" width="100%%" xmlns="http://www.w3.org/2000/svg">`, width, height)
 	for i, c := range images {
 		y := float64(i)*rowH + 4
 		fmt.Fprintf(&b, `<text x="0" y="%.1f" font-size="11" fill="#1d2430">%s <tspan fill="#5b6675">(%d)</tspan><title>%s</title></text>`, y+15, html.EscapeString(labels[i]), c.Writes, html.EscapeString(c.Image))
