@@ -101,7 +101,7 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 <div class="tile mal"><div class="v">{{.Summary.IncidentsMalicious}}</div><div class="l">open malicious incidents</div></div>
 <div class="tile sus"><div class="v">{{.Summary.IncidentsSuspicious}}</div><div class="l">open suspicious incidents{{if .Summary.IncidentsRare}} ({{.Summary.IncidentsRare}} rare in fleet){{end}}</div></div>
 <div class="tile"><div class="v">{{.Summary.IncidentsRemoved}}</div><div class="l">incidents removed</div></div>
-<div class="tile"><div class="v">{{.Summary.WritesWithNetwork}}<span class="muted" style="font-size:16px"> / {{.Summary.AutorunWrites}}</span></div><div class="l">Sysmon autorun writes with network</div></div>
+<div class="tile"><div class="v">{{.Summary.WritesWithNetwork}}</div><div class="l">Sysmon autorun writes with network (of {{.Summary.AutorunWrites}})</div></div>
 </div>
 <div class="row">
 <section><h2>Incidents over time (first seen, per day)</h2>{{.TimelineSVG}}</section>
