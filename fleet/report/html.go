@@ -91,7 +91,7 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 </head>
 <body>
 <header><h1>runkeyhunt fleet report</h1><p>Run-key loaders and their hidden payloads across the fleet · {{time .Summary.From}} – {{time .Summary.To}} UTC · {{.Summary.Lines}} log lines, {{.Summary.Rows}} rows{{if .Summary.BadLines}}, {{.Summary.BadLines}} bad lines{{end}}</p>
-<nav><a href="#hosts">incidents by host</a><a href="#patterns">by pattern</a><a href="#stacking">stacking</a><a href="#chain">Sysmon writes</a><a href="#endpoints">endpoints</a></nav></header>
+<nav><a href="#patterns">incidents by pattern</a><a href="#hosts">by host</a><a href="#stacking">stacking</a><a href="#chain">Sysmon writes</a><a href="#endpoints">endpoints</a></nav></header>
 <main>
 <div class="tiles">
 <div class="tile"><div class="v">{{.Summary.HostsReporting}}</div><div class="l">hosts reporting</div></div>
@@ -107,6 +107,11 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 <section><h2>Incidents over time (first seen, per day)</h2>{{.TimelineSVG}}</section>
 <section><h2>Autorun writes by image: network activity of the writer</h2>{{.ChainSVG}}</section>
 </div>
+<section id="patterns"><h2>Incidents by pattern (normalised command)</h2>
+{{if .Patterns}}<table><thead><tr><th>worst verdict</th><th>incidents</th><th>open</th><th>hosts</th><th>fleet prevalence</th><th>pattern</th><th>hosts (first {{.MaxPatternHosts}})</th></tr></thead><tbody>
+{{range .Patterns}}<tr><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td class="n">{{.Incidents}}</td><td class="n">{{.Open}}</td><td class="n">{{.Hosts}}</td><td class="n">{{.Fleet}}</td><td class="mono path">{{path .Pattern}}</td><td>{{range $i, $h := .Links}}{{if $i}}, {{end}}{{if $h.Shown}}<a href="#{{anchor $h.Key}}">{{$h.Label}}</a>{{else}}{{$h.Label}}{{end}}{{end}}</td></tr>
+{{end}}</tbody></table>{{else}}<p class="empty">No incidents, so no patterns to group.</p>{{end}}
+</section>
 <section id="hosts"><h2>Incidents by host ({{.Summary.Incidents}} incidents on {{.HostCount}} hosts{{if .Cut}}; the {{len .Shown}} most severe shown in full, the other {{.CutCount}} counted by pattern below and listed in the JSON and CSV outputs{{end}})</h2>
 <form id="filters" hidden onsubmit="return false">
 <label>search <input id="f-q" type="search" placeholder="host, user, path, command, indicator"></label>
@@ -133,11 +138,6 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 </article>
 {{end}}</section>
 {{end}}</div>
-</section>
-<section id="patterns"><h2>Incidents by pattern (normalised command)</h2>
-{{if .Patterns}}<table><thead><tr><th>worst verdict</th><th>incidents</th><th>open</th><th>hosts</th><th>fleet prevalence</th><th>pattern</th><th>hosts (first {{.MaxPatternHosts}})</th></tr></thead><tbody>
-{{range .Patterns}}<tr><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td class="n">{{.Incidents}}</td><td class="n">{{.Open}}</td><td class="n">{{.Hosts}}</td><td class="n">{{.Fleet}}</td><td class="mono path">{{path .Pattern}}</td><td>{{range $i, $h := .Links}}{{if $i}}, {{end}}{{if $h.Shown}}<a href="#{{anchor $h.Key}}">{{$h.Label}}</a>{{else}}{{$h.Label}}{{end}}{{end}}</td></tr>
-{{end}}</tbody></table>{{else}}<p class="empty">No incidents, so no patterns to group.</p>{{end}}
 </section>
 <section id="stacking"><h2>Autorun stacking by normalised command (rarest first; {{len .Report.Stacks}} of {{.Report.StacksTotal}} patterns)</h2>
 {{if .Report.Stacks}}<table><thead><tr><th>hosts</th><th>prevalence</th><th>worst verdict</th><th>locations</th><th>example name</th><th>pattern</th></tr></thead><tbody>
