@@ -241,3 +241,37 @@ func TestOutputsAgree(t *testing.T) {
 		}
 	}
 }
+
+// Past MaxHTMLIncidents the page shows the most severe in full and counts
+// the rest by pattern; JSON keeps every incident.
+func TestHTMLLongTail(t *testing.T) {
+	e := New()
+	const n = MaxHTMLIncidents + 150
+	for h := range n {
+		verdict, score := Suspicious, "40"
+		if h%10 == 0 {
+			verdict, score = Malicious, "90"
+		}
+		e.Add(resultlog.Record{Name: "q", Host: fmt.Sprintf("h%04d", h), Time: 1, Kind: resultlog.Snapshot, Counter: 1, Rows: []resultlog.Row{
+			row("path", fmt.Sprintf(runKey, h)+"upd", "name", "upd", "location", "run", "data", fmt.Sprintf(`wscript C:\Users\u%d\AppData\upd.vbs`, h), "verdict", verdict, "score", score)}})
+	}
+	r := e.Report()
+	var page, js bytes.Buffer
+	if err := WriteHTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&js, "json", r); err != nil {
+		t.Fatal(err)
+	}
+	shown, _ := visibleVerdicts(page.String())
+	if shown[Malicious] != n/10 || shown[Malicious]+shown[Suspicious] != MaxHTMLIncidents {
+		t.Errorf("page shows %v, want the %d malicious first and %d in all", shown, n/10, MaxHTMLIncidents)
+	}
+	if !strings.Contains(page.String(), fmt.Sprintf("the other %d counted by pattern", n-MaxHTMLIncidents)) ||
+		!strings.Contains(page.String(), fmt.Sprintf(`<td class="n">%d</td><td class="n">%d</td><td class="n">%d</td>`, n, n, n)) {
+		t.Error("the long tail is not counted")
+	}
+	if c := strings.Count(js.String(), `"id": "i`); c != n {
+		t.Errorf("json carries %d incidents, want %d", c, n)
+	}
+}
