@@ -6,7 +6,7 @@
 package report
 
 import (
-	"hash/maphash"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,7 +176,6 @@ type Engine struct {
 	// rareRep is, per pattern, the latest row that added it: when only one
 	// host holds a pattern, this is the row rare_in_fleet reports.
 	rareRep    map[string]*rareCandidate
-	seed       maphash.Seed
 	lines      int64
 	records    int64
 	rows       int64
@@ -202,7 +201,6 @@ func New() *Engine {
 		intern:    map[string]string{},
 		patterns:  map[string]string{},
 		rareRep:   map[string]*rareCandidate{},
-		seed:      maphash.MakeSeed(),
 	}
 }
 
@@ -361,18 +359,39 @@ func (e *Engine) Add(rec resultlog.Record) {
 
 // fingerprint identifies a row by all its columns, order-independent, so
 // a "removed" row matches the row it removes.
+// The hash is fixed (no per-process seed): --state keeps fingerprints
+// between runs.
 func (e *Engine) fingerprint(r resultlog.Row) uint64 {
 	var sum uint64
-	var h maphash.Hash
-	h.SetSeed(e.seed)
 	for _, f := range r {
-		h.Reset()
-		h.WriteString(f.Key)
-		h.WriteByte(0)
-		h.WriteString(f.Raw())
-		sum += h.Sum64() * 0x9E3779B97F4A7C15
+		h := hashString(hashString(hashSeed, f.Key)^0xff, f.Raw())
+		sum += finish(h) * 0x9E3779B97F4A7C15
 	}
 	return sum ^ uint64(len(r))
+}
+
+const hashSeed = 0x243F6A8885A308D3
+
+// hashString mixes s into h eight bytes at a time.
+func hashString(h uint64, s string) uint64 {
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 | uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = bits.RotateLeft64((h^w)*0x9E3779B97F4A7C15, 31) * 0xBF58476D1CE4E5B9
+		s = s[8:]
+	}
+	var w uint64
+	for i := 0; i < len(s); i++ {
+		w |= uint64(s[i]) << (8 * i)
+	}
+	h = bits.RotateLeft64((h^w^uint64(len(s))<<59)*0x9E3779B97F4A7C15, 31) * 0xBF58476D1CE4E5B9
+	return h
+}
+
+func finish(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return h
 }
 
 func (e *Engine) clear(qs *queryState, t int64) {
@@ -538,14 +557,11 @@ func firstOf(s ...string) string {
 }
 
 func (e *Engine) addChain(h *hostState, r resultlog.Row, rec resultlog.Record) {
-	var hh maphash.Hash
-	hh.SetSeed(e.seed)
+	hk := uint64(hashSeed)
 	for _, k := range [...]string{"computer", "record_id", "path", "event_id", "time", "process_guid"} {
-		hh.WriteString(r.GetRaw(k))
-		hh.WriteByte(0)
+		hk = hashString(hk, r.GetRaw(k)) ^ 0xff
 	}
-	hh.WriteString(h.id)
-	key := hh.Sum64()
+	key := finish(hashString(hk, h.id))
 	_, seen := e.chainSeen[key]
 	verdict, score := r.Get("verdict"), atoi(r.Get("score"))
 	if Severity(verdict) > 0 {
