@@ -20,6 +20,7 @@ type Summary struct {
 	IncidentsRemoved    int   `json:"incidents_removed"`
 	IncidentsEventOnly  int   `json:"incidents_sysmon_only"`
 	IncidentsRare       int   `json:"incidents_rare_in_fleet"`
+	IncidentsNew        int   `json:"incidents_new_since_last_run,omitempty"`
 	HostsAffected       int   `json:"hosts_with_open_incidents"`
 	AutorunWrites       int   `json:"sysmon_autorun_writes"`
 	WritesWithNetwork   int   `json:"sysmon_autorun_writes_with_network"`
@@ -60,6 +61,8 @@ type Report struct {
 	Findings    []Finding `json:"-"`
 	Stacks      []Stack   `json:"stacking"`
 	StacksTotal int       `json:"stacking_total"`
+	// HasState: built with --state, so "new since last run" means something.
+	HasState bool `json:"-"`
 	// InventoryHosts is the prevalence denominator: hosts with autorun rows.
 	InventoryHosts int          `json:"hosts_with_inventory"`
 	ChainImages    []ChainImage `json:"chain_by_image"`
@@ -227,6 +230,9 @@ func (e *Engine) stacks() ([]Stack, int, map[string]int, map[string]*hostState, 
 				}
 				if row.loc != "" {
 					a.locs[row.loc] = struct{}{}
+				}
+				if row.name < a.Name { // the same example on every run, whatever the map order
+					a.Name = row.name
 				}
 				if Severity(row.verdict) > Severity(a.Verdict) || a.Verdict == "" {
 					a.Verdict = row.verdict

@@ -175,19 +175,21 @@ type Engine struct {
 	patterns  map[string]string // command -> normalised pattern
 	// rareRep is, per pattern, the latest row that added it: when only one
 	// host holds a pattern, this is the row rare_in_fleet reports.
-	rareRep    map[string]*rareCandidate
-	lines      int64
-	records    int64
-	rows       int64
-	otherRows  int64
-	skipped    int64
-	badLines   []BadLine
-	badFiles   []BadFile
-	badCount   int64
-	minTime    int64
-	maxTime    int64
-	chainRows  int64
-	removedRow int64
+	rareRep map[string]*rareCandidate
+	lines   int64
+	// linesBefore: lines read by earlier runs (--state).
+	linesBefore int64
+	records     int64
+	rows        int64
+	otherRows   int64
+	skipped     int64
+	badLines    []BadLine
+	badFiles    []BadFile
+	badCount    int64
+	minTime     int64
+	maxTime     int64
+	chainRows   int64
+	removedRow  int64
 }
 
 // New returns an empty engine.
@@ -212,7 +214,7 @@ func (e *Engine) Handler(progress func(bytesRead, lines int64)) resultlog.Handle
 		BadFile: e.AddBadFile,
 		Skipped: func(string, int) { e.skipped++ },
 		Progress: func(b, l int64) {
-			e.lines = l
+			e.lines = e.linesBefore + l
 			if progress != nil {
 				progress(b, l)
 			}

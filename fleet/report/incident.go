@@ -54,6 +54,7 @@ type Incident struct {
 	Write        *WriteEvent `json:"autorun_write,omitempty"`
 	PayloadWrite *WriteEvent `json:"payload_write,omitempty"`
 	Writes       int         `json:"sysmon_writes"`
+	New          bool        `json:"new_since_last_run,omitempty"` // --state: no earlier run reported it
 }
 
 // Indicator is one indicator id with its weight (tables/indicators).
