@@ -47,10 +47,16 @@ Usage:
       use Fleet 4.83's names (reports:, fleets/, kind: report); the -legacy
       formats are for older servers (queries:, teams/, kind: query).
   runkeyhunt fleet report [--format text|json|csv|markdown|html] [--output FILE]
-                          [--fail-on suspicious|malicious] [--no-progress] [FILES|DIRS|-]...
+                          [--fail-on suspicious|malicious] [--state FILE]
+                          [--no-progress] [FILES|DIRS|-]...
       read osquery result logs (event, batch and snapshot formats; rotated
       and .gz files; directories walked; - or nothing for stdin) and report
-      findings, autorun stacking and Sysmon write-chain statistics.
+      incidents (one per host and autorun value, Sysmon writes merged in),
+      autorun stacking and Sysmon write-chain statistics. --state FILE keeps
+      the state in a SQLite database: each run reads only the lines logged
+      since the last one (files are known by their first line, so rotation
+      and .gz are followed), reports what is new since the last run, and
+      saves the state once the report is written.
   runkeyhunt fleet apply [--url URL] [--token TOKEN | --token-file FILE] [--fleet ID]
                          [--dry-run] [--insecure]
       create or update the reports (queries) and policies on a Fleet server,
@@ -293,6 +299,7 @@ func (env environment) report(args []string) int {
 	const cmd = "runkeyhunt fleet report"
 	fs := env.flags("report")
 	rf := addReportFlags(fs)
+	statePath := fs.String("state", "", "keep state in this SQLite file: read only new lines, report what is new since the last run")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -314,8 +321,24 @@ func (env environment) report(args []string) int {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(reportMemoryLimit))
 	engine := report.New()
+	var state *report.State
+	if *statePath != "" {
+		var err error
+		if state, err = report.OpenState(*statePath); err != nil {
+			fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+			return exitError
+		}
+		defer state.Close()
+		if engine, err = state.Engine(); err != nil {
+			fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+			return exitError
+		}
+	}
 	bar := newProgress(env.stderr, resultlog.TotalSize(paths), !rf.noProgress && env.isTTY())
 	h := engine.Handler(bar.update)
+	if state != nil {
+		h.Open = state.Open
+	}
 	badShown := 0
 	h.BadLine = func(file string, line int, err error) {
 		engine.AddBadLine(file, line, err)
@@ -349,7 +372,25 @@ func (env environment) report(args []string) int {
 		fmt.Fprintf(env.stderr, "%s: no input could be read (%d bad file(s), listed above)\n", cmd, badFiles)
 		return exitError
 	}
-	return env.emit(rf, engine.Report(), cmd)
+	r := engine.Report()
+	if state == nil {
+		return env.emit(rf, r, cmd)
+	}
+	ids, err := state.NewIncidents(r)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+		return exitError
+	}
+	report.MarkNew(r, ids)
+	code := env.emit(rf, r, cmd)
+	if code != exitOK && code != exitFindings {
+		return code // the state is kept as it was: the next run reads these lines again
+	}
+	if err := state.Save(env.ctx, engine, r); err != nil {
+		fmt.Fprintf(env.stderr, "%s: %v\n", cmd, err)
+		return exitError
+	}
+	return code
 }
 
 func (env environment) isTTY() bool {

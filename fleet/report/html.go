@@ -101,12 +101,16 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 <div class="tile mal"><div class="v">{{.Summary.IncidentsMalicious}}</div><div class="l">open malicious incidents</div></div>
 <div class="tile sus"><div class="v">{{.Summary.IncidentsSuspicious}}</div><div class="l">open suspicious incidents{{if .Summary.IncidentsRare}} ({{.Summary.IncidentsRare}} rare in fleet){{end}}</div></div>
 <div class="tile"><div class="v">{{.Summary.IncidentsRemoved}}</div><div class="l">incidents removed</div></div>
+{{if .Report.HasState}}<div class="tile"><div class="v">{{.Summary.IncidentsNew}}</div><div class="l">new since last run</div></div>{{end}}
 <div class="tile"><div class="v">{{.Summary.WritesWithNetwork}}</div><div class="l">Sysmon autorun writes with network (of {{.Summary.AutorunWrites}})</div></div>
 </div>
 <div class="row">
 <section><h2>Incidents over time (first seen, per day)</h2>{{.TimelineSVG}}</section>
 <section><h2>Autorun writes by image: network activity of the writer</h2>{{.ChainSVG}}</section>
 </div>
+{{if .Report.HasState}}<section id="new"><h2>New since last run ({{.Summary.IncidentsNew}})</h2>
+{{if .New}}<ul>{{range .New}}<li><span class="badge {{.Verdict}}">{{.Verdict}}</span> <a href="#{{.ID}}">{{host .}} · {{.Name}}</a> <span class="muted">{{status .}}</span></li>{{end}}</ul>{{if gt .Summary.IncidentsNew (len .New)}}<p class="muted">{{len .New}} listed; the JSON output flags all of them.</p>{{end}}{{else}}<p class="empty">Nothing new since the last run.</p>{{end}}
+</section>{{end}}
 <section id="patterns"><h2>Incidents by pattern (normalised command)</h2>
 {{if .Patterns}}<table><thead><tr><th>worst verdict</th><th>incidents</th><th>open</th><th>hosts</th><th>fleet prevalence</th><th>pattern</th><th>hosts (first {{.MaxPatternHosts}})</th></tr></thead><tbody>
 {{range .Patterns}}<tr><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td><td class="n">{{.Incidents}}</td><td class="n">{{.Open}}</td><td class="n">{{.Hosts}}</td><td class="n">{{.Fleet}}</td><td class="mono path">{{path .Pattern}}</td><td>{{range $i, $h := .Links}}{{if $i}}, {{end}}{{if $h.Shown}}<a href="#{{anchor $h.Key}}">{{$h.Label}}</a>{{else}}{{$h.Label}}{{end}}{{end}}</td></tr>
@@ -119,6 +123,7 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 <label>status <select id="f-status"><option value="">any</option><option value="present">present</option><option value="event_only">Sysmon only</option><option value="removed">removed</option></select></label>
 <label>location <select id="f-location"><option value="">any</option>{{range .Locations}}<option>{{.}}</option>{{end}}</select></label>
 <label>host <select id="f-host"><option value="">any</option>{{range .Hosts}}<option value="{{.Key}}">{{.Label}}</option>{{end}}</select></label>
+{{if .Report.HasState}}<label>new <select id="f-new"><option value="">any</option><option value="1">new since last run</option></select></label>{{end}}
 <label>sort <select id="f-sort"><option value="severity">severity</option><option value="host">host name</option><option value="first">newest first seen</option><option value="last">latest seen</option></select></label>
 <span id="f-count" class="muted"></span>
 </form>
@@ -127,8 +132,8 @@ details summary{cursor:pointer;color:var(--acc);font-size:12.5px}
 <div id="hostlist">
 {{range .Hosts}}<section class="host w{{.Worst}}" id="{{anchor .Key}}" data-host="{{.Key}}" data-name="{{lower .Label}}" data-worst="{{.Worst}}" data-score="{{.Score}}" data-first="{{.First}}" data-last="{{.Last}}">
 <h3><a href="#{{anchor .Key}}">{{.Label}}</a>{{if ne .Label .Key}} <span class="muted mono">{{.Key}}</span>{{end}} <span class="muted">· {{len .Incidents}} incident(s)</span></h3>
-{{range .Incidents}}<article class="incident{{if eq .Status "removed"}} removed{{end}}" id="{{.ID}}" data-verdict="{{.Verdict}}" data-status="{{.Status}}" data-location="{{.Location}}" data-host="{{.Host}}" data-score="{{.Score}}" data-first="{{.FirstSeen}}" data-last="{{.LastSeen}}">
-<div class="ihead"><span class="badge {{.Verdict}}">{{.Verdict}}</span>{{if ne .Verdict .HostVerdict}}<span class="muted">(host said {{.HostVerdict}})</span>{{end}}<span class="name">{{.Name}}</span><span>score {{.Score}}</span><span>{{status .}}</span><span class="muted">{{.Location}}</span><a class="muted" href="#{{.ID}}">#</a></div>
+{{range .Incidents}}<article class="incident{{if eq .Status "removed"}} removed{{end}}" id="{{.ID}}" data-verdict="{{.Verdict}}" data-status="{{.Status}}" data-location="{{.Location}}" data-host="{{.Host}}"{{if .New}} data-new="1"{{end}} data-score="{{.Score}}" data-first="{{.FirstSeen}}" data-last="{{.LastSeen}}">
+<div class="ihead"><span class="badge {{.Verdict}}">{{.Verdict}}</span>{{if ne .Verdict .HostVerdict}}<span class="muted">(host said {{.HostVerdict}})</span>{{end}}{{if .New}}<span class="badge" style="background:var(--acc)">new</span>{{end}}<span class="name">{{.Name}}</span><span>score {{.Score}}</span><span>{{status .}}</span><span class="muted">{{.Location}}</span><a class="muted" href="#{{.ID}}">#</a></div>
 <div class="mono path">{{path .Path}}</div>
 <div class="meta">user {{if .User}}{{.User}}{{else}}unknown{{end}} · first seen {{time .FirstSeen}} · last seen {{time .LastSeen}} · {{if .PatternHosts}}on {{prevalence . $.InventoryHosts}} hosts ({{pct .Prevalence}}){{else}}in no host's current inventory{{end}} · from {{range $i, $s := .Sources}}{{if $i}}, {{end}}{{$s}}{{end}}</div>
 {{if .Indicators}}<div class="chips">{{range .Indicators}}<span class="chip{{if eq .ID "rare_in_fleet"}} fleet{{end}}">{{.ID}}<b>{{.Weight}}</b></span>{{end}}</div>{{end}}
@@ -172,18 +177,19 @@ const pageScript = `(function(){
 var form=document.getElementById('filters'),list=document.getElementById('hostlist');
 if(!form||!list)return;
 form.hidden=false;
-var keys=['q','verdict','status','location','host','sort'];
+var keys=['q','verdict','status','location','host','new','sort'];
 function el(k){return document.getElementById('f-'+k);}
-function fromHash(){var h=location.hash.slice(1);if(h.indexOf('=')<0)return;var p=new URLSearchParams(h);keys.forEach(function(k){var v=p.get(k);el(k).value=v===null?(k==='sort'?'severity':''):v;});}
-function toHash(){var p=new URLSearchParams();keys.forEach(function(k){var v=el(k).value;if(v&&!(k==='sort'&&v==='severity'))p.set(k,v);});var s=p.toString();history.replaceState(null,'',s?'#'+s:location.pathname+location.search);}
+function val(k){var e=el(k);return e?e.value:'';}
+function fromHash(){var h=location.hash.slice(1);if(h.indexOf('=')<0)return;var p=new URLSearchParams(h);keys.forEach(function(k){var v=p.get(k),e=el(k);if(e)e.value=v===null?(k==='sort'?'severity':''):v;});}
+function toHash(){var p=new URLSearchParams();keys.forEach(function(k){var v=val(k);if(v&&!(k==='sort'&&v==='severity'))p.set(k,v);});var s=p.toString();history.replaceState(null,'',s?'#'+s:location.pathname+location.search);}
 function apply(){
-var q=el('q').value.toLowerCase(),v=el('verdict').value,st=el('status').value,loc=el('location').value,host=el('host').value,shown=0,total=0;
+var q=val('q').toLowerCase(),v=val('verdict'),st=val('status'),loc=val('location'),host=val('host'),nw=val('new'),shown=0,total=0;
 list.querySelectorAll('section.host').forEach(function(sec){var any=false;
 sec.querySelectorAll('article.incident').forEach(function(a){total++;var d=a.dataset;
-var ok=(!v||d.verdict===v)&&(!st||d.status===st)&&(!loc||d.location===loc)&&(!host||d.host===host)&&(!q||a.textContent.toLowerCase().indexOf(q)>=0);
+var ok=(!v||d.verdict===v)&&(!nw||d.new===nw)&&(!st||d.status===st)&&(!loc||d.location===loc)&&(!host||d.host===host)&&(!q||a.textContent.toLowerCase().indexOf(q)>=0);
 a.hidden=!ok;if(ok){shown++;any=true;}});
 sec.hidden=!any;});
-var secs=Array.prototype.slice.call(list.querySelectorAll('section.host')),by=el('sort').value;
+var secs=Array.prototype.slice.call(list.querySelectorAll('section.host')),by=val('sort');
 secs.sort(function(a,b){var x=a.dataset,y=b.dataset;
 if(by==='host')return x.name<y.name?-1:x.name>y.name?1:0;
 if(by==='first')return y.first-x.first;
@@ -235,6 +241,7 @@ type pageData struct {
 	InventoryHosts  int
 	ChainImages     []ChainImage
 	ChainCut        bool
+	New             []Incident
 	TimelineSVG     template.HTML
 	ChainSVG        template.HTML
 }
@@ -311,6 +318,11 @@ func WriteHTML(w io.Writer, r *Report) error {
 	})
 	if len(d.Patterns) > MaxStacks {
 		d.Patterns = d.Patterns[:MaxStacks]
+	}
+	for _, in := range r.Incidents {
+		if in.New && len(d.New) < MaxHTMLIncidents {
+			d.New = append(d.New, in)
+		}
 	}
 	d.ChainImages = r.ChainImages
 	if len(d.ChainImages) > MaxHTMLChainImages {

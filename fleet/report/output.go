@@ -91,6 +91,14 @@ func writeText(w io.Writer, r *Report) error {
 	s := r.Summary
 	fmt.Fprintf(w, "runkeyhunt fleet report (%s .. %s UTC)\n\n", FormatTime(s.From), FormatTime(s.To))
 	summaryLines(w, s)
+	if r.HasState {
+		fmt.Fprintf(w, "New since last run:     %d incident(s)\n", s.IncidentsNew)
+		for _, in := range r.Incidents {
+			if in.New {
+				fmt.Fprintf(w, "  new: %s %s %s (%s)\n", in.Verdict, hostLabel(in), in.Path, StatusLabel(in))
+			}
+		}
+	}
 
 	fmt.Fprintf(w, "\nIncidents (%d)\n", len(r.Incidents))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -167,7 +175,7 @@ func writeCSV(w io.Writer, r *Report) error {
 // CSVHeader names the CSV columns.
 var CSVHeader = []string{"id", "verdict", "host_verdict", "score", "status", "host", "host_name", "user", "path", "name", "location", "command", "indicators",
 	"payload_kind", "payload_path", "payload_encoding", "payload", "pattern", "pattern_hosts", "prevalence", "first_seen", "last_seen", "removed_at",
-	"sources", "writer_image", "write_time", "write_record_id", "net_before", "net_after", "remote_addresses", "remote_hostnames", "payload_write_time", "payload_write_record_id"}
+	"sources", "writer_image", "write_time", "write_record_id", "net_before", "net_after", "remote_addresses", "remote_hostnames", "payload_write_time", "payload_write_record_id", "new_since_last_run"}
 
 func csvRow(in Incident) []string {
 	var img, wt, wid, nb, na, ra, rh, pwt, pwid string
@@ -181,7 +189,7 @@ func csvRow(in Incident) []string {
 	return []string{in.ID, in.Verdict, in.HostVerdict, strconv.Itoa(in.Score), in.Status, in.Host, in.HostName, in.User, in.Path, in.Name, in.Location, in.Command,
 		IndicatorText(in.Indicators), in.PayloadKind, in.PayloadPath, in.Encoding, in.Payload, in.Pattern, strconv.Itoa(in.PatternHosts),
 		strconv.FormatFloat(in.Prevalence, 'f', 6, 64), rfc3339(in.FirstSeen), rfc3339(in.LastSeen), rfc3339(in.RemovedAt),
-		strings.Join(in.Sources, ","), img, wt, wid, nb, na, ra, rh, pwt, pwid}
+		strings.Join(in.Sources, ","), img, wt, wid, nb, na, ra, rh, pwt, pwid, strconv.FormatBool(in.New)}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -203,6 +211,9 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(w, "# runkeyhunt fleet report\n\n%s .. %s UTC\n\n", FormatTime(s.From), FormatTime(s.To))
 	fmt.Fprintf(w, "| hosts reporting | malicious hosts | suspicious hosts | open incidents | removed incidents | autorun writes with network |\n|---|---|---|---|---|---|\n")
 	fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %d of %d |\n\n", s.HostsReporting, s.HostsMalicious, s.HostsSuspicious, s.IncidentsOpen, s.IncidentsRemoved, s.WritesWithNetwork, s.AutorunWrites)
+	if r.HasState {
+		fmt.Fprintf(w, "New since last run: %d incident(s)\n\n", s.IncidentsNew)
+	}
 	fmt.Fprintf(w, "## Incidents (%d)\n\n| verdict | score | host | user | path | command | indicators | prevalence | first seen | last seen | status |\n|---|---|---|---|---|---|---|---|---|---|---|\n", len(r.Incidents))
 	for _, in := range r.Incidents {
 		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(in.Verdict), in.Score, mdCell(hostLabel(in)), mdCell(in.User), mdCell(in.Path), mdCell(excerpt(in.Command, 160)), mdCell(IndicatorText(in.Indicators)), PrevalenceText(in, r.InventoryHosts), FormatTime(in.FirstSeen), FormatTime(in.LastSeen), mdCell(StatusLabel(in)))
