@@ -85,3 +85,14 @@ func TestReportStateReadsOnlyNewLines(t *testing.T) {
 		t.Error("without --state the page has a new-since section")
 	}
 }
+
+// A --state file that is no database is an error naming it, and is left
+// as it was.
+func TestReportStateNotADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(path, []byte("not a database, keep me\n"), 0o644)
+	code, _, errOut := run(t, environment{}, "report", "--state", path, "../report/testdata/logs")
+	if b, _ := os.ReadFile(path); code != exitError || !strings.Contains(errOut, path) || string(b) != "not a database, keep me\n" {
+		t.Errorf("exit %d, stderr %q, file now %q", code, errOut, b)
+	}
+}

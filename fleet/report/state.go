@@ -283,8 +283,9 @@ func (s *State) Save(ctx context.Context, e *Engine, r *Report) error {
 		return fmt.Errorf("state %s: %w", s.path, err)
 	}
 	run, _ := res.LastInsertId()
-	worst := map[string]string{}
+	worst, names := map[string]string{}, map[string]string{}
 	for _, in := range r.Incidents {
+		names[in.Host] = in.HostName
 		exec(`INSERT INTO incidents (id, host, path, verdict, status, first_seen, last_seen, first_run, last_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET verdict = excluded.verdict, status = excluded.status, first_seen = excluded.first_seen, last_seen = excluded.last_seen, last_run = excluded.last_run`,
 			in.ID, in.Host, in.Path, in.Verdict, in.Status, in.FirstSeen, in.LastSeen, run, run)
@@ -300,8 +301,8 @@ func (s *State) Save(ctx context.Context, e *Engine, r *Report) error {
 		exec(`INSERT INTO prevalence (run, pattern, hosts, inventory_hosts) VALUES (?, ?, ?, ?)`, run, p, n, r.InventoryHosts)
 	}
 	for host, v := range worst {
-		exec(`INSERT INTO hosts (host, host_name, worst, first_run, last_run) VALUES (?, '', ?, ?, ?)
-			ON CONFLICT (host) DO UPDATE SET worst = excluded.worst, last_run = excluded.last_run`, host, v, run, run)
+		exec(`INSERT INTO hosts (host, host_name, worst, first_run, last_run) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (host) DO UPDATE SET host_name = excluded.host_name, worst = excluded.worst, last_run = excluded.last_run`, host, names[host], v, run, run)
 	}
 	if err != nil {
 		return fmt.Errorf("state %s: %w", s.path, err)
