@@ -58,11 +58,11 @@ bench: build ## Go benchmarks; chain query vs evtxexport and jq (1 GiB); fleet r
 	scripts/bench.sh
 	BIN=$(BIN) fleet/bench.sh
 
-report-demo: build ## render the fleet report of the result-log fixtures as HTML and screenshot it in headless chromium (dist/)
+report-demo: build ## render the fleet report of the fixtures and of a generated 10,000-host fleet, screenshot both at 1400 and 900 px in headless chromium (dist/)
 	@command -v chromium >/dev/null || { echo "report-demo needs chromium (apt-get install chromium)"; exit 1; }
 	mkdir -p dist
 	$(BIN) fleet report --format html --output dist/report-demo.html fleet/report/testdata/logs
-	RKH_SCREENSHOT=$(CURDIR)/dist/report-demo.png $(GO) test -count=1 -run '^TestHTMLInChromium$$' -v ./fleet/report
+	RKH_SCREENSHOT=$(CURDIR)/dist/report-demo.png $(GO) test -count=1 -run '^TestHTMLInChromium(Fleet)?$$' -v ./fleet/report
 
 readme: ## regenerate the README's schema and indicator sections from the declarations
 	$(GO) test ./extension -run TestREADMEIsCurrent -update

@@ -8,26 +8,31 @@ import (
 
 // Summary is the fleet overview.
 type Summary struct {
-	HostsReporting     int   `json:"hosts_reporting"`
-	HostsWithAutoruns  int   `json:"hosts_with_autorun_results"`
-	HostsMalicious     int   `json:"hosts_malicious"`
-	HostsSuspicious    int   `json:"hosts_suspicious"`
-	HostsClean         int   `json:"hosts_without_findings"`
-	FindingsActive     int   `json:"findings_active"`
-	FindingsMalicious  int   `json:"findings_malicious"`
-	FindingsSuspicious int   `json:"findings_suspicious"`
-	FindingsResolved   int   `json:"findings_resolved"`
-	AutorunWrites      int   `json:"sysmon_autorun_writes"`
-	WritesWithNetwork  int   `json:"sysmon_autorun_writes_with_network"`
-	DistinctPatterns   int   `json:"distinct_autorun_patterns"`
-	Lines              int64 `json:"lines"`
-	Records            int64 `json:"records"`
-	Rows               int64 `json:"rows"`
-	OtherRows          int64 `json:"rows_of_other_queries"`
-	SkippedLines       int64 `json:"non_result_lines"`
-	BadLines           int64 `json:"bad_lines"`
-	From               int64 `json:"from"`
-	To                 int64 `json:"to"`
+	HostsReporting      int   `json:"hosts_reporting"`
+	HostsWithAutoruns   int   `json:"hosts_with_autorun_results"`
+	HostsMalicious      int   `json:"hosts_malicious"`
+	HostsSuspicious     int   `json:"hosts_suspicious"`
+	HostsClean          int   `json:"hosts_without_findings"`
+	Incidents           int   `json:"incidents"`
+	IncidentsOpen       int   `json:"incidents_open"`
+	IncidentsMalicious  int   `json:"incidents_open_malicious"`
+	IncidentsSuspicious int   `json:"incidents_open_suspicious"`
+	IncidentsRemoved    int   `json:"incidents_removed"`
+	IncidentsEventOnly  int   `json:"incidents_sysmon_only"`
+	IncidentsRare       int   `json:"incidents_rare_in_fleet"`
+	IncidentsNew        int   `json:"incidents_new_since_last_run,omitempty"`
+	HostsAffected       int   `json:"hosts_with_open_incidents"`
+	AutorunWrites       int   `json:"sysmon_autorun_writes"`
+	WritesWithNetwork   int   `json:"sysmon_autorun_writes_with_network"`
+	DistinctPatterns    int   `json:"distinct_autorun_patterns"`
+	Lines               int64 `json:"lines"`
+	Records             int64 `json:"records"`
+	Rows                int64 `json:"rows"`
+	OtherRows           int64 `json:"rows_of_other_queries"`
+	SkippedLines        int64 `json:"non_result_lines"`
+	BadLines            int64 `json:"bad_lines"`
+	From                int64 `json:"from"`
+	To                  int64 `json:"to"`
 }
 
 // Stack is one normalised autorun command across the fleet.
@@ -58,7 +63,7 @@ type HashStack struct {
 // maxHashNames bounds the names listed per hash.
 const maxHashNames = 5
 
-// DayCount is findings first seen on one UTC day.
+// DayCount is incidents first seen on one UTC day.
 type DayCount struct {
 	Day        string `json:"day"`
 	Suspicious int    `json:"suspicious"`
@@ -67,17 +72,23 @@ type DayCount struct {
 
 // Report is everything the outputs render.
 type Report struct {
-	Summary     Summary      `json:"summary"`
-	Findings    []Finding    `json:"findings"`
-	Stacks      []Stack      `json:"stacking"`
-	StacksTotal int          `json:"stacking_total"`
-	HashStacks  []HashStack  `json:"stacking_by_image_hash"`
-	HashTotal   int          `json:"stacking_by_image_hash_total"`
-	ChainImages []ChainImage `json:"chain_by_image"`
-	Endpoints   []Endpoint   `json:"top_remote_endpoints"`
-	Timeline    []DayCount   `json:"findings_by_first_seen_day"`
-	BadLines    []BadLine    `json:"bad_lines"`
-	BadFiles    []BadFile    `json:"bad_files,omitempty"`
+	Summary   Summary    `json:"summary"`
+	Incidents []Incident `json:"incidents"`
+	// Findings are the rows the incidents fold (one per table and key).
+	Findings    []Finding `json:"-"`
+	Stacks      []Stack   `json:"stacking"`
+	StacksTotal int       `json:"stacking_total"`
+	// HasState: built with --state, so "new since last run" means something.
+	HasState bool `json:"-"`
+	// InventoryHosts is the prevalence denominator: hosts with autorun rows.
+	InventoryHosts int          `json:"hosts_with_inventory"`
+	HashStacks     []HashStack  `json:"stacking_by_image_hash"`
+	HashTotal      int          `json:"stacking_by_image_hash_total"`
+	ChainImages    []ChainImage `json:"chain_by_image"`
+	Endpoints      []Endpoint   `json:"top_remote_endpoints"`
+	Timeline       []DayCount   `json:"incidents_by_first_seen_day"`
+	BadLines       []BadLine    `json:"bad_lines"`
+	BadFiles       []BadFile    `json:"bad_files,omitempty"`
 }
 
 // Limits of the rendered tables.
@@ -94,50 +105,9 @@ func (e *Engine) Report() *Report {
 	s.SkippedLines, s.BadLines, s.From, s.To = e.skipped, e.badCount, e.minTime, e.maxTime
 	s.HostsReporting = len(e.hosts)
 
-	worst := map[string]int{}
-	days := map[string]*DayCount{}
 	for _, f := range e.findings {
 		r.Findings = append(r.Findings, *f)
-		if !f.Active {
-			s.FindingsResolved++
-			continue
-		}
-		s.FindingsActive++
-		sev := Severity(f.Verdict)
-		if sev == 2 {
-			s.FindingsMalicious++
-		} else {
-			s.FindingsSuspicious++
-		}
-		if sev > worst[f.Host] {
-			worst[f.Host] = sev
-		}
 	}
-	for _, f := range e.findings {
-		day := time.Unix(f.FirstSeen, 0).UTC().Format("2006-01-02")
-		d := days[day]
-		if d == nil {
-			d = &DayCount{Day: day}
-			days[day] = d
-		}
-		if Severity(f.Verdict) == 2 {
-			d.Malicious++
-		} else {
-			d.Suspicious++
-		}
-	}
-	for _, d := range days {
-		r.Timeline = append(r.Timeline, *d)
-	}
-	sort.Slice(r.Timeline, func(i, j int) bool { return r.Timeline[i].Day < r.Timeline[j].Day })
-	for _, sev := range worst {
-		if sev == 2 {
-			s.HostsMalicious++
-		} else if sev == 1 {
-			s.HostsSuspicious++
-		}
-	}
-	s.HostsClean = s.HostsReporting - s.HostsMalicious - s.HostsSuspicious
 	sort.Slice(r.Findings, func(i, j int) bool {
 		a, b := r.Findings[i], r.Findings[j]
 		if a.Active != b.Active {
@@ -158,9 +128,63 @@ func (e *Engine) Report() *Report {
 		return a.Path < b.Path
 	})
 
-	r.Stacks, r.StacksTotal = e.stacks()
+	var patternHosts map[string]int
+	var holder map[string]*hostState
+	var inventoryHosts int
+	r.Stacks, r.StacksTotal, patternHosts, holder, inventoryHosts = e.stacks()
 	r.HashStacks, r.HashTotal = e.hashStacks()
 	s.DistinctPatterns = r.StacksTotal
+	r.InventoryHosts = inventoryHosts
+	r.Incidents = e.incidents(patternHosts, holder, inventoryHosts)
+	worst := map[string]int{}
+	days := map[string]*DayCount{}
+	for _, in := range r.Incidents {
+		s.Incidents++
+		for _, ind := range in.Indicators {
+			if ind.ID == RareInFleet {
+				s.IncidentsRare++
+			}
+		}
+		day := time.Unix(in.FirstSeen, 0).UTC().Format("2006-01-02")
+		d := days[day]
+		if d == nil {
+			d = &DayCount{Day: day}
+			days[day] = d
+		}
+		if Severity(in.Verdict) == 2 {
+			d.Malicious++
+		} else {
+			d.Suspicious++
+		}
+		if !in.Open() {
+			s.IncidentsRemoved++
+			continue
+		}
+		s.IncidentsOpen++
+		if in.Status == StatusEventOnly {
+			s.IncidentsEventOnly++
+		}
+		sev := Severity(in.Verdict)
+		if sev == 2 {
+			s.IncidentsMalicious++
+		} else {
+			s.IncidentsSuspicious++
+		}
+		worst[in.Host] = max(worst[in.Host], sev)
+	}
+	for _, d := range days {
+		r.Timeline = append(r.Timeline, *d)
+	}
+	sort.Slice(r.Timeline, func(i, j int) bool { return r.Timeline[i].Day < r.Timeline[j].Day })
+	for _, sev := range worst {
+		if sev == 2 {
+			s.HostsMalicious++
+		} else if sev == 1 {
+			s.HostsSuspicious++
+		}
+	}
+	s.HostsAffected = s.HostsMalicious + s.HostsSuspicious
+	s.HostsClean = s.HostsReporting - s.HostsAffected
 	for _, h := range e.hosts {
 		if h.hasInventory {
 			s.HostsWithAutoruns++
@@ -209,8 +233,11 @@ type stackAcc struct {
 
 // stacks counts, per normalised command, the hosts whose current state
 // holds it; rarest first, because the rare autorun is the odd one out.
-func (e *Engine) stacks() ([]Stack, int) {
+// It also returns every pattern's host count, the host of each pattern held
+// by one host only, and the number of hosts with inventory rows.
+func (e *Engine) stacks() ([]Stack, int, map[string]int, map[string]*hostState, int) {
 	acc := map[string]*stackAcc{}
+	holder := map[string]*hostState{}
 	inventoryHosts := 0
 	for _, h := range e.hosts {
 		seen := map[string]struct{}{}
@@ -224,6 +251,9 @@ func (e *Engine) stacks() ([]Stack, int) {
 				if row.loc != "" {
 					a.locs[row.loc] = struct{}{}
 				}
+				if row.name < a.Name { // the same example on every run, whatever the map order
+					a.Name = row.name
+				}
 				if Severity(row.verdict) > Severity(a.Verdict) || a.Verdict == "" {
 					a.Verdict = row.verdict
 				}
@@ -233,6 +263,9 @@ func (e *Engine) stacks() ([]Stack, int) {
 				if _, ok := seen[row.pattern]; !ok {
 					seen[row.pattern] = struct{}{}
 					a.Hosts++
+					if a.Hosts == 1 {
+						holder[row.pattern] = h
+					}
 				}
 			}
 		}
@@ -241,7 +274,9 @@ func (e *Engine) stacks() ([]Stack, int) {
 		}
 	}
 	out := make([]Stack, 0, len(acc))
+	counts := make(map[string]int, len(acc))
 	for _, a := range acc {
+		counts[a.Pattern] = a.Hosts
 		a.Locations = strings.Join(sortedKeys(a.locs), ",")
 		if inventoryHosts > 0 {
 			a.Prevalence = float64(a.Hosts) / float64(inventoryHosts)
@@ -262,7 +297,7 @@ func (e *Engine) stacks() ([]Stack, int) {
 	if len(out) > MaxStacks {
 		out = out[:MaxStacks]
 	}
-	return out, total
+	return out, total, counts, holder, inventoryHosts
 }
 
 // hashStacks counts, per image hash, the hosts, names and commands that
@@ -337,12 +372,12 @@ func (e *Engine) hashStacks() ([]HashStack, int) {
 	return out, total
 }
 
-// Worst returns the highest severity among active findings (0 when none).
+// Worst returns the highest severity among open incidents (0 when none).
 func (r *Report) Worst() int {
 	w := 0
-	for _, f := range r.Findings {
-		if f.Active && Severity(f.Verdict) > w {
-			w = Severity(f.Verdict)
+	for _, in := range r.Incidents {
+		if in.Open() && Severity(in.Verdict) > w {
+			w = Severity(in.Verdict)
 		}
 	}
 	return w

@@ -6,7 +6,7 @@
 package report
 
 import (
-	"hash/maphash"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,13 +53,36 @@ type Finding struct {
 	PayloadPath  string `json:"payload_path,omitempty"`
 	Payload      string `json:"payload_excerpt,omitempty"`
 	Image        string `json:"image,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Location     string `json:"location,omitempty"`
+	Encoding     string `json:"payload_encoding,omitempty"`
 	FirstSeen    int64  `json:"first_seen"`
 	LastSeen     int64  `json:"last_seen"`
 	Active       bool   `json:"active"`
 	RemovedAt    int64  `json:"removed_at,omitempty"`
 	Observations int64  `json:"observations"`
 
+	// Sysmon writes: the event and the writer's network around it.
+	Write *WriteEvent `json:"write,omitempty"`
+
 	refs int // state rows currently pointing at this finding
+}
+
+// WriteEvent is one Sysmon registry write (sysmon_reg_net_chain row).
+type WriteEvent struct {
+	Role          string  `json:"role"`
+	Time          int64   `json:"time"`
+	RecordID      int64   `json:"record_id"`
+	LinkedRecord  int64   `json:"linked_record_id,omitempty"`
+	Image         string  `json:"image"`
+	User          string  `json:"user,omitempty"`
+	NetBefore     int     `json:"net_before"`
+	NetAfter      int     `json:"net_after"`
+	SecondsBefore float64 `json:"seconds_before"`
+	SecondsAfter  float64 `json:"seconds_after"`
+	Window        int     `json:"window,omitempty"`
+	Remote        string  `json:"remote_addresses,omitempty"`
+	RemoteNames   string  `json:"remote_hostnames,omitempty"`
 }
 
 type findingKey struct {
@@ -101,7 +124,8 @@ type hostState struct {
 	hasInventory    bool
 }
 
-// ChainImage aggregates Sysmon autorun writes of one writing image.
+// ChainImage aggregates Sysmon autorun writes of one writing image,
+// normalised like a command (lower case, <user> for the profile folder).
 type ChainImage struct {
 	Image   string `json:"image"`
 	Writes  int    `json:"autorun_writes"`
@@ -144,26 +168,30 @@ const MaxBadLinesKept = 100
 
 // Engine accumulates records. Use Add for each record in input order.
 type Engine struct {
-	hosts      map[string]*hostState
-	findings   map[findingKey]*Finding
-	chainSeen  map[uint64]struct{}
-	images     map[string]*ChainImage
-	endpoints  map[string]*Endpoint
-	intern     map[string]string
-	patterns   map[string]string // command -> normalised pattern
-	seed       maphash.Seed
-	lines      int64
-	records    int64
-	rows       int64
-	otherRows  int64
-	skipped    int64
-	badLines   []BadLine
-	badFiles   []BadFile
-	badCount   int64
-	minTime    int64
-	maxTime    int64
-	chainRows  int64
-	removedRow int64
+	hosts     map[string]*hostState
+	findings  map[findingKey]*Finding
+	chainSeen map[uint64]struct{}
+	images    map[string]*ChainImage
+	endpoints map[string]*Endpoint
+	intern    map[string]string
+	patterns  map[string]string // command -> normalised pattern
+	// rareRep is, per pattern, the latest row that added it: when only one
+	// host holds a pattern, this is the row rare_in_fleet reports.
+	rareRep map[string]*rareCandidate
+	lines   int64
+	// linesBefore: lines read by earlier runs (--state).
+	linesBefore int64
+	records     int64
+	rows        int64
+	otherRows   int64
+	skipped     int64
+	badLines    []BadLine
+	badFiles    []BadFile
+	badCount    int64
+	minTime     int64
+	maxTime     int64
+	chainRows   int64
+	removedRow  int64
 }
 
 // New returns an empty engine.
@@ -176,7 +204,7 @@ func New() *Engine {
 		endpoints: map[string]*Endpoint{},
 		intern:    map[string]string{},
 		patterns:  map[string]string{},
-		seed:      maphash.MakeSeed(),
+		rareRep:   map[string]*rareCandidate{},
 	}
 }
 
@@ -188,7 +216,7 @@ func (e *Engine) Handler(progress func(bytesRead, lines int64)) resultlog.Handle
 		BadFile: e.AddBadFile,
 		Skipped: func(string, int) { e.skipped++ },
 		Progress: func(b, l int64) {
-			e.lines = l
+			e.lines = e.linesBefore + l
 			if progress != nil {
 				progress(b, l)
 			}
@@ -335,18 +363,39 @@ func (e *Engine) Add(rec resultlog.Record) {
 
 // fingerprint identifies a row by all its columns, order-independent, so
 // a "removed" row matches the row it removes.
+// The hash is fixed (no per-process seed): --state keeps fingerprints
+// between runs.
 func (e *Engine) fingerprint(r resultlog.Row) uint64 {
 	var sum uint64
-	var h maphash.Hash
-	h.SetSeed(e.seed)
 	for _, f := range r {
-		h.Reset()
-		h.WriteString(f.Key)
-		h.WriteByte(0)
-		h.WriteString(f.Raw())
-		sum += h.Sum64() * 0x9E3779B97F4A7C15
+		h := hashString(hashString(hashSeed, f.Key)^0xff, f.Raw())
+		sum += finish(h) * 0x9E3779B97F4A7C15
 	}
 	return sum ^ uint64(len(r))
+}
+
+const hashSeed = 0x243F6A8885A308D3
+
+// hashString mixes s into h eight bytes at a time.
+func hashString(h uint64, s string) uint64 {
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 | uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = bits.RotateLeft64((h^w)*0x9E3779B97F4A7C15, 31) * 0xBF58476D1CE4E5B9
+		s = s[8:]
+	}
+	var w uint64
+	for i := 0; i < len(s); i++ {
+		w |= uint64(s[i]) << (8 * i)
+	}
+	h = bits.RotateLeft64((h^w^uint64(len(s))<<59)*0x9E3779B97F4A7C15, 31) * 0xBF58476D1CE4E5B9
+	return h
+}
+
+func finish(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return h
 }
 
 func (e *Engine) clear(qs *queryState, t int64) {
@@ -422,6 +471,9 @@ func (e *Engine) addAutorun(h *hostState, qs *queryState, r resultlog.Row, rec r
 			f.PayloadKind = e.str(r.Get("payload_kind"))
 			f.PayloadPath = e.str(r.Get("payload_path"))
 			f.Image = e.str(r.Get("image"))
+			f.Name = e.str(r.Get("name"))
+			f.Location = e.str(r.Get("location"))
+			f.Encoding = e.str(r.Get("payload_encoding"))
 		}, rec.Time)
 		f := row.finding
 		f.refs++
@@ -429,6 +481,7 @@ func (e *Engine) addAutorun(h *hostState, qs *queryState, r resultlog.Row, rec r
 		e.update(f, verdict, score, r.Get("indicators"), r.Get("payload_preview"))
 	}
 	qs.rows[fp] = row
+	e.noteRare(h, row, r)
 }
 
 // verdictOf maps a score to a verdict when a query did not select verdict
@@ -476,9 +529,19 @@ func (e *Engine) update(f *Finding, verdict string, score int, indicators, previ
 	if indicators != "" && len(indicators) >= len(f.Indicators) {
 		f.Indicators = e.str(indicators)
 	}
+	// The table's preview is already bounded (SPEC: 4096 characters):
+	// the report keeps it whole.
 	if preview != "" && f.Payload == "" {
-		f.Payload = strings.Clone(excerpt(preview, 300))
+		f.Payload = strings.Clone(preview)
 	}
+}
+
+func atof(s string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return -1
+	}
+	return f
 }
 
 func excerpt(s string, n int) string {
@@ -499,14 +562,11 @@ func firstOf(s ...string) string {
 }
 
 func (e *Engine) addChain(h *hostState, r resultlog.Row, rec resultlog.Record) {
-	var hh maphash.Hash
-	hh.SetSeed(e.seed)
+	hk := uint64(hashSeed)
 	for _, k := range [...]string{"computer", "record_id", "path", "event_id", "time", "process_guid"} {
-		hh.WriteString(r.GetRaw(k))
-		hh.WriteByte(0)
+		hk = hashString(hk, r.GetRaw(k)) ^ 0xff
 	}
-	hh.WriteString(h.id)
-	key := hh.Sum64()
+	key := finish(hashString(hk, h.id))
 	_, seen := e.chainSeen[key]
 	verdict, score := r.Get("verdict"), atoi(r.Get("score"))
 	if Severity(verdict) > 0 {
@@ -516,6 +576,14 @@ func (e *Engine) addChain(h *hostState, r resultlog.Row, rec resultlog.Record) {
 			f.Command = e.str(r.Get("details"))
 			f.Image = e.str(r.Get("image"))
 			f.PayloadKind = e.str(r.Get("role"))
+			f.Location = e.str(r.Get("location"))
+			f.Write = &WriteEvent{
+				Role: f.PayloadKind, Time: int64(atoi(r.Get("time"))), RecordID: int64(atoi(r.Get("record_id"))),
+				LinkedRecord: int64(atoi(r.Get("linked_record_id"))), Image: f.Image, User: f.User,
+				NetBefore: atoi(r.Get("net_before")), NetAfter: atoi(r.Get("net_after")),
+				SecondsBefore: atof(r.Get("seconds_before")), SecondsAfter: atof(r.Get("seconds_after")), Window: atoi(r.Get("window")),
+				Remote: e.str(r.Get("remote_addresses")), RemoteNames: e.str(r.Get("remote_hostnames")),
+			}
 		}, rec.Time)
 		// A Sysmon write is an event: it stays a finding when the rolling
 		// log drops it, so removals do not clear it.
@@ -532,10 +600,12 @@ func (e *Engine) addChain(h *hostState, r resultlog.Row, rec resultlog.Record) {
 	if r.Get("role") != "autorun" {
 		return
 	}
-	image := r.Get("image")
+	// Writers aggregate by normalised image: OneDrive.exe under every
+	// user's profile is one writer, not one per user.
+	image := e.pattern(r.Get("image"))
 	img := e.images[image]
 	if img == nil {
-		img = &ChainImage{Image: e.str(image), hosts: map[string]struct{}{}}
+		img = &ChainImage{Image: image, hosts: map[string]struct{}{}}
 		e.images[img.Image] = img
 	}
 	img.Writes++

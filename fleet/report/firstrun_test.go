@@ -25,7 +25,7 @@ func TestEventFormatFirstRunKeepsEveryRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.Report()
-	if r.Summary.FindingsActive != 1 || r.Summary.FindingsMalicious != 1 || r.Summary.FindingsResolved != 0 || r.Worst() != 2 {
+	if r.Summary.IncidentsOpen != 1 || r.Summary.IncidentsMalicious != 1 || r.Summary.IncidentsRemoved != 0 || r.Worst() != 2 {
 		t.Errorf("first run's malicious row lost: %+v", r.Summary)
 	}
 	if r.Summary.DistinctPatterns != 2 {

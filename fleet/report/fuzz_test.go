@@ -76,14 +76,14 @@ func checkEngineInvariants(t *testing.T, e *Engine) {
 	}
 	r := e.Report()
 	s := r.Summary
-	if s.FindingsActive+s.FindingsResolved != len(r.Findings) || s.FindingsMalicious+s.FindingsSuspicious != s.FindingsActive {
-		t.Fatalf("finding counts: %+v", s)
+	if s.Incidents != len(r.Incidents) || s.IncidentsOpen+s.IncidentsRemoved != s.Incidents || s.IncidentsMalicious+s.IncidentsSuspicious != s.IncidentsOpen {
+		t.Fatalf("incident counts: %+v", s)
 	}
 	if s.HostsClean < 0 || s.HostsMalicious+s.HostsSuspicious+s.HostsClean != s.HostsReporting || s.HostsWithAutoruns > s.HostsReporting {
 		t.Fatalf("host counts: %+v", s)
 	}
-	if w := r.Worst(); w < 0 || w > 2 || (w > 0) != (s.FindingsActive > 0) {
-		t.Fatalf("worst %d with %d active findings", w, s.FindingsActive)
+	if w := r.Worst(); w < 0 || w > 2 || (w > 0) != (s.IncidentsOpen > 0) {
+		t.Fatalf("worst %d with %d open incidents", w, s.IncidentsOpen)
 	}
 	for _, st := range r.Stacks {
 		if st.Hosts < 1 || st.Hosts > s.HostsReporting || st.Prevalence > 1 {

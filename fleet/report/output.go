@@ -44,39 +44,86 @@ func FormatTime(t int64) string {
 	return time.Unix(t, 0).UTC().Format("2006-01-02 15:04")
 }
 
-func status(f Finding) string {
-	if f.Active {
-		return "active"
+// StatusLabel is the one status an incident shows.
+func StatusLabel(in Incident) string {
+	switch in.Status {
+	case StatusRemoved:
+		return "removed " + FormatTime(in.RemovedAt)
+	case StatusEventOnly:
+		return "Sysmon write only"
 	}
-	return "removed " + FormatTime(f.RemovedAt)
+	return "present"
 }
 
-func hostLabel(f Finding) string {
-	if f.HostName != "" && f.HostName != f.Host {
-		return f.HostName
+func hostLabel(in Incident) string {
+	if in.HostName != "" && in.HostName != in.Host {
+		return in.HostName
 	}
-	return f.Host
+	return in.Host
+}
+
+// IndicatorText renders indicators as id(weight),...
+func IndicatorText(list []Indicator) string {
+	parts := make([]string, len(list))
+	for i, ind := range list {
+		parts[i] = ind.ID + "(" + strconv.Itoa(ind.Weight) + ")"
+	}
+	return strings.Join(parts, ",")
+}
+
+// PrevalenceText renders "hosts/reporting (pct)".
+func PrevalenceText(in Incident, inventoryHosts int) string {
+	if in.PatternHosts == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", in.PatternHosts, inventoryHosts)
+}
+
+func summaryLines(w io.Writer, s Summary) {
+	fmt.Fprintf(w, "Hosts reporting:        %d (%d with autorun results)\n", s.HostsReporting, s.HostsWithAutoruns)
+	fmt.Fprintf(w, "Hosts with findings:    %d malicious, %d suspicious, %d without\n", s.HostsMalicious, s.HostsSuspicious, s.HostsClean)
+	fmt.Fprintf(w, "Incidents:              %d open (%d malicious, %d suspicious, %d Sysmon only, %d rare in fleet); %d removed; %d in all\n", s.IncidentsOpen, s.IncidentsMalicious, s.IncidentsSuspicious, s.IncidentsEventOnly, s.IncidentsRare, s.IncidentsRemoved, s.Incidents)
+	fmt.Fprintf(w, "Sysmon autorun writes:  %d (%d with network activity around them)\n", s.AutorunWrites, s.WritesWithNetwork)
+	fmt.Fprintf(w, "Input:                  %d lines, %d rows (%d of other queries), %d non-result lines, %d bad lines\n", s.Lines, s.Rows, s.OtherRows, s.SkippedLines, s.BadLines)
 }
 
 func writeText(w io.Writer, r *Report) error {
 	s := r.Summary
 	fmt.Fprintf(w, "runkeyhunt fleet report (%s .. %s UTC)\n\n", FormatTime(s.From), FormatTime(s.To))
-	fmt.Fprintf(w, "Hosts reporting:        %d (%d with autorun results)\n", s.HostsReporting, s.HostsWithAutoruns)
-	fmt.Fprintf(w, "Hosts with findings:    %d malicious, %d suspicious, %d without\n", s.HostsMalicious, s.HostsSuspicious, s.HostsClean)
-	fmt.Fprintf(w, "Active findings:        %d (%d malicious, %d suspicious); %d resolved\n", s.FindingsActive, s.FindingsMalicious, s.FindingsSuspicious, s.FindingsResolved)
-	fmt.Fprintf(w, "Sysmon autorun writes:  %d (%d with network activity around them)\n", s.AutorunWrites, s.WritesWithNetwork)
-	fmt.Fprintf(w, "Input:                  %d lines, %d rows (%d of other queries), %d non-result lines, %d bad lines\n", s.Lines, s.Rows, s.OtherRows, s.SkippedLines, s.BadLines)
+	summaryLines(w, s)
+	if r.HasState {
+		fmt.Fprintf(w, "New since last run:     %d incident(s)\n", s.IncidentsNew)
+		for _, in := range r.Incidents {
+			if in.New {
+				fmt.Fprintf(w, "  new: %s %s %s (%s)\n", in.Verdict, hostLabel(in), in.Path, StatusLabel(in))
+			}
+		}
+	}
 
-	fmt.Fprintf(w, "\nFindings\n")
+	fmt.Fprintf(w, "\nIncidents (%d)\n", len(r.Incidents))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERDICT\tSCORE\tHOST\tUSER\tKIND\tPATH\tINDICATORS\tFIRST SEEN\tLAST SEEN\tSTATUS")
-	for _, f := range r.Findings {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Verdict, f.Score, hostLabel(f), f.User, f.Kind, f.Path, f.Indicators, FormatTime(f.FirstSeen), FormatTime(f.LastSeen), status(f))
+	fmt.Fprintln(tw, "VERDICT\tSCORE\tHOST\tUSER\tPATH\tINDICATORS\tPREVALENCE\tFIRST SEEN\tLAST SEEN\tSTATUS")
+	for _, in := range r.Incidents {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Verdict, in.Score, hostLabel(in), in.User, in.Path, IndicatorText(in.Indicators), PrevalenceText(in, r.InventoryHosts), FormatTime(in.FirstSeen), FormatTime(in.LastSeen), StatusLabel(in))
 	}
 	tw.Flush()
-	for _, f := range r.Findings {
-		if f.Payload != "" && f.Active {
-			fmt.Fprintf(w, "  %s %s\n    payload %s: %s\n", hostLabel(f), f.Path, f.PayloadPath, f.Payload)
+	for _, in := range r.Incidents {
+		if !in.Open() {
+			continue
+		}
+		fmt.Fprintf(w, "\n  %s %s\n    command: %s\n", hostLabel(in), in.Path, oneLine(in.Command))
+		if in.Payload != "" {
+			enc := ""
+			if in.Encoding != "" {
+				enc = " (" + in.Encoding + ")"
+			}
+			fmt.Fprintf(w, "    payload %s%s: %s\n", in.PayloadPath, enc, oneLine(in.Payload))
+		}
+		if wr := in.Write; wr != nil {
+			fmt.Fprintf(w, "    Sysmon: %s wrote it at %s (record %d), network %d before / %d after %s\n", wr.Image, FormatTime(wr.Time), wr.RecordID, wr.NetBefore, wr.NetAfter, wr.Remote)
+		}
+		if pw := in.PayloadWrite; pw != nil {
+			fmt.Fprintf(w, "    payload write: %s at %s (record %d)\n", pw.Image, FormatTime(pw.Time), pw.RecordID)
 		}
 	}
 
@@ -120,19 +167,40 @@ func writeText(w io.Writer, r *Report) error {
 	return nil
 }
 
-// CSV carries the findings table: one row per finding, every field. Cells
+// CSV carries the incidents: one row per incident, every field. Cells
 // that a spreadsheet would evaluate as a formula are neutralised
 // (safeout.CSVCell): paths, commands and payloads are attacker-written.
 func writeCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"verdict", "score", "kind", "host", "host_name", "user", "path", "command", "indicators", "payload_kind", "payload_path", "payload_excerpt", "image", "first_seen", "last_seen", "active", "removed_at", "observations"})
-	for _, f := range r.Findings {
-		_ = cw.Write(safeout.CSVRow([]string{f.Verdict, strconv.Itoa(f.Score), f.Kind, f.Host, f.HostName, f.User, f.Path, f.Command, f.Indicators, f.PayloadKind, f.PayloadPath, f.Payload, f.Image,
-			rfc3339(f.FirstSeen), rfc3339(f.LastSeen), strconv.FormatBool(f.Active), rfc3339(f.RemovedAt), strconv.FormatInt(f.Observations, 10)}))
+	_ = cw.Write(CSVHeader)
+	for _, in := range r.Incidents {
+		_ = cw.Write(safeout.CSVRow(csvRow(in)))
 	}
 	cw.Flush()
 	return cw.Error()
 }
+
+// CSVHeader names the CSV columns.
+var CSVHeader = []string{"id", "verdict", "host_verdict", "score", "status", "host", "host_name", "user", "path", "name", "location", "command", "indicators",
+	"payload_kind", "payload_path", "payload_encoding", "payload", "pattern", "pattern_hosts", "prevalence", "first_seen", "last_seen", "removed_at",
+	"sources", "writer_image", "write_time", "write_record_id", "net_before", "net_after", "remote_addresses", "remote_hostnames", "payload_write_time", "payload_write_record_id", "new_since_last_run"}
+
+func csvRow(in Incident) []string {
+	var img, wt, wid, nb, na, ra, rh, pwt, pwid string
+	if wr := in.Write; wr != nil {
+		img, wt, wid = wr.Image, rfc3339(wr.Time), strconv.FormatInt(wr.RecordID, 10)
+		nb, na, ra, rh = strconv.Itoa(wr.NetBefore), strconv.Itoa(wr.NetAfter), wr.Remote, wr.RemoteNames
+	}
+	if pw := in.PayloadWrite; pw != nil {
+		pwt, pwid = rfc3339(pw.Time), strconv.FormatInt(pw.RecordID, 10)
+	}
+	return []string{in.ID, in.Verdict, in.HostVerdict, strconv.Itoa(in.Score), in.Status, in.Host, in.HostName, in.User, in.Path, in.Name, in.Location, in.Command,
+		IndicatorText(in.Indicators), in.PayloadKind, in.PayloadPath, in.Encoding, in.Payload, in.Pattern, strconv.Itoa(in.PatternHosts),
+		strconv.FormatFloat(in.Prevalence, 'f', 6, 64), rfc3339(in.FirstSeen), rfc3339(in.LastSeen), rfc3339(in.RemovedAt),
+		strings.Join(in.Sources, ","), img, wt, wid, nb, na, ra, rh, pwt, pwid, strconv.FormatBool(in.New)}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func rfc3339(t int64) string {
 	if t == 0 {
@@ -149,11 +217,14 @@ func mdCell(s string) string { return safeout.MarkdownCell(s) }
 func writeMarkdown(w io.Writer, r *Report) error {
 	s := r.Summary
 	fmt.Fprintf(w, "# runkeyhunt fleet report\n\n%s .. %s UTC\n\n", FormatTime(s.From), FormatTime(s.To))
-	fmt.Fprintf(w, "| hosts reporting | malicious hosts | suspicious hosts | active findings | resolved | autorun writes with network |\n|---|---|---|---|---|---|\n")
-	fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %d of %d |\n\n", s.HostsReporting, s.HostsMalicious, s.HostsSuspicious, s.FindingsActive, s.FindingsResolved, s.WritesWithNetwork, s.AutorunWrites)
-	fmt.Fprintf(w, "## Findings\n\n| verdict | score | host | user | path | indicators | payload excerpt | first seen | last seen | status |\n|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, f := range r.Findings {
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(f.Verdict), f.Score, mdCell(hostLabel(f)), mdCell(f.User), mdCell(f.Path), mdCell(f.Indicators), mdCell(excerpt(f.Payload, 120)), FormatTime(f.FirstSeen), FormatTime(f.LastSeen), status(f))
+	fmt.Fprintf(w, "| hosts reporting | malicious hosts | suspicious hosts | open incidents | removed incidents | autorun writes with network |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %d of %d |\n\n", s.HostsReporting, s.HostsMalicious, s.HostsSuspicious, s.IncidentsOpen, s.IncidentsRemoved, s.WritesWithNetwork, s.AutorunWrites)
+	if r.HasState {
+		fmt.Fprintf(w, "New since last run: %d incident(s)\n\n", s.IncidentsNew)
+	}
+	fmt.Fprintf(w, "## Incidents (%d)\n\n| verdict | score | host | user | path | command | indicators | prevalence | first seen | last seen | status |\n|---|---|---|---|---|---|---|---|---|---|---|\n", len(r.Incidents))
+	for _, in := range r.Incidents {
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(in.Verdict), in.Score, mdCell(hostLabel(in)), mdCell(in.User), mdCell(in.Path), mdCell(excerpt(in.Command, 160)), mdCell(IndicatorText(in.Indicators)), PrevalenceText(in, r.InventoryHosts), FormatTime(in.FirstSeen), FormatTime(in.LastSeen), mdCell(StatusLabel(in)))
 	}
 	fmt.Fprintf(w, "\n## Autorun stacking (rarest first, %d of %d patterns)\n\n| hosts | prevalence | verdict | locations | name | pattern |\n|---|---|---|---|---|---|\n", len(r.Stacks), r.StacksTotal)
 	for _, st := range r.Stacks {

@@ -29,7 +29,9 @@ func fixtureReport(t *testing.T) *Report {
 func TestFixtureSemantics(t *testing.T) {
 	r := fixtureReport(t)
 	s := r.Summary
-	if s.HostsReporting != 3 || s.HostsMalicious != 2 || s.HostsSuspicious != 0 || s.HostsClean != 1 {
+	// Host A's loader was removed on day 3: its incident is closed, so
+	// only host B counts as malicious now.
+	if s.HostsReporting != 3 || s.HostsMalicious != 1 || s.HostsSuspicious != 0 || s.HostsClean != 2 {
 		t.Errorf("hosts: %+v", s)
 	}
 	if s.BadLines != 2 || len(r.BadLines) != 2 {
@@ -74,6 +76,24 @@ func TestFixtureSemantics(t *testing.T) {
 	w := find("uuid-A", KindSysmonWrite, `\Run\Updater`)
 	if !w.Active || w.Verdict != Malicious {
 		t.Errorf("sysmon finding: %+v", w)
+	}
+	// Incidents: host A's finding and its Sysmon write are one incident,
+	// with one status and one user spelling (WS01\alice is alice).
+	if s.Incidents != 3 || len(r.Incidents) != 3 {
+		t.Fatalf("want 3 incidents (A, B, C), got %d: %+v", s.Incidents, r.Incidents)
+	}
+	var ia *Incident
+	for i := range r.Incidents {
+		if r.Incidents[i].Host == "uuid-A" {
+			ia = &r.Incidents[i]
+		}
+	}
+	if ia == nil || ia.Status != StatusRemoved || ia.User != "alice" || ia.Write == nil || ia.Write.NetBefore != 2 || ia.Write.Remote != "203.0.113.7:80" ||
+		strings.Join(ia.Sources, ",") != SourceAutoruns+","+SourceSysmon || !strings.Contains(ia.Command, "-enc $x") || !strings.Contains(ia.Payload, "seeded-empire-stager") {
+		t.Errorf("host A incident: %+v", ia)
+	}
+	if ia != nil && (len(ia.Indicators) == 0 || ia.Indicators[0].ID != "registry_payload" || ia.Indicators[0].Weight != 40) {
+		t.Errorf("indicators by weight: %+v", ia.Indicators)
 	}
 	if s.AutorunWrites != 3 || s.WritesWithNetwork != 2 {
 		t.Errorf("chain summary: %+v", s)
@@ -144,12 +164,16 @@ func TestHTMLIsSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := strings.ToLower(buf.String())
-	for _, banned := range []string{"<script", "<link", "@import", "src=", "url(", "http://", "https://"} {
+	// One inline script (filters); nothing loaded from anywhere.
+	if n := strings.Count(page, "<script"); n != 1 || !strings.Contains(page, "<script>(function(){") {
+		t.Errorf("want exactly one inline script, got %d", n)
+	}
+	for _, banned := range []string{"<link", "@import", "src=", "url(", "http://", "https://", "fetch(", "xmlhttprequest"} {
 		if strings.Contains(strings.ReplaceAll(page, "http://www.w3.org/2000/svg", ""), banned) {
 			t.Errorf("HTML report contains %q: it must not load anything", banned)
 		}
 	}
-	for _, want := range []string{"<svg", "hosts reporting", "findings over time", "autorun stacking", "seeded-empire-stager"} {
+	for _, want := range []string{"<svg", "hosts reporting", "incidents over time", "autorun stacking", "seeded-empire-stager"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("HTML report lacks %q", want)
 		}
@@ -166,11 +190,11 @@ func TestSnapshotReplacesAndCounterResets(t *testing.T) {
 	// the old finding is gone.
 	e.Add(resultlog.Record{Name: "q", Host: "h", Time: 20, Counter: 0, Kind: resultlog.Added, Rows: []resultlog.Row{row("other", Suspicious)}})
 	r := e.Report()
-	if r.Summary.FindingsActive != 1 || r.Summary.FindingsResolved != 1 {
+	if r.Summary.IncidentsOpen != 1 || r.Summary.IncidentsRemoved != 1 || r.Summary.Incidents != 2 {
 		t.Fatalf("after counter reset: %+v", r.Summary)
 	}
 	e.Add(resultlog.Record{Name: "q", Host: "h", Time: 30, Counter: -1, Kind: resultlog.Snapshot})
-	if r := e.Report(); r.Summary.FindingsActive != 0 {
+	if r := e.Report(); r.Summary.IncidentsOpen != 0 {
 		t.Fatalf("an empty snapshot must clear the query's state: %+v", r.Summary)
 	}
 }

@@ -140,6 +140,10 @@ func newHost(i int, rng *rand.Rand, days int) *host {
 		}
 		h.autoruns = append(h.autoruns, autorunRow(h, replace(b.key, h), b.name, replace(b.data, h), b.loc, b.scope, "benign", 0, "", "", "", ""))
 	}
+	if i%2500 == 1234 { // one host's own tray helper: rare in the fleet, benign on the host
+		h.autoruns = append(h.autoruns, autorunRow(h, `HKEY_USERS\`+h.sid+`\Software\Microsoft\Windows\CurrentVersion\Run`, "Helper",
+			fmt.Sprintf(`"C:\Users\%s\AppData\Roaming\Helper%d\helper.exe" --tray`, h.user, i), "run", "user", "benign", 0, "", "", "", ""))
+	}
 	switch {
 	case i%100 == 7:
 		h.evil, h.evilDay = 1, rng.IntN(days)
@@ -159,7 +163,6 @@ func (h *host) evilRows() []map[string]string {
 			"amsi_bypass,download_cradle,encoded_command,hidden_window,invoke_expression,registry_payload", "registry", ucv+`\Debug`, stager)
 		r["image"] = `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
 		r["payload_encoding"] = "base64/utf16le"
-		_ = utf16b64
 		return []map[string]string{r}
 	case 2:
 		r := autorunRow(h, ucv+`\Run`, "upd", `powershell.exe -nop -w hidden -File C:\Users\`+h.user+`\AppData\Roaming\upd.ps1`, "run", "user", "suspicious", 40,
@@ -333,7 +336,15 @@ func (h *host) day(enc *json.Encoder, rng *rand.Rand, day int) (int, error) {
 		added = append(added, h.chainRow(rng, base.Add(time.Duration(k)*time.Minute), false))
 	}
 	if h.evil == 1 && day == h.evilDay {
-		added = append(added, h.chainRow(rng, base.Add(30*time.Second), true))
+		// Two-stage write: the payload value first, then the loader that
+		// reads it, each linked to the other.
+		payload := h.chainRow(rng, base.Add(20*time.Second), true)
+		loader := h.chainRow(rng, base.Add(30*time.Second), true)
+		debug := `\Software\Microsoft\Windows\CurrentVersion\Debug`
+		payload["role"], payload["path"], payload["target_object"] = "payload", `HKEY_USERS\`+h.sid+debug, `HKU\`+h.sid+debug
+		payload["details"], payload["net_after"], payload["seconds_after"] = utf16b64("$r=[Ref].Assembly.GetType('System.Management.Automation.AmsiUtils')"), "0", "-1"
+		payload["linked_record_id"], loader["linked_record_id"] = loader["record_id"], payload["record_id"]
+		added = append(added, payload, loader)
 	}
 	if len(h.chainLive) > 20 {
 		removed, h.chainLive = h.chainLive[:1], h.chainLive[1:]
