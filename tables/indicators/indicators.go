@@ -39,6 +39,8 @@ const (
 	UnusualExtension         = "unusual_extension"
 	Rundll32UnusualDLL       = "rundll32_unusual_dll"
 	LolbinProxy              = "lolbin_proxy"
+	EnvIndirection           = "env_indirection"
+	FileWithoutPath          = "file_without_path"
 )
 
 // Definition documents one indicator.
@@ -79,6 +81,8 @@ var All = []Definition{
 	{UnusualExtension, 25, "an image with an extension installers do not use for autoruns (`.scr`, `.pif`, `.com` outside System32, `.cpl`, `.hta`), a `control.exe` applet path, or a double extension (`invoice.pdf.exe`)"},
 	{Rundll32UnusualDLL, 30, "rundll32 loading a DLL by bare name that Windows does not ship, or a DLL in a user-writable folder"},
 	{LolbinProxy, 30, "a Windows binary that proxies execution or fetches code, called in the shape that does it (`pcalua -a`, `forfiles /c`, `cmstp /s`, `msiexec /i http`, `hh http`, `mshta`, `regsvr32 /i:`, rundll32 `url.dll,FileProtocolHandler`/`shell32,ShellExec_RunDLL`/..., `wmic process call create`, `bitsadmin`, `certutil -urlcache`, `msbuild`, `installutil`, `conhost --headless`, cscript/wscript on a user-writable script; the LOLBAS table in `tables/catalog`); the command it starts is split and scored too (so are those of `cmd /c`, `start`, `explorer <path>`)"},
+	{EnvIndirection, 20, "the command names a `%VARIABLE%` that Windows does not define and the user's or the machine's `Environment` key holds (SharPersist's env method); the command is scored with it expanded"},
+	{FileWithoutPath, 30, "PowerShell `-File` with no script after it: nothing an installer writes (a PowerShell with no command at all runs only its profiles, which are reported as `file` payloads)"},
 }
 
 var weights = func() map[string]int {
