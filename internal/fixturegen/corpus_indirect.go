@@ -34,6 +34,9 @@ func addIndirectCorpus(c *corpusFile) {
 	// $PROFILE; the Run value starts a hidden PowerShell with no command.
 	c.add(bad(u2Run, sz("PSUpdater", `C:\WINDOWS\system32\WindowsPowerShell\v1.0\powershell.exe -NonInteractive -WindowStyle Hidden`), "run", "powersploit_add_persistence_profile",
 		"hidden_window", "script_file_payload"))
+	// The same with PowerShell 7, whose profiles live under Documents\PowerShell.
+	c.add(bad(u1Run, sz("pwshUpdater", `"C:\Program Files\PowerShell\7\pwsh.exe" -NoLogo -NonInteractive -WindowStyle Hidden`), "run", "powersploit_profile_pwsh",
+		"hidden_window", "script_file_payload"))
 	// -File with nothing after it: the profile again, and no installer's line.
 	c.add(bad(u1RunOnce, sz("WinMgmt", `powershell.exe -w hidden -File`), "run_once", "powershell_file_without_path", "file_without_path"))
 	// Benign: vendor autoruns through standard variables.
@@ -57,6 +60,11 @@ func addIndirectCorpus(c *corpusFile) {
 	c.add(good(u1Run, sz("LogonScript", admin+`\\corp.example.com\NETLOGON\logon.ps1`), "run", "netlogon_logon_script"))
 	c.add(good(u2Run, sz("MapDrives", admin+`\\corp.example.com\SYSVOL\corp.example.com\scripts\MapDrives.ps1`), "run", "sysvol_logon_script"))
 	c.add(good(mRunOnce, sz("OSDCleanup", admin+`C:\Windows\Setup\Scripts\cleanup.ps1`), "run_once", "osd_setup_script"))
+	c.add(good(mRun, sz("CCMHealth", admin+`C:\Windows\CCM\ScriptStore\CCMHealthCheck.ps1`), "run", "configmgr_client_script"))
+	c.add(good(mWowRun, sz("DellCommandUpdate", admin+`"C:\Program Files (x86)\Dell\CommandUpdate\Scripts\dcu_logon.ps1"`), "run_wow64", "dell_command_update_script"))
+	c.add(good(mRun, sz("IMEScriptRunner", `powershell.exe -NoProfile -ExecutionPolicy Bypass -WindowStyle Hidden -File "C:\Program Files (x86)\Microsoft Intune Management Extension\Policies\Scripts\logon.ps1"`), "run", "intune_management_extension_script"))
+	c.add(bad(mRun, sz("SysMaint", admin+`C:\ProgramData\sysmaint.ps1`), "run", "admin_line_programdata_script", "script_file_payload", "user_writable_image"))
+	c.add(bad(u1Run, sz("InvoiceScript", admin+`C:\Users\alice\Downloads\invoice.ps1`), "run", "admin_line_downloads_script", "script_file_payload", "user_writable_image"))
 	c.add(bad(u1Run, sz("Maintenance", admin+la+`\Local\Temp\maint.ps1`), "run", "admin_line_temp_script", "script_file_payload", "user_writable_image"))
 	c.add(bad(u2Run, sz("Maintenance", admin+`C:\Users\Public\maint.ps1`), "run", "admin_line_public_script", "script_file_payload", "user_writable_image"))
 }
