@@ -7,8 +7,11 @@ import (
 	"testing"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
+	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
+	"github.com/runkeyhunt/runkeyhunt/tables/payload"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/offline"
 )
@@ -103,4 +106,45 @@ func TestHiddenValueNameWrite(t *testing.T) {
 		r.Path != `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\\0` {
 		t.Errorf("row: %+v", r)
 	}
+}
+
+// BenchmarkAutorunScoring compares the shared engine with the text-only
+// scoring the chain used before, over the corpus's autorun commands: the
+// ratio is the cost of one verdict for both tables.
+func BenchmarkAutorunScoring(b *testing.B) {
+	files, err := input.Expand(filepath.Join("..", "..", "testdata", "corpus", "corpus.reg"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	view, _, err := offline.Load(context.Background(), files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := autoruns.Scanner{View: view}
+	rows, err := s.Scan(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	locations := map[string]catalog.Location{}
+	for _, l := range catalog.All {
+		locations[l.Scope+"|"+l.ID] = l
+	}
+	b.Run("text_only", func(b *testing.B) {
+		for b.Loop() {
+			for _, r := range rows {
+				set := indicators.Set{}
+				set.Add(payload.TextIndicators(r.Data)...)
+				for _, ref := range cmdline.ExtractRefs(r.Data, nil) {
+					set.Add(string(ref.Kind))
+				}
+			}
+		}
+	})
+	b.Run("value_indicators", func(b *testing.B) {
+		for b.Loop() {
+			for _, r := range rows {
+				autoruns.ValueIndicators(locations[r.Scope+"|"+r.Location], registry.HiveInfo{Scope: r.Scope, Username: r.Username}, r.Name, r.Data)
+			}
+		}
+	})
 }
