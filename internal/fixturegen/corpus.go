@@ -407,6 +407,7 @@ func buildCorpus() *corpusFile {
 		inds: []string{"amsi_bypass", "registry_payload"}})
 
 	addDepthCorpus(c)
+	addIndirectCorpus(c)
 
 	// Kovter: a value name starting with NUL. A .reg export cannot carry it
 	// (names are quoted strings; regedit cannot even display such a value),

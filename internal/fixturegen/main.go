@@ -67,6 +67,8 @@ func generate() []outFile {
 
 	events := scenarioEvents()
 	chain := chainExpectation(events)
+	depth := depthEvents()
+	depthExp := depthExpectation(depth)
 
 	return []outFile{
 		{"testdata/corpus/corpus.reg", []byte(corpus.doc.render())},
@@ -78,6 +80,11 @@ func generate() []outFile {
 		{"testdata/sysmon/scenario.nxlog.jsonl", renderNXLog(events)},
 		{"testdata/sysmon/expected.json", marshalJSON(chain)},
 		{"testdata/sysmon/README.md", []byte(sysmonReadme)},
+		{"testdata/sysmon/depth.xml", renderXML(depth)},
+		{"testdata/sysmon/depth.ecs.jsonl", renderECS(depth)},
+		{"testdata/sysmon/depth.nxlog.jsonl", renderNXLog(depth)},
+		{"testdata/sysmon/depth.evtx", renderEVTX(depth)},
+		{"testdata/sysmon/depth_expected.json", marshalJSON(depthExp)},
 		{"examples/demo/host1.reg", []byte(buildDemo().render())},
 		{"examples/demo/host1-sysmon.xml", renderXML(events)},
 		{"examples/demo/README.md", []byte(demoReadme)},

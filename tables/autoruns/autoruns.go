@@ -135,11 +135,12 @@ func (s *Scanner) scanOnce(ctx context.Context, hives []registry.Hive, warn func
 	for _, h := range hives {
 		info := h.Info()
 		env := s.env(info) // once per hive: every value of the hive shares it
+		indirect := indirectEnv(hives, h, env)
 		for _, loc := range catalog.ForScope(info.Scope) {
 			if err := ctx.Err(); err != nil {
 				return rows, fmt.Errorf("scan registry: %w", err)
 			}
-			locRows, err := s.scanLocation(ctx, hives, h, env, loc, warn)
+			locRows, err := s.scanLocation(ctx, hives, h, env, indirect, loc, warn)
 			// A rescan after a fetch inspects again; the inspectors cache
 			// per path, size and mtime, so that costs a lookup.
 			s.addImageEvidence(ctx, locRows, env)
@@ -214,7 +215,7 @@ func (s *Scanner) locationKeys(ctx context.Context, h registry.Hive, loc catalog
 	return keys, nil
 }
 
-func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, env map[string]string, loc catalog.Location, warn func(error)) ([]Row, error) {
+func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, warn func(error)) ([]Row, error) {
 	keys, err := s.locationKeys(ctx, h, loc, warn)
 	if err != nil || len(keys) == 0 {
 		return nil, err
@@ -232,7 +233,7 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
 				continue
 			}
-			rows = append(rows, s.valueRows(hives, h, env, loc, k, v, approved, warn)...)
+			rows = append(rows, s.valueRows(hives, h, env, indirect, loc, k, v, approved, warn)...)
 		}
 	}
 	return rows, nil
@@ -251,7 +252,7 @@ func ValueName(name string) string {
 	return strings.ReplaceAll(name, "\x00", `\0`)
 }
 
-func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key, warn func(error)) []Row {
+func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key, warn func(error)) []Row {
 	info := h.Info()
 	data := v.String()
 	name := ValueName(v.Name)
@@ -276,35 +277,30 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env map[stri
 			base.Enabled = 0
 		}
 	}
-	cmd := cmdline.Split(data, env)
+	common, scored := commonIndicators(loc, v.Name, data, env, indirect)
+	cmd := cmdline.Split(scored, env)
 	base.Image, base.Arguments = cmd.Image, cmd.Arguments
 
-	common := indicators.Set{}
-	common.Add(payload.CommandIndicators(v.Name, data, env)...)
-	if UserWritable(cmd.Image) {
-		common.Add(indicators.UserWritableImage)
-	}
-	if hiddenName(v.Name) {
-		common.Add(indicators.HiddenValueName)
-	}
-	if !loc.IsDefault(data) {
-		common.Add(indicators.WinlogonModified)
-	}
-
 	var rows []Row
-	for _, f := range s.follow(hives, h, env, data, 0, warn) {
+	founds := s.follow(hives, h, env, scored, 0, warn)
+	for _, ref := range profileRefs(scored, env) {
+		founds = append(founds, s.resolve(hives, h, ref, warn)...)
+	}
+	for _, f := range founds {
 		row := base
 		set := indicators.Set{}
 		for id := range common {
 			set.Add(id)
 		}
 		f.apply(&row, set)
+		dropAdminScript(set, scored, env)
 		row.Indicators = set.String()
 		row.Score = set.Score()
 		row.Verdict = indicators.Verdict(row.Score)
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
+		dropAdminScript(common, scored, env)
 		base.Indicators = common.String()
 		base.Score = common.Score()
 		base.Verdict = indicators.Verdict(base.Score)
@@ -438,7 +434,10 @@ func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, ref cm
 	if !ok {
 		return []found{{ref: ref, path: ref.Key}}
 	}
-	info := h.Info()
+	var info registry.HiveInfo
+	if h != nil {
+		info = h.Info()
+	}
 	var candidates []registry.Hive
 	rel := p.Rel
 	switch p.Root {

@@ -47,6 +47,22 @@ type base struct {
 	wow64    bool
 }
 
+// shellDefaults and userinitDefaults are the Winlogon values Windows
+// itself writes. A user's Winlogon and Policies\System have no Shell or
+// Userinit by default, so there too anything else is flagged. Sources:
+// learn.microsoft.com "Winlogon" (Shell = explorer.exe, Userinit =
+// userinit.exe,), and Windows Server Core, whose default shell starts cmd
+// and runs the alternate-shell RunOnce entries.
+var (
+	shellDefaults = []string{
+		"explorer.exe", `C:\Windows\explorer.exe`, `%SystemRoot%\explorer.exe`,
+		`cmd.exe /c "cd /d "%USERPROFILE%" & start cmd.exe /k runonce.exe /AlternateShellStartup"`,
+		`cmd.exe`,
+	}
+	userinitDefaults = []string{`C:\Windows\system32\userinit.exe,`, `C:\Windows\system32\userinit.exe`, `userinit.exe,`, `userinit.exe`,
+		`%SystemRoot%\system32\userinit.exe,`, `%SystemRoot%\system32\userinit.exe`}
+)
+
 var bases = []base{
 	{id: "run", key: cv + `\Run`, approved: "Run", machine: true, user: true, wow64: true},
 	{id: "run_once", key: cv + `\RunOnce`, machine: true, user: true, wow64: true},
@@ -58,11 +74,25 @@ var bases = []base{
 	{id: "terminal_server_run_once", key: ntcv + `\Terminal Server\Install\Software\Microsoft\Windows\CurrentVersion\RunOnce`, machine: true},
 	{id: "terminal_server_run_once_ex", key: ntcv + `\Terminal Server\Install\Software\Microsoft\Windows\CurrentVersion\RunOnceEx`, subkeys: true, machine: true},
 	{id: "winlogon_shell", key: ntcv + `\Winlogon`, values: []string{"Shell"}, machine: true, user: true,
-		defaults: map[string][]string{registry.ScopeMachine: {"explorer.exe"}}},
+		defaults: map[string][]string{registry.ScopeMachine: shellDefaults, registry.ScopeUser: shellDefaults}},
 	{id: "winlogon_userinit", key: ntcv + `\Winlogon`, values: []string{"Userinit"}, machine: true, user: true,
-		defaults: map[string][]string{registry.ScopeMachine: {`C:\Windows\system32\userinit.exe,`, `C:\Windows\system32\userinit.exe`, `userinit.exe,`, `userinit.exe`}}},
-	{id: "policies_system_shell", key: `Microsoft\Windows\CurrentVersion\Policies\System`, values: []string{"Shell"}, user: true},
+		defaults: map[string][]string{registry.ScopeMachine: userinitDefaults, registry.ScopeUser: userinitDefaults}},
+	{id: "policies_system_shell", key: `Microsoft\Windows\CurrentVersion\Policies\System`, values: []string{"Shell"}, user: true,
+		defaults: map[string][]string{registry.ScopeUser: shellDefaults}},
 	{id: "windows_load", key: ntcv + `\Windows`, values: []string{"Load", "Run"}, user: true},
+}
+
+// UserEnvironmentKey and MachineEnvironmentKeys hold the variables Windows
+// adds to a logon's environment (HKCU\Environment; HKLM\SYSTEM\...\Session
+// Manager\Environment): a Run value's %NAME% can point there (SharPersist
+// env method). Relative to the hive root; offline SYSTEM hives name the
+// control set, .reg exports and the live registry CurrentControlSet.
+const UserEnvironmentKey = `Environment`
+
+// MachineEnvironmentKeys: see UserEnvironmentKey.
+var MachineEnvironmentKeys = []string{
+	`SYSTEM\CurrentControlSet\Control\Session Manager\Environment`,
+	`SYSTEM\ControlSet001\Control\Session Manager\Environment`,
 }
 
 // All is every autorun location, machine and user, 64-bit and WOW6432Node.
@@ -116,6 +146,9 @@ func (l Location) IsDefault(data string) bool {
 		return true
 	}
 	d := strings.TrimSpace(data)
+	if d == "" {
+		return true // an empty value: Windows falls back to the machine's
+	}
 	for _, want := range l.Defaults {
 		if strings.EqualFold(d, want) {
 			return true

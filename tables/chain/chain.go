@@ -215,6 +215,12 @@ func splitTarget(target, eventType string) (regTarget, bool) {
 		return regTarget{}, false
 	}
 	if eventType == "SetValue" || eventType == "DeleteValue" {
+		// Sysmon cuts a value name at its first NUL (SharpHide, Kovter): a
+		// name that starts with one leaves the target ending in the key's \.
+		if strings.HasSuffix(strings.TrimRight(target, " "), `\`) {
+			rt.keyRel, rt.valueName, rt.path = rel, hiddenValueName, rt.path+`\`+autoruns.ValueName(hiddenValueName)
+			return rt, true
+		}
 		i := strings.LastIndexByte(rel, '\\')
 		if i < 0 {
 			return regTarget{}, false
@@ -228,6 +234,10 @@ func splitTarget(target, eventType string) (regTarget, bool) {
 	}
 	return rt, true
 }
+
+// hiddenValueName stands for a value name Sysmon logged as empty because it
+// starts with NUL; the rest of the name is lost.
+const hiddenValueName = "\x00"
 
 // eventTime applies SPEC §5's clock rule.
 func eventTime(ev *sysmon.Event) time.Time {
@@ -692,15 +702,12 @@ func (in *interest) finish(e *Engine) {
 	r.RemoteAddresses, r.RemoteHostnames = joinSorted(in.remotes), joinSorted(in.hostnames)
 
 	set := indicators.Set{}
-	set.Add(payload.TextIndicators(r.Details)...)
 	if r.Role == RoleAutorun && r.EventType == "SetValue" {
-		for _, ref := range cmdline.ExtractRefs(r.Details, nil) {
-			set.Add(refIndicator[ref.Kind])
-			if ref.Kind == cmdline.KindInline {
-				set.Add(indicators.EncodedCommand)
-				set.Add(payload.TextIndicators(payload.Decode([]byte(ref.Data)).Text)...)
-			}
-		}
+		// The value's own verdict comes from the engine run_key_payloads uses.
+		loc, _ := catalog.Match(in.written.scope, in.written.keyRel, in.written.valueName)
+		set.Add(autoruns.ValueIndicators(loc, in.hiveInfo(), r.ValueName, r.Details).Sorted()...)
+	} else {
+		set.Add(payload.TextIndicators(r.Details)...)
 	}
 	if r.Role == RolePayload {
 		decoded := payload.Decode([]byte(r.Details))
@@ -726,11 +733,18 @@ func (in *interest) finish(e *Engine) {
 	r.Verdict = indicators.Verdict(r.Score)
 }
 
-var refIndicator = map[cmdline.Kind]string{
-	cmdline.KindRegistry: indicators.RegistryPayload,
-	cmdline.KindADS:      indicators.ADSPayload,
-	cmdline.KindEventLog: indicators.EventlogPayload,
-	cmdline.KindFile:     indicators.ScriptFilePayload,
+// hiveInfo is the hive a write went to, as the scoring engine needs it: a
+// user hive's user name (for %APPDATA% and the like) is the writer's when
+// the writer is not a service account.
+func (in *interest) hiveInfo() registry.HiveInfo {
+	info := registry.HiveInfo{Scope: in.written.scope, SID: in.written.sid}
+	if info.Scope == registry.ScopeUser {
+		_, user, _ := strings.Cut(in.row.User, `\`)
+		if u := strings.ToUpper(user); user != "" && u != "SYSTEM" && u != "LOCAL SERVICE" && u != "NETWORK SERVICE" {
+			info.Username = user
+		}
+	}
+	return info
 }
 
 func joinSorted(set map[string]bool) string {

@@ -43,6 +43,8 @@ const (
 	OriginalNameMismatch     = "original_name_mismatch"
 	SignerMismatch           = "signer_mismatch"
 	ImageMissing             = "image_missing"
+	EnvIndirection           = "env_indirection"
+	FileWithoutPath          = "file_without_path"
 )
 
 // Definition documents one indicator.
@@ -75,7 +77,7 @@ var All = []Definition{
 	{NetworkBeforeWrite, 5, "the writing process made a network connection within the window before the registry write"},
 	{NetworkAfterWrite, 5, "the writing process made a network connection within the window after the registry write"},
 	{TwoStageWrite, 30, "the same process wrote an autorun value and the payload location that its command reads"},
-	{WinlogonModified, 40, "Winlogon `Shell`/`Userinit` differs from the Windows default"},
+	{WinlogonModified, 40, "Winlogon `Shell`/`Userinit` (the machine's or a user's) or a user's `Policies\\System\\Shell` is not one of Windows' own values (`explorer.exe`, `userinit.exe,`, Server Core's `cmd.exe /c ... runonce.exe /AlternateShellStartup`); a user's have no default, so any other value there counts"},
 	{MasqueradingImage, 40, "the image has the name of a Windows system binary (`svchost.exe`, `lsass.exe`, `explorer.exe`, `rundll32.exe`, ... the list in `tables/catalog`) but runs from another folder than the one Windows keeps it in"},
 	{StagingFolderImage, 30, "the image, or one a proxy starts, lives where no installer puts an autorun: `%TEMP%`, `\\Windows\\Temp`, `\\Users\\Public`, `$Recycle.Bin`, `\\PerfLogs`, `\\Windows\\Tasks`, the roots of `\\ProgramData`, `%APPDATA%`, `%LOCALAPPDATA%`, the user profile or the drive, a non-Windows file directly in `\\Windows` (per-user installs in `%LOCALAPPDATA%\\<Vendor>\\<App>` are not)"},
 	{RandomName, 20, "a file or folder name of the image that looks generated: a run of 6+ letters and digits that changes between upper case, lower case and digit at 60% or more of its character pairs (`Xk3vQp9RtL2w`), or 10+ letters with under 10% vowels; hex strings (hashes, GUIDs) excepted"},
@@ -87,6 +89,8 @@ var All = []Definition{
 	{OriginalNameMismatch, 35, "the version resource (CompanyName Microsoft) names as OriginalFilename a Windows binary (`cmd.exe`, `powershell.exe`, `rundll32.exe`, ...) other than the file's name, or a Windows binary runs under its own name outside `\\Windows\\`"},
 	{SignerMismatch, 35, "a well-known autorun name (`OneDrive.exe`, `Teams.exe`, `msedge.exe`, `GoogleUpdate.exe`, ...) not signed by its vendor"},
 	{ImageMissing, 10, "the image is absent from a folder the evidence holds (live: the file does not exist): a cleaned-up implant, or a trap"},
+	{EnvIndirection, 20, "the command names a `%VARIABLE%` that Windows does not define and the user's or the machine's `Environment` key holds (SharPersist's env method); the command is scored with it expanded"},
+	{FileWithoutPath, 30, "PowerShell `-File` with no script after it: nothing an installer writes (a PowerShell with no command at all runs only its profiles, which are reported as `file` payloads)"},
 }
 
 var weights = func() map[string]int {

@@ -76,8 +76,16 @@ func generate(t *testing.T, source string, window string) []map[string]string {
 // TestScenarioAllFormats runs the team's scenario, written as event XML,
 // Winlogbeat ECS and NXLog JSON lines, and checks every row against the
 // hand-computed expectation: the same rows whatever the format.
-func TestScenarioAllFormats(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(scenarioDir, "expected.json"))
+func TestScenarioAllFormats(t *testing.T) { checkScenario(t, "expected.json") }
+
+// TestDepthScenario runs issue 9's scenario (SharpHide's NUL-named value,
+// a per-user Winlogon Shell, rundll32 on a bare DLL, ...) in XML, both JSON
+// lines formats and EVTX: each write gets the verdict run_key_payloads
+// gives the same value.
+func TestDepthScenario(t *testing.T) { checkScenario(t, "depth_expected.json") }
+
+func checkScenario(t *testing.T, expected string) {
+	raw, err := os.ReadFile(filepath.Join(scenarioDir, expected))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,6 +210,11 @@ var wants = func() []regfile.Want {
 			out = append(out, regfile.Want{Scope: loc.Scope, Rel: loc.Approved})
 		}
 	}
+	// The Environment keys: a Run value's %NAME% may be defined there.
+	out = append(out, regfile.Want{Scope: registry.ScopeUser, Rel: catalog.UserEnvironmentKey})
+	for _, rel := range catalog.MachineEnvironmentKeys {
+		out = append(out, regfile.Want{Scope: registry.ScopeMachine, Rel: rel})
+	}
 	return append(out, regfile.Want{Scope: registry.ScopeMachine, Rel: profileList, Subkeys: true})
 }()
 

@@ -1,0 +1,201 @@
+package autoruns
+
+import (
+	"strings"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
+	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
+	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
+	"github.com/runkeyhunt/runkeyhunt/tables/payload"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
+)
+
+// ValueIndicators is the verdict engine both tables share: every indicator
+// an autorun value shows by itself, from its location, name and command,
+// with no payload read (registry payloads count as references only; an
+// -EncodedCommand is decoded). sysmon_reg_net_chain scores the value a
+// write sets with it; a run_key_payloads row of the same value whose
+// payloads do not resolve has the same indicators. info is the hive written
+// (scope and user name pick the environment).
+func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, data string) indicators.Set {
+	env := DefaultEnv(info)
+	var s Scanner
+	common, scored := commonIndicators(loc, valueName, data, env, nil)
+	set := indicators.Set{}
+	set.Add(common.Sorted()...)
+	for _, f := range s.follow(nil, nil, env, scored, 0, func(error) {}) {
+		f.apply(&Row{}, set)
+	}
+	for _, ref := range profileRefs(scored, env) {
+		for _, f := range s.resolve(nil, nil, ref, func(error) {}) {
+			f.apply(&Row{}, set)
+		}
+	}
+	dropAdminScript(set, scored, env)
+	return set
+}
+
+// commonIndicators are the indicators every row of a value shares, and the
+// command as scored: the data with the variables of the registry's
+// Environment keys (indirect) expanded.
+func commonIndicators(loc catalog.Location, valueName, data string, env, indirect map[string]string) (indicators.Set, string) {
+	set := indicators.Set{}
+	scored := data
+	if exp, ok := expandIndirect(data, indirect); ok {
+		scored = exp
+		set.Add(indicators.EnvIndirection)
+	}
+	cmd := cmdline.Split(scored, env)
+	set.Add(payload.CommandIndicators(valueName, scored, env)...)
+	if UserWritable(cmd.Image) {
+		set.Add(indicators.UserWritableImage)
+	}
+	if hiddenName(valueName) {
+		set.Add(indicators.HiddenValueName)
+	}
+	if !loc.IsDefault(data) {
+		set.Add(indicators.WinlogonModified)
+	}
+	if payload.ParsePowerShell(scored, env).FileWithoutPath {
+		set.Add(indicators.FileWithoutPath)
+	}
+	return set, scored
+}
+
+// profileRefs are the profile scripts a PowerShell started with no
+// command and no -NoProfile runs: its code lives there (PowerSploit
+// Add-Persistence profile mode), so each is a file payload.
+func profileRefs(line string, env map[string]string) []cmdline.Ref {
+	ps := payload.ParsePowerShell(line, env)
+	if !ps.IsPowerShell || !ps.NoCommand || ps.NoProfile {
+		return nil
+	}
+	cmd := cmdline.Split(line, env)
+	pwsh := strings.HasPrefix(strings.ToLower(baseName(cmd.Image)), "pwsh")
+	var out []cmdline.Ref
+	for _, p := range payload.Profiles(pwsh, env["USERPROFILE"]) {
+		out = append(out, cmdline.Ref{Kind: cmdline.KindFile, Text: p, Path: p})
+	}
+	return out
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `\/`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// adminScriptIndicators are what a management agent's or logon script's
+// own line shows: `powershell -ExecutionPolicy Bypass -WindowStyle Hidden
+// -NoProfile -File <script>`.
+var adminScriptIndicators = []string{
+	indicators.ExecPolicyBypass, indicators.HiddenWindow, indicators.NoProfile, indicators.ScriptFilePayload,
+}
+
+// dropAdminScript clears the indicators of a PowerShell line that runs a
+// script from an admin folder (Program Files, Windows, NETLOGON/SYSVOL)
+// when nothing else fires: that is how agents and logon scripts run.
+func dropAdminScript(set indicators.Set, line string, env map[string]string) {
+	ps := payload.ParsePowerShell(line, env)
+	if !ps.IsPowerShell || ps.Script == "" || !payload.AdminScriptFolder(cmdline.Expand(ps.Script, env)) {
+		return
+	}
+	for id := range set {
+		if !isAdminScriptIndicator(id) {
+			return
+		}
+	}
+	for _, id := range adminScriptIndicators {
+		delete(set, id)
+	}
+}
+
+func isAdminScriptIndicator(id string) bool {
+	for _, a := range adminScriptIndicators {
+		if a == id {
+			return true
+		}
+	}
+	return false
+}
+
+// expandIndirect expands %NAME% where NAME is a variable of the
+// registry's Environment keys that Windows does not define itself
+// (SharPersist's env method keeps the command there). ok is false when the
+// data names none.
+func expandIndirect(data string, indirect map[string]string) (string, bool) {
+	if len(indirect) == 0 || !strings.Contains(data, "%") {
+		return data, false
+	}
+	var b strings.Builder
+	found := false
+	for i := 0; i < len(data); {
+		if data[i] != '%' {
+			b.WriteByte(data[i])
+			i++
+			continue
+		}
+		end := strings.IndexByte(data[i+1:], '%')
+		if end < 0 {
+			b.WriteString(data[i:])
+			break
+		}
+		name := strings.ToUpper(data[i+1 : i+1+end])
+		if v, ok := indirect[name]; ok {
+			b.WriteString(v)
+			found = true
+			i += end + 2
+			continue
+		}
+		b.WriteString(data[i : i+1+end])
+		i += end + 1
+	}
+	return b.String(), found
+}
+
+// standardVariables are the names Windows and common installers set in
+// the Environment keys; a Run value using them is not indirection.
+var standardVariables = map[string]bool{
+	"PATH": true, "PATHEXT": true, "TEMP": true, "TMP": true, "WINDIR": true, "SYSTEMROOT": true, "COMSPEC": true,
+	"OS": true, "PSMODULEPATH": true, "NUMBER_OF_PROCESSORS": true, "DRIVERDATA": true, "ONEDRIVE": true,
+	"ONEDRIVECONSUMER": true, "ONEDRIVECOMMERCIAL": true, "USERNAME": true, "USERPROFILE": true,
+	"PROCESSOR_ARCHITECTURE": true, "PROCESSOR_IDENTIFIER": true, "PROCESSOR_LEVEL": true, "PROCESSOR_REVISION": true,
+	"JAVA_HOME": true, "CLASSPATH": true, "PYTHONPATH": true, "GOPATH": true, "CHOCOLATEYINSTALL": true,
+}
+
+// maxIndirectValue bounds an Environment value taken for expansion.
+const maxIndirectValue = 32 << 10
+
+// indirectEnv reads the variables of the Environment keys that apply to a
+// hive (the user's own for a user hive, the machine's for every hive) that
+// are not standard, their own %VAR% expanded with env.
+func indirectEnv(hives []registry.Hive, h registry.Hive, env map[string]string) map[string]string {
+	out := map[string]string{}
+	read := func(c registry.Hive, rel string) {
+		k, err := c.Key(rel)
+		if err != nil {
+			return
+		}
+		for _, v := range k.Values {
+			name := strings.ToUpper(v.Name)
+			if name == "" || standardVariables[name] || env[name] != "" || isNumeric(v.Type) {
+				continue
+			}
+			if s := v.String(); s != "" && len(s) <= maxIndirectValue {
+				if _, seen := out[name]; !seen {
+					out[name] = cmdline.Expand(s, env)
+				}
+			}
+		}
+	}
+	if h.Info().Scope == registry.ScopeUser {
+		read(h, catalog.UserEnvironmentKey)
+	}
+	for _, c := range hivesOfScope(hives, registry.ScopeMachine) {
+		for _, rel := range catalog.MachineEnvironmentKeys {
+			read(c, rel)
+		}
+	}
+	return out
+}
