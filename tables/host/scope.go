@@ -24,7 +24,8 @@ type scopeKey struct{}
 // Scope returns a context in which Open shares one host per source (one
 // `runkeyhunt query` statement: the tables of a JOIN read the source
 // once), and the function that ends it. Hosts opened in it are dropped
-// when it ends; nothing outlives the query.
+// when it ends; nothing outlives the query. A source's host is opened with
+// the Options of its first Open: the tables of one binary share one.
 func Scope(ctx context.Context) (context.Context, func()) {
 	s := &scope{hosts: map[string]*shared{}}
 	return context.WithValue(ctx, scopeKey{}, s), func() {
