@@ -2,7 +2,8 @@
 # Run the Windows tests under Wine: builds `GOOS=windows go test -c`
 # binaries of the live-source packages, runs them in a fresh prefix (made
 # by setup.sh unless WINEPREFIX already holds one), then runs
-# runkeyhunt.exe query against the corpus, live and offline, runs
+# runkeyhunt.exe query against the corpus, live and offline (the live
+# chain table reads a Sysmon EVTX placed at the channel's path), runs
 # runkeyhunt.exe as an osquery extension over a named pipe (the extension
 # package's TestNamedPipe, with the prebuilt runkeyhunt.exe), and prints
 # the live/.reg benchmark ratio.
@@ -66,7 +67,7 @@ echo "== runkeyhunt.exe query, .reg source (wine)"
 	"SELECT scope, username, verdict, count(*) AS n FROM run_key_payloads GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" || status=1
 echo "== runkeyhunt.exe query, sysmon_reg_net_chain live (wine: the channel's file in the prefix, the scenario's rows)"
 live_chain=$("$WINE" "$out/runkeyhunt.exe" query --format csv \
-	"SELECT record_id, role, verdict FROM sysmon_reg_net_chain WHERE time > 0 ORDER BY record_id") || status=1
+	"SELECT record_id, role, verdict FROM sysmon_reg_net_chain WHERE time > 0 ORDER BY record_id" | tr -d '\r') || status=1
 echo "$live_chain"
 offline_chain=$(go run ./extension query --source "$sysmon_log" --format csv \
 	"SELECT record_id, role, verdict FROM sysmon_reg_net_chain ORDER BY record_id") || status=1

@@ -27,7 +27,14 @@ func copyScenario(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "sysmon.xml")
+	// Not t.TempDir: its cleanup fails under Wine 8 (os.RemoveAll:
+	// "unlinkat ...: Invalid function"), and scripts/wine/test.sh runs this.
+	dir, err := os.MkdirTemp("", "host-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "sysmon.xml")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
