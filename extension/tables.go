@@ -4,6 +4,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/osquery/osquery-go/plugin/table"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/host"
 	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
 	"github.com/runkeyhunt/runkeyhunt/tables/schema"
 	"github.com/runkeyhunt/runkeyhunt/tables/sysmonchain"
@@ -16,19 +17,13 @@ type tableOptions struct {
 }
 
 // allTables builds every table the binary serves, in extension mode and in
-// `runkeyhunt query` alike.
+// `runkeyhunt query` alike. Both open their source through one host
+// opener: the live host is the running system (nil off Windows).
 func allTables(opts tableOptions) []tablekit.Table {
+	open := host.Options{Live: host.LiveSystem, Logger: opts.logger.Named("host")}.Open
 	return []tablekit.Table{
-		runkeypayloads.New(runkeypayloads.Options{
-			DefaultSource: opts.defaultSource,
-			Live:          liveRegistry,
-			Logger:        opts.logger.Named(runkeypayloads.Name),
-		}),
-		sysmonchain.New(sysmonchain.Options{
-			DefaultSource: opts.defaultSource,
-			Live:          liveSysmon,
-			Logger:        opts.logger.Named(sysmonchain.Name),
-		}),
+		runkeypayloads.New(runkeypayloads.Options{DefaultSource: opts.defaultSource, Open: open}),
+		sysmonchain.New(sysmonchain.Options{DefaultSource: opts.defaultSource, Open: open}),
 	}
 }
 

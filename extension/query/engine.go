@@ -19,6 +19,7 @@ import (
 	_ "modernc.org/sqlite"
 	"modernc.org/sqlite/vtab"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/host"
 	"github.com/runkeyhunt/runkeyhunt/tables/schema"
 	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
 )
@@ -131,6 +132,10 @@ func (e *GenerateError) Unwrap() error { return e.Err }
 // the statement with a *GenerateError; a cancelled ctx stops the tables'
 // generate calls.
 func (e *Engine) Run(ctx context.Context, sqlText string) (*Result, error) {
+	// The tables of the statement share one host per source: a JOIN of
+	// both tables reads and correlates it once.
+	ctx, end := host.Scope(ctx)
+	defer end()
 	e.run.set(ctx)
 	defer e.run.set(nil)
 	res, err := e.run1(ctx, sqlText)

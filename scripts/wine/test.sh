@@ -2,7 +2,8 @@
 # Run the Windows tests under Wine: builds `GOOS=windows go test -c`
 # binaries of the live-source packages, runs them in a fresh prefix (made
 # by setup.sh unless WINEPREFIX already holds one), then runs
-# runkeyhunt.exe query against the corpus, live and offline, runs
+# runkeyhunt.exe query against the corpus, live and offline (the live
+# chain table reads a Sysmon EVTX placed at the channel's path), runs
 # runkeyhunt.exe as an osquery extension over a named pipe (the extension
 # package's TestNamedPipe, with the prebuilt runkeyhunt.exe), and prints
 # the live/.reg benchmark ratio.
@@ -38,8 +39,14 @@ trap '"$WINESERVER" -k || true' EXIT
 RKH_EVIDENCE_EXPORT="$RKH_WINE_STATE/evidence" go test -count=1 -run TestExportFixtures ./tables/evidence
 export RKH_EVIDENCE_FIXTURES="Z:${RKH_WINE_STATE//\//\\}\\evidence"
 
+# A Sysmon EVTX (the scenario's events, built by a Linux-side test) at the
+# Sysmon channel's default path in the prefix: the live host reads it.
+sysmon_log="$WINEPREFIX/drive_c/windows/system32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx"
+RKH_WINE_SYSMON_EVTX="$sysmon_log" go test -count=1 -run TestWriteWineSysmonLog ./tables/sysmon/
+export RKH_WINE_SYSMON=1
+
 status=0
-for pkg in tables/registry/live tables/sysmon/eventlog tables/evidence; do
+for pkg in tables/registry/live tables/sysmon/eventlog tables/evidence tables/host; do
 	name=$(basename "$pkg")
 	GOOS=windows GOARCH=amd64 go test -c -o "$out/$name.test.exe" "./$pkg"
 	echo "== $pkg (wine)"
@@ -75,8 +82,18 @@ echo "$images" | grep -q '^rkhTampered,1,invalid,' || { echo "tampered fixture n
 echo "== runkeyhunt.exe query, .reg source (wine)"
 "$WINE" "$out/runkeyhunt.exe" query --source "$root/testdata/corpus/corpus.reg" --format csv \
 	"SELECT scope, username, verdict, count(*) AS n FROM run_key_payloads GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" || status=1
-echo "== runkeyhunt.exe query, sysmon_reg_net_chain live (wine: Event Log API stub, expect 0 rows and one warning)"
-"$WINE" "$out/runkeyhunt.exe" query "SELECT count(*) AS n FROM sysmon_reg_net_chain" || status=1
+echo "== runkeyhunt.exe query, sysmon_reg_net_chain live (wine: the channel's file in the prefix, the scenario's rows)"
+live_chain=$("$WINE" "$out/runkeyhunt.exe" query --format csv \
+	"SELECT record_id, role, verdict FROM sysmon_reg_net_chain WHERE time > 0 ORDER BY record_id" | tr -d '\r') || status=1
+echo "$live_chain"
+offline_chain=$(go run ./extension query --source "$sysmon_log" --format csv \
+	"SELECT record_id, role, verdict FROM sysmon_reg_net_chain ORDER BY record_id") || status=1
+if [ "$live_chain" != "$offline_chain" ] || [ "$(echo "$live_chain" | wc -l)" -lt 2 ]; then
+	echo "live chain rows differ from the offline reader's on the same file:"
+	echo "$offline_chain"
+	status=1
+fi
+rm -f "$sysmon_log"
 
 echo "== benchmark: live registry vs .reg source on the corpus (wine)"
 bench=$(cd tables/registry/live && "$WINE" "$out/live.test.exe" -test.run '^$' -test.bench BenchmarkRunKeyPayloads -test.benchtime 20x)

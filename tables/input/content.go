@@ -291,3 +291,22 @@ func (c *streamContent) Close() error {
 	}
 	return nil
 }
+
+// NewFile is an input file whose content open gives, for a source that no
+// walk finds: the live Sysmon channel's own file, opened with the sharing
+// a file in use needs.
+func NewFile(path string, format Format, open func() (Content, error)) File {
+	return File{Path: path, Format: format, open: open}
+}
+
+// OSContent wraps an open regular file as Content.
+func OSContent(f *os.File) (Content, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return nil, bare(f.Name(), err)
+	}
+	if err := checkRegular(f.Name(), info); err != nil {
+		return nil, err
+	}
+	return osContent{File: f, size: info.Size()}, nil
+}

@@ -1,54 +1,34 @@
-// Package runkeypayloads is the run_key_payloads table plugin: it picks the
-// registry view the query asks for (live, or offline input through the
-// source column) and turns the autoruns scanner's rows into osquery rows.
+// Package runkeypayloads is the run_key_payloads table plugin: it opens the
+// host of the source the query asks for (live, or offline input through
+// the source column) and turns its autorun rows into osquery rows.
 package runkeypayloads
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
 	"strconv"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/osquery/osquery-go/plugin/table"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
-	"github.com/runkeyhunt/runkeyhunt/tables/chain"
-	"github.com/runkeyhunt/runkeyhunt/tables/evidence"
-	"github.com/runkeyhunt/runkeyhunt/tables/input"
-	"github.com/runkeyhunt/runkeyhunt/tables/registry"
-	"github.com/runkeyhunt/runkeyhunt/tables/registry/offline"
+	"github.com/runkeyhunt/runkeyhunt/tables/host"
 	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
 )
 
 // LiveSource is the source value of rows read from the running system.
 const LiveSource = tablekit.LiveSource
 
-// LiveRegistry opens the running system's registry and payload resolver.
-type LiveRegistry func() (registry.View, autoruns.Resolver, error)
-
 // Options configure the table.
 type Options struct {
 	// DefaultSource is the offline input used when a query does not
 	// constrain source (`runkeyhunt query --source`); empty means live.
 	DefaultSource string
-	// Live is nil where there is no live registry (anything but Windows).
-	Live LiveRegistry
-	// InputLimits bound .zip and .gz input; zero fields take
-	// input.DefaultLimits.
-	InputLimits input.Limits
-	// Logger gets warnings, and at Debug level each input file read or
-	// skipped and why (`--verbose`).
-	Logger hclog.Logger
+	// Open opens a source's host; nil: host.Options{}.Open (offline input
+	// only, default limits, no logging).
+	Open host.Opener
 }
 
 // New returns the table.
 func New(opts Options) tablekit.Table {
-	if opts.Logger == nil {
-		opts.Logger = hclog.NewNullLogger()
-	}
 	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
 		sources := tablekit.Sources(qc, opts.DefaultSource)
 		var out []map[string]string
@@ -69,7 +49,11 @@ func New(opts Options) tablekit.Table {
 }
 
 // Generate scans one source: "live" or an offline input specification.
-// A cancelled ctx stops it with ctx's error, whatever was read so far.
+// A source with Sysmon events but no registry input is read as the
+// registry state its events wrote, so a JOIN with sysmon_reg_net_chain on
+// path finds the command. A platform without a live registry gives no
+// rows and a warning. A cancelled ctx stops it with ctx's error, whatever
+// was read so far.
 func Generate(ctx context.Context, source string, opts Options) (rows []autoruns.Row, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -79,90 +63,15 @@ func Generate(ctx context.Context, source string, opts Options) (rows []autoruns
 			rows, err = nil, ctx.Err()
 		}
 	}()
-	log := opts.Logger
-	if log == nil {
-		log = hclog.NewNullLogger()
+	open := opts.Open
+	if open == nil {
+		open = host.Options{}.Open
 	}
-	warn := func(err error) { log.Warn("run_key_payloads", "source", source, "warning", err.Error()) }
-	if source == LiveSource {
-		if opts.Live == nil {
-			log.Warn("no live registry on this platform; constrain source to read offline input", "table", Name)
-			return nil, nil
-		}
-		view, resolver, err := opts.Live()
-		if err != nil {
-			return nil, fmt.Errorf("open live registry: %w", err)
-		}
-		scanner := autoruns.Scanner{View: view, Resolver: resolver, Warn: warn, Images: evidence.LiveInspector()}
-		return scanner.Scan(ctx)
-	}
-	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn, Limits: opts.InputLimits})
+	h, err := open(ctx, source)
 	if err != nil {
 		return nil, err
 	}
-	return ScanFiles(ctx, files, warn)
-}
-
-// ScanFiles scans the registry input among already expanded offline
-// files. Files with Sysmon events but no registry input are read as the
-// registry state their events wrote, so a JOIN with sysmon_reg_net_chain on
-// path finds the command.
-func ScanFiles(ctx context.Context, files []input.File, warn func(error)) ([]autoruns.Row, error) {
-	scanner := autoruns.Scanner{Warn: warn}
-	if colls := input.Collections(files); len(colls) > 0 {
-		scanner.Resolver = collectionResolver(colls)
-		scanner.Images = evidence.NewOffline(colls)
-	}
-	if len(input.Filter(files, input.RegExport, input.Hive)) == 0 {
-		rows, err := chain.Correlate(ctx, files, chain.DefaultWindow, nil, warn)
-		if err != nil {
-			return nil, err
-		}
-		scanner.View = chain.RegistryState(rows)
-		return scanner.Scan(ctx)
-	}
-	view, warnings, err := offline.Load(ctx, files)
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range warnings {
-		warn(w)
-	}
-	// Hive files stay open while the view is read.
-	if c, ok := view.(io.Closer); ok {
-		defer c.Close()
-	}
-	scanner.View = view
-	return scanner.Scan(ctx)
-}
-
-// collectionResolver reads the files autorun commands name
-// (C:\Users\Public\x.ps1, an alternate data stream) inside the drive
-// layouts of the offline input, never on the host. Event-log payloads are
-// not read from collections.
-type collectionResolver []*input.Collection
-
-func (r collectionResolver) ReadFile(path string, limit int64) ([]byte, error) {
-	for _, c := range r {
-		content, err := c.Open(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		defer content.Close()
-		data, err := io.ReadAll(io.LimitReader(content, limit))
-		if err != nil {
-			return nil, fmt.Errorf("%s in %s: %w", path, c.Root, err)
-		}
-		return data, nil
-	}
-	return nil, autoruns.ErrPayloadNotFound
-}
-
-func (collectionResolver) ReadEventLog(string, int, int64) ([]byte, error) {
-	return nil, autoruns.ErrPayloadNotFound
+	return h.Autoruns(ctx)
 }
 
 // RowMap renders a row as osquery's string map; source is echoed verbatim

@@ -16,6 +16,7 @@ import (
 	"github.com/osquery/osquery-go/plugin/table"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/chain"
+	"github.com/runkeyhunt/runkeyhunt/tables/host"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/hivefile/hivetest"
 	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
@@ -260,7 +261,7 @@ func TestCompressedEVTXSameRows(t *testing.T) {
 	}
 	zw.Close()
 	out.Close()
-	opts := Options{InputLimits: input.Limits{MaxBufferedBytes: 64 << 10}}
+	opts := Options{Open: host.Options{Limits: input.Limits{MaxBufferedBytes: 64 << 10}}.Open}
 	rows := func(source string) []string {
 		t.Helper()
 		got, err := New(opts).Rows(context.Background(), map[string]string{"source": source})

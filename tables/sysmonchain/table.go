@@ -1,6 +1,7 @@
-// Package sysmonchain is the sysmon_reg_net_chain table plugin: it picks the
-// events the query asks for (live, or offline input through the source
-// column) and the window, runs the chain engine and renders its rows.
+// Package sysmonchain is the sysmon_reg_net_chain table plugin: it opens the
+// host of the source the query asks for (live, or offline input through
+// the source column), asks it for the chain rows of the window and renders
+// them.
 package sysmonchain
 
 import (
@@ -10,35 +11,24 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/osquery/osquery-go/plugin/table"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/chain"
-	"github.com/runkeyhunt/runkeyhunt/tables/input"
-	"github.com/runkeyhunt/runkeyhunt/tables/runkeypayloads"
+	"github.com/runkeyhunt/runkeyhunt/tables/host"
+	"github.com/runkeyhunt/runkeyhunt/tables/sysmon/eventlog"
 	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
 )
-
-// LiveEvents correlates the running system's Sysmon log.
-type LiveEvents func(ctx context.Context, qc table.QueryContext, window time.Duration, warn func(error)) ([]chain.Row, error)
 
 // Options configure the table.
 type Options struct {
 	DefaultSource string // `runkeyhunt query --source`; empty means live
-	Live          LiveEvents
-	// InputLimits bound .zip and .gz input; zero fields take
-	// input.DefaultLimits.
-	InputLimits input.Limits
-	// Logger gets warnings, and at Debug level each input file read or
-	// skipped and why (`--verbose`).
-	Logger hclog.Logger
+	// Open opens a source's host; nil: host.Options{}.Open (offline input
+	// only, default limits, no logging).
+	Open host.Opener
 }
 
 // New returns the table.
 func New(opts Options) tablekit.Table {
-	if opts.Logger == nil {
-		opts.Logger = hclog.NewNullLogger()
-	}
 	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
 		sources := tablekit.Sources(qc, opts.DefaultSource)
 		windows := tablekit.Equals(qc, "window")
@@ -68,8 +58,11 @@ func New(opts Options) tablekit.Table {
 	}}
 }
 
-// Generate correlates one source with one window. A cancelled ctx stops it
-// with ctx's error, whatever was read so far.
+// Generate correlates one source with one window; the live source reads
+// the registry events in the range the query's time constraints give (the
+// last 24 hours without any). A platform without a live Sysmon log gives
+// no rows and a warning. A cancelled ctx stops it with ctx's error,
+// whatever was read so far.
 func Generate(ctx context.Context, qc table.QueryContext, source string, window time.Duration, opts Options) (rows []chain.Row, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -79,33 +72,21 @@ func Generate(ctx context.Context, qc table.QueryContext, source string, window 
 			rows, err = nil, ctx.Err()
 		}
 	}()
-	log := opts.Logger
-	if log == nil {
-		log = hclog.NewNullLogger()
-	}
-	warn := func(err error) { log.Warn("sysmon_reg_net_chain", "source", source, "warning", err.Error()) }
+	q := host.ChainQuery{Window: window}
 	if source == tablekit.LiveSource {
-		if opts.Live == nil {
-			log.Warn("no live Sysmon log on this platform; constrain source to read offline input", "table", Name)
-			return nil, nil
+		if q.Range, err = eventlog.RangeFromConstraints(qc); err != nil {
+			return nil, err
 		}
-		return opts.Live(ctx, qc, window, warn)
 	}
-	files, err := input.ExpandContext(ctx, source, input.Options{Logger: log, Warn: warn, Limits: opts.InputLimits})
+	open := opts.Open
+	if open == nil {
+		open = host.Options{}.Open
+	}
+	h, err := open(ctx, source)
 	if err != nil {
 		return nil, err
 	}
-	// Autorun commands present in registry input of the same source name
-	// payload locations too (SPEC §5).
-	var targets []chain.Target
-	if len(input.Filter(files, input.RegExport, input.Hive)) > 0 {
-		regRows, err := runkeypayloads.ScanFiles(ctx, files, warn)
-		if err != nil {
-			return nil, err
-		}
-		targets = chain.AutorunTargets(regRows)
-	}
-	return chain.Correlate(ctx, files, window, targets, warn)
+	return h.Chain(ctx, q)
 }
 
 // RowMap renders a row as osquery's string map; window and source are
