@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 )
 
@@ -22,7 +23,27 @@ func readmeSections() map[string]string {
 	for _, d := range indicators.All {
 		fmt.Fprintf(&ind, "| `%s` | %d | %s |\n", d.ID, d.Weight, strings.ReplaceAll(d.Matches, "|", `\|`))
 	}
-	return map[string]string{"schema": schemaText.String(), "indicators": ind.String()}
+	var locs strings.Builder
+	locs.WriteString("| location | scope | key (`*`: each subkey) | values | Windows does | Windows' defaults | notes |\n|---|---|---|---|---|---|---|\n")
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	for _, d := range catalog.Docs() {
+		var notes []string
+		if d.WOW64 {
+			notes = append(notes, "`_wow64` twin")
+		}
+		if d.Flood {
+			notes = append(notes, "rows only when not benign")
+		}
+		if d.Strong != "" {
+			notes = append(notes, "strong for: "+d.Strong)
+		}
+		defaults := "–"
+		if d.Defaults != "" {
+			defaults = "`" + cell(d.Defaults) + "`"
+		}
+		fmt.Fprintf(&locs, "| `%s` | %s | `%s` | %s | %s | %s | %s |\n", d.ID, d.Scope, d.Key, cell(d.Values), d.Kind, defaults, cell(strings.Join(notes, "; ")))
+	}
+	return map[string]string{"schema": schemaText.String(), "indicators": ind.String(), "locations": locs.String()}
 }
 
 // replaceSection swaps the text between the markers of one generated block.

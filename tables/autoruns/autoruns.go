@@ -175,44 +175,62 @@ func (s *Scanner) env(info registry.HiveInfo) map[string]string {
 // locationKeys reads the keys whose values are the location's autoruns:
 // its key, or each of its subkeys (read in one walk where the hive can).
 func (s *Scanner) locationKeys(ctx context.Context, h registry.Hive, loc catalog.Location, warn func(error)) ([]*registry.Key, error) {
-	if sr, ok := h.(registry.SubkeyReader); ok && loc.Subkeys {
-		parent, subs, err := sr.Subkeys(ctx, loc.Key)
+	for _, key := range catalog.ControlSetKeys(loc.Key) {
+		keys, found, err := s.locationKeysAt(ctx, h, loc, key, warn)
+		if err != nil || found {
+			return keys, err
+		}
+	}
+	return nil, nil
+}
+
+// locationKeysAt is locationKeys at one path of the location's key; found
+// is false when the key does not exist there.
+func (s *Scanner) locationKeysAt(ctx context.Context, h registry.Hive, loc catalog.Location, at string, warn func(error)) ([]*registry.Key, bool, error) {
+	if sr, ok := h.(registry.SubkeyReader); ok && loc.Subkeys && loc.Suffix == "" {
+		parent, subs, err := sr.Subkeys(ctx, at)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, fmt.Errorf("scan registry: %w", err)
+				return nil, false, fmt.Errorf("scan registry: %w", err)
 			}
 			if !errors.Is(err, registry.ErrNotFound) {
-				warn(fmt.Errorf("read %s\\%s: %w", h.Info().Root, loc.Key, err))
+				warn(fmt.Errorf("read %s\\%s: %w", h.Info().Root, at, err))
 			}
 		}
 		if parent == nil {
-			return nil, nil
+			return nil, false, nil
 		}
-		return subs, nil
+		return subs, true, nil
 	}
-	key, err := h.Key(loc.Key)
+	key, err := h.Key(at)
 	if err != nil {
 		if !errors.Is(err, registry.ErrNotFound) {
-			warn(fmt.Errorf("read %s\\%s: %w", h.Info().Root, loc.Key, err))
+			warn(fmt.Errorf("read %s\\%s: %w", h.Info().Root, at, err))
 		}
-		return nil, nil
+		return nil, false, nil
 	}
 	if !loc.Subkeys {
-		return []*registry.Key{key}, nil
+		return []*registry.Key{key}, true, nil
 	}
 	var keys []*registry.Key
 	for _, name := range key.Subkeys {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("scan registry: %w", err)
+			return nil, true, fmt.Errorf("scan registry: %w", err)
 		}
-		sub, err := h.Key(loc.Key + `\` + name)
+		rel := at + `\` + name
+		if loc.Suffix != "" {
+			rel += `\` + loc.Suffix
+		}
+		sub, err := h.Key(rel)
 		if err != nil {
-			warn(fmt.Errorf("read %s\\%s: %w", key.Path, name, err))
+			if loc.Suffix == "" || !errors.Is(err, registry.ErrNotFound) {
+				warn(fmt.Errorf("read %s\\%s: %w", key.Path, name, err))
+			}
 			continue
 		}
 		keys = append(keys, sub)
 	}
-	return keys, nil
+	return keys, true, nil
 }
 
 func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, warn func(error)) ([]Row, error) {
@@ -229,11 +247,19 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 		if err := ctx.Err(); err != nil {
 			return rows, fmt.Errorf("scan registry: %w", err)
 		}
+		at := loc
+		at.Item = loc.ItemOf(k.Path)
 		for _, v := range k.Values {
 			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
 				continue
 			}
-			rows = append(rows, s.valueRows(hives, h, env, indirect, loc, k, v, approved, warn)...)
+			for _, row := range s.valueRows(hives, h, env, indirect, at, k, v, approved, warn) {
+				// A flood location gives a row only for a value that is not
+				// benign (README "Autostart locations").
+				if !loc.Flood || row.Verdict != indicators.Verdict(0) {
+					rows = append(rows, row)
+				}
+			}
 		}
 	}
 	return rows, nil

@@ -53,14 +53,22 @@ func commonIndicators(loc catalog.Location, valueName, data string, env, indirec
 	if hiddenName(valueName) {
 		set.Add(indicators.HiddenValueName)
 	}
-	if !loc.IsDefault(data) {
-		set.Add(indicators.WinlogonModified)
+	if !loc.IsDefault(data) || loc.Defaulted && loc.Kind == catalog.KindList && data == sysmonBinaryData {
+		set.Add(loc.Changed)
+	}
+	if loc.IsStrong() {
+		set.Add(indicators.StrongLocation)
 	}
 	if payload.ParsePowerShell(scored, env).FileWithoutPath {
 		set.Add(indicators.FileWithoutPath)
 	}
 	return set, scored
 }
+
+// sysmonBinaryData is what Sysmon logs for a REG_MULTI_SZ (or binary)
+// write: a list location's items are unknown, so a write there by anyone
+// counts as a change of Windows' defaults.
+const sysmonBinaryData = "Binary Data"
 
 // profileRefs are the profile scripts a PowerShell started with no
 // command and no -NoProfile runs: its code lives there (PowerSploit

@@ -7,6 +7,7 @@ package catalog
 import (
 	"strings"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 )
 
@@ -24,9 +25,40 @@ type Location struct {
 	// Approved is the StartupApproved key (relative to the same hive) whose
 	// binary value of the same name marks the autorun disabled.
 	Approved string
-	// Defaults are Windows' own values; anything else is flagged (Winlogon).
+	// Defaults are Windows' own values; anything else is flagged. A default
+	// may hold `*` (any run of characters: a user's profile folder).
 	Defaults []string
+	// Defaulted: the location has defaults, possibly none at all (an empty
+	// AppInit_DLLs); locations without are never "changed".
+	Defaulted bool
+	// Suffix is the path below each wildcard subkey that holds the values
+	// (`Services\*\Parameters`: Suffix Parameters). Only with Subkeys.
+	Suffix string
+	// Kind says what Windows does with the data (KindCommand, ...).
+	Kind string
+	// Changed is the indicator a value that is not a default adds.
+	Changed string
+	// Strong lists the subkeys (items, lower case; "*" any) whose mere use
+	// is a strong signal: an IFEO Debugger on an accessibility binary, a
+	// per-user ms-settings handler.
+	Strong []string
+	// Flood: Windows and common software put thousands of benign items
+	// there (services, COM, App Paths); the scanner gives a row only for a
+	// value that is not benign, unless the query asks for the location.
+	Flood bool
+	// Item is the wildcard subkey a matched value is in (set by Match and
+	// by the scanner per key; "" without subkeys).
+	Item string
 }
+
+// What Windows does with a location's data.
+const (
+	KindCommand = "command"  // a command line it starts
+	KindDLL     = "dll"      // a DLL path it loads
+	KindDLLList = "dll_list" // DLL names separated by spaces or commas
+	KindList    = "list"     // a REG_MULTI_SZ list, one item (command or package) a line
+	KindFolder  = "folder"   // a folder whose files it starts
+)
 
 const (
 	cv       = `Microsoft\Windows\CurrentVersion`
@@ -45,6 +77,14 @@ type base struct {
 	machine  bool
 	user     bool
 	wow64    bool
+	// abs: key is relative to the hive root (SYSTEM\..., Environment),
+	// not below SOFTWARE / Software.
+	abs     bool
+	suffix  string
+	kind    string
+	changed string
+	strong  []string
+	flood   bool
 }
 
 // shellDefaults and userinitDefaults are the Winlogon values Windows
@@ -74,11 +114,11 @@ var bases = []base{
 	{id: "terminal_server_run_once", key: ntcv + `\Terminal Server\Install\Software\Microsoft\Windows\CurrentVersion\RunOnce`, machine: true},
 	{id: "terminal_server_run_once_ex", key: ntcv + `\Terminal Server\Install\Software\Microsoft\Windows\CurrentVersion\RunOnceEx`, subkeys: true, machine: true},
 	{id: "winlogon_shell", key: ntcv + `\Winlogon`, values: []string{"Shell"}, machine: true, user: true,
-		defaults: map[string][]string{registry.ScopeMachine: shellDefaults, registry.ScopeUser: shellDefaults}},
+		defaults: map[string][]string{registry.ScopeMachine: shellDefaults, registry.ScopeUser: shellDefaults}, changed: indicators.WinlogonModified},
 	{id: "winlogon_userinit", key: ntcv + `\Winlogon`, values: []string{"Userinit"}, machine: true, user: true,
-		defaults: map[string][]string{registry.ScopeMachine: userinitDefaults, registry.ScopeUser: userinitDefaults}},
+		defaults: map[string][]string{registry.ScopeMachine: userinitDefaults, registry.ScopeUser: userinitDefaults}, changed: indicators.WinlogonModified},
 	{id: "policies_system_shell", key: `Microsoft\Windows\CurrentVersion\Policies\System`, values: []string{"Shell"}, user: true,
-		defaults: map[string][]string{registry.ScopeUser: shellDefaults}},
+		defaults: map[string][]string{registry.ScopeUser: shellDefaults}, changed: indicators.WinlogonModified},
 	{id: "windows_load", key: ntcv + `\Windows`, values: []string{"Load", "Run"}, user: true},
 }
 
@@ -100,7 +140,7 @@ var All = build()
 
 func build() []Location {
 	var out []Location
-	for _, b := range bases {
+	for _, b := range append(append([]base(nil), bases...), asepBases...) {
 		for _, scope := range []string{registry.ScopeMachine, registry.ScopeUser} {
 			if scope == registry.ScopeMachine && !b.machine || scope == registry.ScopeUser && !b.user {
 				continue
@@ -109,7 +149,19 @@ func build() []Location {
 			if scope == registry.ScopeUser {
 				root = "Software"
 			}
-			loc := Location{ID: b.id, Scope: scope, Key: root + `\` + b.key, Values: b.values, Subkeys: b.subkeys, Defaults: b.defaults[scope]}
+			key := root + `\` + b.key
+			if b.abs {
+				key = b.key
+			}
+			defaults, defaulted := b.defaults[scope]
+			loc := Location{ID: b.id, Scope: scope, Key: key, Values: b.values, Subkeys: b.subkeys, Defaults: defaults, Defaulted: defaulted,
+				Suffix: b.suffix, Kind: b.kind, Changed: b.changed, Strong: b.strong, Flood: b.flood}
+			if loc.Kind == "" {
+				loc.Kind = KindCommand
+			}
+			if loc.Changed == "" {
+				loc.Changed = indicators.DefaultChanged
+			}
 			if b.approved != "" {
 				loc.Approved = root + `\` + approved + b.approved
 			}
@@ -141,20 +193,89 @@ func ForScope(scope string) []Location {
 
 // IsDefault reports whether data is one of the location's Windows defaults.
 // Locations without defaults have none to differ from.
+// A list (REG_MULTI_SZ, one item a line; a DLL list) is compared item by
+// item: every item must be a default.
 func (l Location) IsDefault(data string) bool {
-	if len(l.Defaults) == 0 {
+	if !l.Defaulted {
 		return true
 	}
 	d := strings.TrimSpace(data)
 	if d == "" {
 		return true // an empty value: Windows falls back to the machine's
 	}
+	switch l.Kind {
+	case KindList:
+		for _, item := range strings.Split(d, "\n") {
+			if item = strings.TrimSpace(item); item != "" && !l.isDefaultItem(item) {
+				return false
+			}
+		}
+		return true
+	case KindDLLList:
+		for _, item := range strings.FieldsFunc(d, func(r rune) bool { return r == ' ' || r == ',' }) {
+			if !l.isDefaultItem(item) {
+				return false
+			}
+		}
+		return true
+	}
+	return l.isDefaultItem(d)
+}
+
+func (l Location) isDefaultItem(item string) bool {
 	for _, want := range l.Defaults {
-		if strings.EqualFold(d, want) {
+		if globFold(want, item) {
 			return true
 		}
 	}
 	return false
+}
+
+// globFold matches s against pattern, case-insensitively; `*` in pattern
+// matches any run of characters, backslashes included.
+func globFold(pattern, s string) bool {
+	pattern, s = strings.ToLower(pattern), strings.ToLower(s)
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, mid)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(mid):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+// IsStrong reports whether using the location for its Item is a strong
+// signal by itself.
+func (l Location) IsStrong() bool {
+	for _, s := range l.Strong {
+		if s == "*" || strings.EqualFold(s, l.Item) {
+			return true
+		}
+	}
+	return false
+}
+
+// ItemOf is the wildcard subkey's name of a key path of the location (""
+// for a location without subkeys).
+func (l Location) ItemOf(keyPath string) string {
+	if !l.Subkeys {
+		return ""
+	}
+	rest := keyPath
+	if l.Suffix != "" {
+		rest, _, _ = cutSuffixFold(keyPath, `\`+l.Suffix)
+	}
+	_, item, _ := cutLast(rest)
+	return item
 }
 
 // MatchesValue reports whether a value name belongs to the location.
@@ -174,14 +295,23 @@ func (l Location) MatchesValue(name string) bool {
 // (`SOFTWARE\...` or `Software\...`) and value name, as a registry event
 // names it. ok is false when the value is not an autorun.
 func Match(scope, keyRel, valueName string) (Location, bool) {
-	keyRel = strings.Trim(keyRel, `\`)
+	keyRel = CurrentControlSet(strings.Trim(keyRel, `\`))
 	for _, l := range All {
 		if l.Scope != scope {
 			continue
 		}
 		if l.Subkeys {
-			parent, _, found := cutLast(keyRel)
-			if found && strings.EqualFold(parent, l.Key) {
+			rest := keyRel
+			if l.Suffix != "" {
+				head, suffix, found := cutSuffixFold(keyRel, `\`+l.Suffix)
+				if !found || suffix == "" {
+					continue
+				}
+				rest = head
+			}
+			parent, item, found := cutLast(rest)
+			if found && strings.EqualFold(parent, l.Key) && l.MatchesValue(valueName) {
+				l.Item = item
 				return l, true
 			}
 			continue
@@ -191,6 +321,34 @@ func Match(scope, keyRel, valueName string) (Location, bool) {
 		}
 	}
 	return Location{}, false
+}
+
+func cutSuffixFold(s, suffix string) (head, tail string, ok bool) {
+	if len(s) < len(suffix) || !strings.EqualFold(s[len(s)-len(suffix):], suffix) {
+		return s, "", false
+	}
+	return s[:len(s)-len(suffix)], s[len(s)-len(suffix):], true
+}
+
+// CurrentControlSet names a SYSTEM key path by CurrentControlSet, as the
+// catalog does: an offline SYSTEM hive names ControlSet001 (and others).
+func CurrentControlSet(keyRel string) string {
+	const pre = `SYSTEM\ControlSet00`
+	if len(keyRel) > len(pre) && strings.EqualFold(keyRel[:len(pre)], pre) && keyRel[len(pre)] >= '0' && keyRel[len(pre)] <= '9' &&
+		(len(keyRel) == len(pre)+1 || keyRel[len(pre)+1] == '\\') {
+		return `SYSTEM\CurrentControlSet` + keyRel[len(pre)+1:]
+	}
+	return keyRel
+}
+
+// ControlSetKeys are the paths a location key may be read at: a SYSTEM
+// key also at ControlSet001 (an offline hive has no CurrentControlSet).
+func ControlSetKeys(key string) []string {
+	const ccs = `SYSTEM\CurrentControlSet\`
+	if len(key) > len(ccs) && strings.EqualFold(key[:len(ccs)], ccs) {
+		return []string{key, `SYSTEM\ControlSet001\` + key[len(ccs):]}
+	}
+	return []string{key}
 }
 
 func cutLast(s string) (head, tail string, ok bool) {
@@ -208,4 +366,66 @@ func Enabled(approvedData []byte) bool {
 		return true
 	}
 	return approvedData[0]&1 == 0
+}
+
+// Doc is one location as the README's generated table shows it.
+type Doc struct {
+	ID, Scope, Key, Values, Kind, Defaults string
+	WOW64, Flood                           bool
+	Strong                                 string
+}
+
+// Docs lists every declared location once (a WOW6432Node twin is a flag),
+// in declaration order, with `*` for the per-item subkey.
+func Docs() []Doc {
+	var out []Doc
+	for _, b := range append(append([]base(nil), bases...), asepBases...) {
+		key := b.key
+		if !b.abs {
+			key = `SOFTWARE\` + key
+			if !b.machine {
+				key = `Software\` + b.key
+			}
+		}
+		if b.subkeys {
+			key += `\*`
+			if b.suffix != "" {
+				key += `\` + b.suffix
+			}
+		}
+		var scopes []string
+		if b.machine {
+			scopes = append(scopes, registry.ScopeMachine)
+		}
+		if b.user {
+			scopes = append(scopes, registry.ScopeUser)
+		}
+		values := "every value"
+		if len(b.values) > 0 {
+			names := make([]string, len(b.values))
+			for i, v := range b.values {
+				if v == "" {
+					v = "(Default)"
+				}
+				names[i] = v
+			}
+			values = strings.Join(names, ", ")
+		}
+		kind := b.kind
+		if kind == "" {
+			kind = KindCommand
+		}
+		d := Doc{ID: b.id, Scope: strings.Join(scopes, "+"), Key: key, Values: values, Kind: kind, WOW64: b.wow64, Flood: b.flood, Strong: strings.Join(b.strong, ", ")}
+		for _, scope := range scopes {
+			if defs, ok := b.defaults[scope]; ok {
+				d.Defaults = "empty"
+				if len(defs) > 0 {
+					d.Defaults = strings.Join(defs, "; ")
+				}
+				break
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }

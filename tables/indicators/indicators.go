@@ -45,6 +45,8 @@ const (
 	ImageMissing             = "image_missing"
 	EnvIndirection           = "env_indirection"
 	FileWithoutPath          = "file_without_path"
+	DefaultChanged           = "default_changed"
+	StrongLocation           = "strong_location"
 )
 
 // Definition documents one indicator.
@@ -91,6 +93,8 @@ var All = []Definition{
 	{ImageMissing, 10, "the image is absent from a folder the evidence holds (live: the file does not exist): a cleaned-up implant, or a trap"},
 	{EnvIndirection, 20, "the command names a `%VARIABLE%` that Windows does not define and the user's or the machine's `Environment` key holds (SharPersist's env method); the command is scored with it expanded"},
 	{FileWithoutPath, 30, "PowerShell `-File` with no script after it: nothing an installer writes (a PowerShell with no command at all runs only its profiles, which are reported as `file` payloads)"},
+	{DefaultChanged, 40, "an autostart location that holds one value Windows sets (`BootExecute`, the LSA package lists, `AppInit_DLLs`, the `Startup` shell folders, the netsh helpers, ...: the catalog's defaults) holds something else; lists compare item by item"},
+	{StrongLocation, 40, "the location is one no installer uses for this item: an IFEO `Debugger` or `SilentProcessExit` monitor on an accessibility binary, a per-user handler for `ms-settings`/`mscfile`/`exefile`/`Folder`, `Office test`, a shim database"},
 }
 
 var weights = func() map[string]int {

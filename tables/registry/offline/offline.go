@@ -205,7 +205,9 @@ func openHive(f input.File) (*hivefile.Hive, error) {
 var wants = func() []regfile.Want {
 	var out []regfile.Want
 	for _, loc := range catalog.All {
-		out = append(out, regfile.Want{Scope: loc.Scope, Rel: loc.Key, Subkeys: loc.Subkeys})
+		for _, key := range catalog.ControlSetKeys(loc.Key) {
+			out = append(out, regfile.Want{Scope: loc.Scope, Rel: key, Subkeys: loc.Subkeys, Suffix: loc.Suffix})
+		}
 		if loc.Approved != "" {
 			out = append(out, regfile.Want{Scope: loc.Scope, Rel: loc.Approved})
 		}

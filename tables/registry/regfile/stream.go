@@ -17,6 +17,9 @@ type Want struct {
 	Rel   string // relative to the hive root
 	// Subkeys keeps each direct subkey too (RunOnceEx\0001, ProfileList\<SID>).
 	Subkeys bool
+	// Suffix, with Subkeys, keeps the key at this path below each direct
+	// subkey as well (Services\<name>\Parameters).
+	Suffix string
 }
 
 // MaxKeptBytes bounds what Open keeps in memory of one file: keys wanted
@@ -58,6 +61,9 @@ func OpenWith(ctx context.Context, path string, openFile func() (io.ReadCloser, 
 			sets[w.Scope] = newKeySet()
 		}
 		sets[w.Scope].add(w.Rel, w.Subkeys)
+		if w.Subkeys && w.Suffix != "" {
+			sets[w.Scope].addSuffix(w.Rel, w.Suffix)
+		}
 	}
 	warn := func(err error) { warnings = append(warnings, err) }
 	e.warn = warn
@@ -233,6 +239,13 @@ func (h *Hive) take(mem *registry.MemHive, ks *keySet) {
 			if sub, err := mem.Key(child); err == nil {
 				h.loaded[child] = sub
 			}
+			for _, suffix := range ks.suffixes[rel] {
+				below, err := mem.Key(child + `\` + suffix)
+				if err != nil {
+					below = nil // known absent: no pass needs to look again
+				}
+				h.loaded[child+`\`+suffix] = below
+			}
 		}
 	}
 }
@@ -255,10 +268,43 @@ type keySet struct {
 	subtree  map[string]bool
 	prefixes map[string]bool
 	made     map[string]bool // keys the pass created, for charging once
+	// suffixes: below each direct subkey of these keys, the keys at these
+	// paths are targets too (lower case).
+	suffixes map[string][]string
 }
 
 func newKeySet() *keySet {
-	return &keySet{targets: map[string]bool{}, subtree: map[string]bool{}, prefixes: map[string]bool{}, made: map[string]bool{}}
+	return &keySet{targets: map[string]bool{}, subtree: map[string]bool{}, prefixes: map[string]bool{}, made: map[string]bool{}, suffixes: map[string][]string{}}
+}
+
+func (ks *keySet) addSuffix(rel, suffix string) {
+	lower := normRel(rel)
+	ks.suffixes[lower] = append(ks.suffixes[lower], normRel(suffix))
+}
+
+// suffixPlan says whether lower is on the way to (prefix) or at (target) a
+// suffix key below a direct subkey of a key with suffixes.
+func (ks *keySet) suffixPlan(lower string) (prefix, target bool) {
+	for base, suffixes := range ks.suffixes {
+		if len(lower) <= len(base)+1 || !strings.HasPrefix(lower, base) || lower[len(base)] != '\\' {
+			continue
+		}
+		rest := lower[len(base)+1:]
+		i := strings.IndexByte(rest, '\\')
+		if i < 0 {
+			return true, false // the subkey itself
+		}
+		below := rest[i+1:]
+		for _, suffix := range suffixes {
+			if below == suffix {
+				return true, true
+			}
+			if strings.HasPrefix(suffix, below) && suffix[len(below)] == '\\' {
+				prefix = true
+			}
+		}
+	}
+	return prefix, false
 }
 
 func (ks *keySet) add(rel string, subkeys bool) {
@@ -293,11 +339,15 @@ func (ks *keySet) plan(lower string) (n int, values bool) {
 			end += start
 		}
 		p := lower[:end]
-		if !ks.prefixes[p] && !parentIsTarget {
+		suffixPrefix, suffixTarget := false, false
+		if len(ks.suffixes) > 0 {
+			suffixPrefix, suffixTarget = ks.suffixPlan(p)
+		}
+		if !ks.prefixes[p] && !parentIsTarget && !suffixPrefix {
 			break
 		}
 		n++
-		isTarget := ks.targets[p] || ks.subtree[parent]
+		isTarget := ks.targets[p] || ks.subtree[parent] || suffixTarget
 		if end == len(lower) {
 			return n, isTarget
 		}
