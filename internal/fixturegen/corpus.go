@@ -408,6 +408,7 @@ func buildCorpus() *corpusFile {
 
 	addDepthCorpus(c)
 	addIndirectCorpus(c)
+	addASEPCorpus(c)
 
 	// Kovter: a value name starting with NUL. A .reg export cannot carry it
 	// (names are quoted strings; regedit cannot even display such a value),

@@ -12,6 +12,7 @@ const (
 	kExpandSZ
 	kDword
 	kBinary
+	kMultiSZ
 )
 
 // regValue is one value of a .reg key section. Name "" is the default
@@ -29,6 +30,12 @@ func expandSZ(name, data string) regValue   { return regValue{Name: name, Kind: 
 func dword(name string, v uint32) regValue  { return regValue{Name: name, Kind: kDword, Dword: v} }
 func binVal(name string, b []byte) regValue { return regValue{Name: name, Kind: kBinary, Bin: b} }
 
+// multiSZ is a REG_MULTI_SZ of items; its Str is the items one a line, as
+// the data column shows them.
+func multiSZ(name string, items ...string) regValue {
+	return regValue{Name: name, Kind: kMultiSZ, Str: strings.Join(items, "\n")}
+}
+
 func (v regValue) typeName() string {
 	switch v.Kind {
 	case kExpandSZ:
@@ -37,6 +44,8 @@ func (v regValue) typeName() string {
 		return "REG_DWORD"
 	case kBinary:
 		return "REG_BINARY"
+	case kMultiSZ:
+		return "REG_MULTI_SZ"
 	}
 	return "REG_SZ"
 }
@@ -118,6 +127,8 @@ func (v regValue) render() string {
 		return fmt.Sprintf("%s=dword:%08x", name, v.Dword)
 	case kBinary:
 		return hexLines(name+"=hex:", v.Bin)
+	case kMultiSZ:
+		return hexLines(name+"=hex(7):", regSZ(strings.ReplaceAll(v.Str, "\n", "\x00")+"\x00"))
 	}
 	return name + "=" + regQuote(v.Str)
 }

