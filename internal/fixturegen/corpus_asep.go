@@ -67,3 +67,46 @@ func addASEPCorpus(c *corpusFile) {
 	c.add(bad(`HKEY_USERS\`+sid2+`\Control Panel\Desktop`, sz("SCRNSAVE.EXE", `C:\Users\bob\AppData\Local\Temp\evil.scr`), "screensaver", "screensaver_temp", "default_changed"))
 	c.add(good(`HKEY_USERS\`+sid1+`\Control Panel\Desktop`, sz("SCRNSAVE.EXE", `C:\Windows\system32\scrnsave.scr`), "screensaver", "screensaver_default"))
 }
+
+// buildASEPSystem is a SYSTEM export (CurrentControlSet, as regedit on a
+// live machine writes it): the Session Manager, LSA, print, time provider
+// and service locations, malicious values from the ATT&CK/Atomic pages
+// and Windows' own defaults. Services are under flood control: Windows'
+// own give no row.
+func buildASEPSystem() *corpusFile {
+	const (
+		ccs     = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet`
+		session = ccs + `\Control\Session Manager`
+		lsa     = ccs + `\Control\Lsa`
+		svc     = ccs + `\Services`
+	)
+	c := newCorpusFile("asep_system.reg")
+	c.store(`HKEY_LOCAL_MACHINE\SYSTEM\Select`, dword("Current", 1))
+	// T1547.001 BootExecute: Windows' autochk, then one appended.
+	c.add(bad(session, multiSZ("BootExecute", "autocheck autochk *", `C:\Windows\System32\bootkit.exe`), "boot_execute", "boot_execute_appended", "default_changed"))
+	c.add(good(session, multiSZ("SetupExecute"), "setup_execute", "setup_execute_empty"))
+	// T1547.005 / Atomic T1547.005: mimilib as a security package.
+	c.add(bad(lsa, multiSZ("Security Packages", "kerberos", "msv1_0", "schannel", "wdigest", "tspkg", "pku2u", "mimilib"), "lsa_security_packages", "lsa_ssp_mimilib", "default_changed"))
+	c.add(good(lsa+`\OSConfig`, multiSZ("Security Packages", "kerberos", "msv1_0", "schannel", "wdigest", "tspkg", "pku2u", "cloudap"), "lsa_osconfig_security_packages", "lsa_osconfig_default"))
+	// T1556.002 / Atomic T1556.002: a password filter.
+	c.add(bad(lsa, multiSZ("Notification Packages", "scecli", "AtomicRedTeamPWFilter"), "lsa_notification_packages", "lsa_password_filter", "default_changed"))
+	// T1547.002 / Atomic T1547.002: an authentication package.
+	c.add(good(lsa, multiSZ("Authentication Packages", "msv1_0"), "lsa_authentication_packages", "lsa_auth_default"))
+	// T1547.010 / Atomic T1547.010: a port monitor; Windows' own.
+	c.add(bad(ccs+`\Control\Print\Monitors\AtomicRedTeam`, sz("Driver", `C:\Users\Public\AtomicRedTeam.dll`), "print_monitors", "port_monitor_dll", "default_changed"))
+	c.add(good(ccs+`\Control\Print\Monitors\Local Port`, sz("Driver", `localspl.dll`), "print_monitors", "print_monitor_local_port"))
+	// T1547.003 / Atomic T1547.003: a time provider.
+	c.add(bad(svc+`\W32Time\TimeProviders\AtomicTime`, sz("DllName", `C:\Users\Public\AtomicTest.dll`), "time_providers", "time_provider_dll", "default_changed"))
+	c.add(good(svc+`\W32Time\TimeProviders\NtpClient`, expandSZ("DllName", `%systemroot%\system32\w32time.dll`), "time_providers", "time_provider_ntpclient"))
+	// T1543.003 / Atomic T1543.003: a service in a world-writable folder,
+	// and a svchost ServiceDll swapped; Windows' own give no row.
+	c.add(bad(svc+`\WinSvcUpdate`, expandSZ("ImagePath", `C:\Users\Public\svcupd.exe`), "service_image_path", "service_public_binary", "staging_folder_image"))
+	c.add(bad(svc+`\IKEEXT\Parameters`, expandSZ("ServiceDll", `C:\Users\Public\wlbsctrl.dll`), "service_dll", "service_dll_swapped", "staging_folder_image"))
+	c.store(svc+`\Spooler`, expandSZ("ImagePath", `%SystemRoot%\System32\spoolsv.exe`))
+	c.store(svc+`\W32Time`, expandSZ("ImagePath", `%SystemRoot%\system32\svchost.exe -k LocalService`))
+	c.store(svc+`\W32Time\Parameters`, expandSZ("ServiceDll", `%systemroot%\system32\w32time.dll`))
+	c.store(svc+`\Tcpip\Parameters`, sz("Hostname", `HOST1`))
+	// Terminal Services: the InitialProgram Windows leaves empty.
+	c.add(good(ccs+`\Control\Terminal Server\WinStations\RDP-Tcp`, sz("InitialProgram", ``), "terminal_server_initial_program", "rdp_initial_program_empty"))
+	return c
+}

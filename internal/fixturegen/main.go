@@ -63,7 +63,8 @@ type outFile struct {
 func generate() []outFile {
 	corpus := buildCorpus()
 	winlogon := buildWinlogonDefault()
-	expected := append(append([]expectation{}, corpus.exp...), winlogon.exp...)
+	system := buildASEPSystem()
+	expected := append(append(append([]expectation{}, corpus.exp...), winlogon.exp...), system.exp...)
 
 	events := scenarioEvents()
 	chain := chainExpectation(events)
@@ -73,6 +74,7 @@ func generate() []outFile {
 	return []outFile{
 		{"testdata/corpus/corpus.reg", []byte(corpus.doc.render())},
 		{"testdata/corpus/winlogon_default.reg", utf16File(winlogon.doc.render())},
+		{"testdata/corpus/asep_system.reg", []byte(system.doc.render())},
 		{"testdata/corpus/expected.json", marshalJSON(expected)},
 		{"testdata/corpus/README.md", []byte(corpusReadme)},
 		{"testdata/sysmon/scenario.xml", renderXML(events)},

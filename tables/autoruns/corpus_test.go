@@ -82,7 +82,7 @@ func scanReg(t *testing.T, name string) []autoruns.Row {
 // registry payloads are found and decoded.
 func TestCorpus(t *testing.T) {
 	rowsByFile := map[string][]autoruns.Row{}
-	for _, name := range []string{"corpus.reg", "winlogon_default.reg"} {
+	for _, name := range []string{"corpus.reg", "winlogon_default.reg", "asep_system.reg"} {
 		rowsByFile[name] = scanReg(t, name)
 	}
 	exps := loadExpectations(t)
@@ -316,7 +316,7 @@ func splitByHive(reg string) (machine string, users map[string]string) {
 // only the autorun locations and fetches referenced keys when asked, gives
 // exactly the rows of the whole export held in memory.
 func TestCorpusStreamedMatchesWhole(t *testing.T) {
-	for _, name := range []string{"corpus.reg", "winlogon_default.reg"} {
+	for _, name := range []string{"corpus.reg", "winlogon_default.reg", "asep_system.reg"} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(corpusDir, name)
 			f, err := os.Open(path)
@@ -354,5 +354,45 @@ func TestCorpusStreamedMatchesWhole(t *testing.T) {
 				t.Errorf("streamed rows differ from whole-file rows:\n%s", diff(keys(whole), keys(streamed)))
 			}
 		})
+	}
+}
+
+// TestSystemCorpusHiveMatchesReg builds asep_system.reg into a SYSTEM hive
+// file, where the control set is ControlSet001 as on disk, and checks it
+// gives the rows of the .reg export (which names CurrentControlSet).
+func TestSystemCorpusHiveMatchesReg(t *testing.T) {
+	hivetest.RequireTools(t)
+	raw, err := os.ReadFile(filepath.Join(corpusDir, "asep_system.reg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(raw), `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet`, `HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001`)
+	root := t.TempDir()
+	hivetest.BuildSystemHiveAt(t, filepath.Join(root, "C", "Windows", "System32", "config"), text)
+	files, err := input.Expand(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, warnings, err := offline.Load(context.Background(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer view.(interface{ Close() error }).Close()
+	for _, w := range warnings {
+		t.Errorf("warning: %v", w)
+	}
+	fromHive, err := (&autoruns.Scanner{View: view}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range fromHive {
+		fromHive[i].Path = strings.Replace(fromHive[i].Path, `\ControlSet001\`, `\CurrentControlSet\`, 1)
+	}
+	a, b := keys(scanReg(t, "asep_system.reg")), keys(fromHive)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("hive rows differ from .reg rows:\n%s", diff(a, b))
+	}
+	if len(a) < 12 {
+		t.Errorf("only %d rows compared", len(a))
 	}
 }

@@ -156,6 +156,19 @@ func BuildSoftwareHiveAt(t testing.TB, dir, regText string) string {
 	return path
 }
 
+// BuildSystemHiveAt writes dir/SYSTEM holding exactly the keys of regText,
+// whose keys start with HKEY_LOCAL_MACHINE\SYSTEM (a SYSTEM hive names its
+// control sets ControlSet001...; give it a Select key to be recognised).
+func BuildSystemHiveAt(t testing.TB, dir, regText string) string {
+	t.Helper()
+	path := emptyHive(t, dir, "SYSTEM")
+	importReg(t, path, `HKEY_LOCAL_MACHINE\SYSTEM`, regText)
+	if err := SetEmbeddedName(path, `\SystemRoot\System32\Config\SYSTEM`); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // SetEmbeddedName writes name (its last 31 characters, as Windows does)
 // into the base block's file name field and fixes the header checksum.
 func SetEmbeddedName(path, name string) error {
