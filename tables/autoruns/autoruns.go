@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -52,6 +53,22 @@ type Row struct {
 	Verdict         string
 	SourceFile      string
 	ImageEvidence
+	// Flood marks a benign row of a flood-controlled location (services,
+	// COM, App Paths), kept only by a Scanner with KeepFlood.
+	Flood bool
+}
+
+// VisibleRows drops the Flood rows whose location the query did not ask
+// for (asked: the location ids it constrains with =).
+func VisibleRows(rows []Row, asked []string) []Row {
+	out := rows[:0:0]
+	for _, r := range rows {
+		if r.Flood && !slices.Contains(asked, r.Location) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // Resolver reads payloads that live outside the registry. Offline input has
@@ -70,11 +87,14 @@ var ErrPayloadNotFound = errors.New("payload not found")
 
 // Scanner produces run_key_payloads rows from a registry view.
 type Scanner struct {
-	View     registry.View
-	Resolver Resolver                                  // nil: only registry payloads resolve
-	Env      func(registry.HiveInfo) map[string]string // nil: DefaultEnv
-	Warn     func(error)                               // nil: warnings dropped
-	Images   evidence.ImageInspector                   // nil: no image_* columns
+	// KeepFlood keeps the benign rows of flood-controlled locations, marked
+	// Flood (VisibleRows filters them per query).
+	KeepFlood bool
+	View      registry.View
+	Resolver  Resolver                                  // nil: only registry payloads resolve
+	Env       func(registry.HiveInfo) map[string]string // nil: DefaultEnv
+	Warn      func(error)                               // nil: warnings dropped
+	Images    evidence.ImageInspector                   // nil: no image_* columns
 }
 
 // maxNesting bounds how deep decoded payloads are searched for further
@@ -256,9 +276,13 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 			for _, row := range s.valueRows(hives, h, env, indirect, at, k, v, approved, warn) {
 				// A flood location gives a row only for a value that is not
 				// benign (README "Autostart locations").
-				if !loc.Flood || row.Verdict != indicators.Verdict(0) {
-					rows = append(rows, row)
+				if loc.Flood && row.Verdict == indicators.Verdict(0) {
+					if !s.KeepFlood {
+						continue
+					}
+					row.Flood = true
 				}
+				rows = append(rows, row)
 			}
 		}
 	}

@@ -264,7 +264,7 @@ func (h *offlineHost) Chain(ctx context.Context, q ChainQuery) ([]chain.Row, err
 			if err != nil {
 				return nil, err
 			}
-			targets = chain.AutorunTargets(rows)
+			targets = chain.AutorunTargets(autoruns.VisibleRows(rows, nil))
 		}
 		return chain.Correlate(ctx, h.files, q.Window, targets, h.warn)
 	})
@@ -277,7 +277,8 @@ func scan(ctx context.Context, h Host, warn func(error)) ([]autoruns.Row, error)
 		return nil, err
 	}
 	defer release()
-	scanner := autoruns.Scanner{View: view, Resolver: h.Resolver(), Images: h.Images(), Warn: warn}
+	// Flood rows too: run_key_payloads shows them when asked by location.
+	scanner := autoruns.Scanner{View: view, Resolver: h.Resolver(), Images: h.Images(), Warn: warn, KeepFlood: true}
 	return scanner.Scan(ctx)
 }
 

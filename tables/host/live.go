@@ -109,7 +109,7 @@ func (h *liveHost) Chain(ctx context.Context, q ChainQuery) ([]chain.Row, error)
 		if err != nil {
 			return nil, err
 		}
-		targets := chain.AutorunTargets(regRows)
+		targets := chain.AutorunTargets(autoruns.VisibleRows(regRows, nil))
 		file, openErr := h.sys.SysmonLog()
 		if openErr == nil {
 			rows, err := chain.Correlate(ctx, []input.File{file}, q.Window, targets, h.warn)

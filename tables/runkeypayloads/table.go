@@ -31,12 +31,14 @@ type Options struct {
 func New(opts Options) tablekit.Table {
 	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
 		sources := tablekit.Sources(qc, opts.DefaultSource)
+		// Flood-controlled locations' benign rows only when asked for.
+		asked := tablekit.Equals(qc, "location")
 		var out []map[string]string
 		for _, src := range sources {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			rows, err := Generate(ctx, src, opts)
+			rows, err := generate(ctx, src, opts, asked)
 			if err != nil {
 				return nil, err
 			}
@@ -54,7 +56,14 @@ func New(opts Options) tablekit.Table {
 // path finds the command. A platform without a live registry gives no
 // rows and a warning. A cancelled ctx stops it with ctx's error, whatever
 // was read so far.
+// Benign rows of flood-controlled locations are left out.
 func Generate(ctx context.Context, source string, opts Options) (rows []autoruns.Row, err error) {
+	return generate(ctx, source, opts, nil)
+}
+
+// generate is Generate keeping the benign rows of the flood-controlled
+// locations in asked.
+func generate(ctx context.Context, source string, opts Options, asked []string) (rows []autoruns.Row, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -71,7 +80,8 @@ func Generate(ctx context.Context, source string, opts Options) (rows []autoruns
 	if err != nil {
 		return nil, err
 	}
-	return h.Autoruns(ctx)
+	all, err := h.Autoruns(ctx)
+	return autoruns.VisibleRows(all, asked), err
 }
 
 // RowMap renders a row as osquery's string map; source is echoed verbatim
