@@ -121,5 +121,5 @@ var asepBases = []base{
 	// Installing a custom database is rare outside attacks (FIN7, Carbanak).
 	{id: "shim_database", key: ntcv + `\AppCompatFlags\InstalledSDB`, subkeys: true, values: []string{"DatabasePath"}, kind: KindDLL, machine: true, wow64: true, strong: []string{"*"}},
 	// Autoruns Explorer tab (T1546): App Paths default values.
-	{id: "app_paths", key: cv + `\App Paths`, subkeys: true, values: []string{"", "Path"}, machine: true, user: true, wow64: true, flood: true},
+	{id: "app_paths", key: cv + `\App Paths`, subkeys: true, values: []string{""}, machine: true, user: true, wow64: true, flood: true},
 }
