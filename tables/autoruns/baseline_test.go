@@ -61,7 +61,9 @@ func writeBaselineReg(tb testing.TB, path string, services, clsids int) {
 		tb.Fatal(err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	q := func(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
+	q := func(s string) string {
+		return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+	}
 	key := func(k string) { fmt.Fprintf(w, "\r\n[%s]\r\n", k) }
 	val := func(name, data string) {
 		n := "@"
