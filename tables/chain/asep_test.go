@@ -20,6 +20,8 @@ func TestASEPWrites(t *testing.T) {
 		{`HKLM\System\CurrentControlSet\Control\Session Manager\BootExecute`, "Binary Data", "boot_execute", indicators.DefaultChanged, true},
 		{`HKLM\System\CurrentControlSet\Control\Lsa\Security Packages`, "Binary Data", "lsa_security_packages", indicators.DefaultChanged, true},
 		{`HKU\S-1-5-21-1-2-3-1001\Software\Classes\ms-settings\shell\open\command\DelegateExecute`, "(Empty)", "user_shell_command", indicators.StrongLocation, true},
+		// The user's classes hive as Sysmon names it (fodhelper, UACME).
+		{`HKU\S-1-5-21-1-2-3-1001_Classes\ms-settings\shell\open\command\(Default)`, `C:\Windows\System32\cmd.exe /c start C:\Users\Public\x.exe`, "user_shell_command", indicators.StrongLocation, true},
 		{`HKLM\System\CurrentControlSet\Services\WinSvcUpdate\ImagePath`, `C:\Users\Public\svcupd.exe`, "service_image_path", indicators.StagingFolderImage, true},
 		{`HKLM\System\CurrentControlSet\Services\IKEEXT\Parameters\ServiceDll`, `C:\Users\Public\wlbsctrl.dll`, "service_dll", indicators.StagingFolderImage, true},
 		{`HKU\S-1-5-21-1-2-3-1001\Environment\UserInitMprLogonScript`, `C:\Users\alice\AppData\Local\Temp\logon.bat`, "logon_script", indicators.StagingFolderImage, true},
@@ -34,6 +36,9 @@ func TestASEPWrites(t *testing.T) {
 			continue
 		}
 		r := rows[0]
+		if strings.Contains(tt.target, "_Classes") && r.Path != `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\ms-settings\shell\open\command\(Default)` {
+			t.Errorf("classes hive path %s", r.Path)
+		}
 		if r.Role != RoleAutorun || r.Location != tt.location || tt.indicator != "" && !strings.Contains(","+r.Indicators+",", ","+tt.indicator+",") ||
 			(r.Verdict != "benign") != tt.suspicious {
 			t.Errorf("%s: role %s location %s indicators %q verdict %s", tt.target, r.Role, r.Location, r.Indicators, r.Verdict)

@@ -208,7 +208,12 @@ func splitTarget(target, eventType string) (regTarget, bool) {
 	case registry.HKU:
 		sid, rest := registry.SplitUser(rel)
 		if strings.HasSuffix(strings.ToLower(sid), "_classes") {
-			return regTarget{}, false
+			// The user's classes hive (UsrClass.dat) is what Windows merges
+			// into the user's Software\Classes: its autostart points (COM,
+			// shell\open\command) are catalogued there.
+			sid = sid[:len(sid)-len("_classes")]
+			rest = `Software\Classes\` + rest
+			rt.path = `HKEY_USERS\` + sid + `\` + rest
 		}
 		rt.root, rt.scope, rt.sid, rel = `HKEY_USERS\`+sid, registry.ScopeUser, sid, rest
 	default:
