@@ -25,6 +25,7 @@ var streamWants = []Want{
 	{Scope: registry.ScopeUser, Rel: `Software\RunOnceEx`, Subkeys: true},
 	{Scope: registry.ScopeMachine, Rel: `SOFTWARE\Run`},
 	{Scope: registry.ScopeMachine, Rel: `SOFTWARE\List`, Subkeys: true},
+	{Scope: registry.ScopeMachine, Rel: `SYSTEM\Services`, Subkeys: true, Suffix: `Parameters`},
 }
 
 // allKeys lists every key of a hive, parents first, at most limit.
@@ -80,6 +81,9 @@ func checkStreamMatchesWhole(t *testing.T, data []byte) {
 		for _, w := range streamWants {
 			if w.Scope == m.Info().Scope {
 				rels = append(rels, w.Rel, w.Rel+`\0001`)
+				if w.Suffix != "" {
+					rels = append(rels, w.Rel+`\0001\`+w.Suffix, w.Rel+`\0001\Other`)
+				}
 			}
 		}
 		for round := 0; round < 2; round++ {
@@ -133,8 +137,40 @@ func TestStreamMatchesWhole(t *testing.T) {
 // on any input.
 func FuzzStreamMatchesWhole(f *testing.F) {
 	f.Add([]byte("Windows Registry Editor Version 5.00\r\n[HKCU\\Software\\Run]\r\n\"a\"=\"1\"\r\n[HKCU\\Software\\RunOnceEx\\0001]\r\n@=\"x\"\r\n[-HKCU\\Software\\Run]\r\n[HKLM\\SOFTWARE\\List\\S]\r\n\"p\"=hex(2):41,00,00,00\r\n[HKCU\\Software\\Other]\r\n\"o\"=\"p\"\r\n"))
+	f.Add([]byte("Windows Registry Editor Version 5.00\r\n[HKLM\\SYSTEM\\Services\\0001\\Parameters]\r\n\"ServiceDll\"=\"a.dll\"\r\n[HKLM\\SYSTEM\\Services\\0001\\Other]\r\n\"x\"=\"y\"\r\n"))
 	f.Add([]byte("REGEDIT4\n[HKEY_USERS\\S-1\\Software\\RunOnceEx\\a\\b]\n\"v\"=hex(7):61,\\\n 00\n[HKCU\\software\\run]\n\"\"=dword:1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkStreamMatchesWhole(t, data)
 	})
+}
+
+// TestSuffixWantKeptInFirstPass: a want with a Suffix keeps the key at the
+// suffix below every direct subkey (Services\<name>\Parameters) in the
+// first pass, and only that key of the subkey's subtree.
+func TestSuffixWantKeptInFirstPass(t *testing.T) {
+	data := []byte("Windows Registry Editor Version 5.00\r\n" +
+		"[HKLM\\SYSTEM\\Services\\svc]\r\n\"ImagePath\"=\"svc.exe\"\r\n" +
+		"[HKLM\\SYSTEM\\Services\\svc\\Parameters]\r\n\"ServiceDll\"=\"svc.dll\"\r\n" +
+		"[HKLM\\SYSTEM\\Services\\svc\\Enum]\r\n\"Count\"=\"1\"\r\n" +
+		"[HKLM\\SYSTEM\\Services\\other\\Parameters\\Deeper]\r\n\"x\"=\"y\"\r\n")
+	hives, warnings, err := open2(t, func() (io.ReadSeekCloser, error) { return nopCloser{bytes.NewReader(data)}, nil })
+	if err != nil || len(warnings) > 0 || len(hives) != 1 {
+		t.Fatal(err, warnings, len(hives))
+	}
+	h := hives[0]
+	k, err := h.Key(`SYSTEM\Services\svc\Parameters`)
+	if err != nil {
+		t.Fatalf("Parameters not kept: %v", err)
+	}
+	if v, ok := k.Value("ServiceDll"); !ok || v.String() != "svc.dll" {
+		t.Errorf("ServiceDll = %+v", k.Values)
+	}
+	if k, err := h.Key(`SYSTEM\Services\other\Parameters`); err != nil || len(k.Values) != 0 || len(k.Subkeys) != 1 {
+		t.Errorf("other\\Parameters: %+v, %v", k, err)
+	}
+	for _, rel := range []string{`SYSTEM\Services\svc\Enum`, `SYSTEM\Services\other\Parameters\Deeper`} {
+		if k, err := h.Key(rel); err == nil && len(k.Values) > 0 {
+			t.Errorf("%s kept in the first pass: %+v", rel, k)
+		}
+	}
 }
