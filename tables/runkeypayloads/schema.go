@@ -16,7 +16,7 @@ var Schema = schema.Table{
 		schema.Col("type", schema.Text, "REG_SZ, REG_EXPAND_SZ, ..."),
 		schema.Col("data", schema.Text, "The command line as stored"),
 		schema.Col("mtime", schema.BigInt, "Last write time of the key, unix seconds (0 when the input has none, e.g. .reg)"),
-		schema.Col("location", schema.Text, "Catalog id of the autorun location (`run`, `run_once`, `run_once_ex`, `policies_run`, `run_services`, `winlogon_shell`, `winlogon_userinit`, ...; `_wow64` for WOW6432Node)"),
+		schema.Col("location", schema.Text, "Catalog id of the autorun location (`run`, `run_once`, `winlogon_shell`, `ifeo_debugger`, `boot_execute`, `service_dll`, `user_shell_command`, ...; `_wow64` for WOW6432Node; every id in the README's Autostart locations). `location = 'service_image_path'` (or another flood-controlled id) also returns that location's benign items"),
 		schema.Col("scope", schema.Text, "`machine` or `user`"),
 		schema.Col("sid", schema.Text, "SID of the hive's owner (empty for machine, or when unknown)"),
 		schema.Col("username", schema.Text, "User name of the hive's owner"),
