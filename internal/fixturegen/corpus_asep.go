@@ -52,6 +52,10 @@ func addASEPCorpus(c *corpusFile) {
 	c.add(good(u1Cls+`\zoommtg\shell\open\command`, sz("", `"`+la+`\Roaming\Zoom\bin\Zoom.exe" "--url=%1"`), "user_shell_command", "zoom_url_handler"))
 	// T1546.015 / Atomic T1546.015: a per-user InprocServer32 in %TEMP%.
 	c.add(bad(u2Cls+`\CLSID\{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\InprocServer32`, sz("", `C:\Users\bob\AppData\Local\Temp\AtomicTest.dll`), "user_com_inproc", "com_hijack_inproc", "staging_folder_image"))
+	// T1546.015 as APT28/Turla use it: a per-user class overriding one the
+	// machine registers (MMDeviceEnumerator), its DLL in the profile.
+	c.store(hklm+`\Classes\CLSID\{BCDE0395-E52F-467C-8E3D-C4579291692E}\InprocServer32`, expandSZ("", `%SystemRoot%\System32\MMDevApi.dll`))
+	c.add(bad(u1Cls+`\CLSID\{BCDE0395-E52F-467C-8E3D-C4579291692E}\InprocServer32`, sz("", la+`\Roaming\Microsoft\mmdevapi.dll`), "user_com_inproc", "com_hijack_shadowing_machine_class", "shadowed_machine_clsid"))
 	// Benign, flood control: OneDrive's per-user shell extension gives no row.
 	c.store(u1Cls+`\CLSID\{CB3D0F55-BC2C-4C1A-85ED-23ED75B5106B}\InprocServer32`, sz("", la+`\Local\Microsoft\OneDrive\23.246.1127.0002\amd64\FileSyncShell64.dll`))
 	// App Paths: a hijacked entry, and Chrome's (no row).

@@ -269,6 +269,7 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 		}
 		at := loc
 		at.Item = loc.ItemOf(k.Path)
+		at.Shadowing = loc.Shadows != "" && at.Item != "" && machineHas(hives, loc.Shadows+`\`+at.Item)
 		for _, v := range k.Values {
 			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
 				continue
@@ -287,6 +288,19 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 		}
 	}
 	return rows, nil
+}
+
+// machineHas reports whether a machine hive has the key rel.
+func machineHas(hives []registry.Hive, rel string) bool {
+	for _, h := range hives {
+		if h.Info().Scope != registry.ScopeMachine {
+			continue
+		}
+		if _, err := h.Key(rel); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func isNumeric(t uint32) bool {

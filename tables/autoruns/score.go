@@ -59,6 +59,9 @@ func commonIndicators(loc catalog.Location, valueName, data string, env, indirec
 	if loc.IsStrong() {
 		set.Add(indicators.StrongLocation)
 	}
+	if loc.Shadowing {
+		set.Add(indicators.ShadowedMachineCLSID)
+	}
 	if payload.ParsePowerShell(scored, env).FileWithoutPath {
 		set.Add(indicators.FileWithoutPath)
 	}

@@ -8,6 +8,10 @@ import "github.com/runkeyhunt/runkeyhunt/tables/registry"
 // tabs that list the location). Defaults are what a Windows 10/11 or
 // Server 2016+ install writes there.
 
+// MachineCLSIDKey holds the machine's COM classes: a per-user class of the
+// same CLSID overrides it for that user (T1546.015).
+const MachineCLSIDKey = `SOFTWARE\Classes\CLSID`
+
 const (
 	ccs     = `SYSTEM\CurrentControlSet`
 	ifeo    = ntcv + `\Image File Execution Options`
@@ -114,8 +118,8 @@ var asepBases = []base{
 	// T1546.001 / T1548.002 shell open command hijack in the user's classes.
 	{id: "user_shell_command", key: `Classes`, subkeys: true, suffix: `shell\open\command`, values: []string{"", "DelegateExecute"}, user: true, strong: hijackedClasses},
 	// T1546.015 COM hijacking; Atomic T1546.015; Autoruns Explorer tab.
-	{id: "user_com_inproc", key: `Classes\CLSID`, subkeys: true, suffix: `InprocServer32`, values: []string{""}, kind: KindDLL, user: true, flood: true},
-	{id: "user_com_localserver", key: `Classes\CLSID`, subkeys: true, suffix: `LocalServer32`, values: []string{""}, user: true, flood: true},
+	{id: "user_com_inproc", key: `Classes\CLSID`, subkeys: true, suffix: `InprocServer32`, values: []string{""}, kind: KindDLL, user: true, flood: true, shadows: MachineCLSIDKey},
+	{id: "user_com_localserver", key: `Classes\CLSID`, subkeys: true, suffix: `LocalServer32`, values: []string{""}, user: true, flood: true, shadows: MachineCLSIDKey},
 	{id: "user_com_scriptlet", key: `Classes\CLSID`, subkeys: true, suffix: `ScriptletURL`, values: []string{""}, user: true, strong: []string{"*"}},
 	// T1546.011 Application Shimming; Atomic T1546.011.
 	// Installing a custom database is rare outside attacks (FIN7, Carbanak).

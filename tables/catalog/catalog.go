@@ -49,6 +49,12 @@ type Location struct {
 	// Item is the wildcard subkey a matched value is in (set by Match and
 	// by the scanner per key; "" without subkeys).
 	Item string
+	// Shadows is the machine key whose subkey of the same Item a per-user
+	// item overrides (per-user COM: SOFTWARE\Classes\CLSID): shadowing an
+	// existing machine class is the COM-hijack signal.
+	Shadows string
+	// Shadowing is set by the scanner when the machine has the item.
+	Shadowing bool
 }
 
 // What Windows does with a location's data.
@@ -85,6 +91,7 @@ type base struct {
 	changed string
 	strong  []string
 	flood   bool
+	shadows string
 }
 
 // shellDefaults and userinitDefaults are the Winlogon values Windows
@@ -155,7 +162,7 @@ func build() []Location {
 			}
 			defaults, defaulted := b.defaults[scope]
 			loc := Location{ID: b.id, Scope: scope, Key: key, Values: b.values, Subkeys: b.subkeys, Defaults: defaults, Defaulted: defaulted,
-				Suffix: b.suffix, Kind: b.kind, Changed: b.changed, Strong: b.strong, Flood: b.flood}
+				Suffix: b.suffix, Kind: b.kind, Changed: b.changed, Strong: b.strong, Flood: b.flood, Shadows: b.shadows}
 			if loc.Kind == "" {
 				loc.Kind = KindCommand
 			}

@@ -47,6 +47,7 @@ const (
 	FileWithoutPath          = "file_without_path"
 	DefaultChanged           = "default_changed"
 	StrongLocation           = "strong_location"
+	ShadowedMachineCLSID     = "shadowed_machine_clsid"
 )
 
 // Definition documents one indicator.
@@ -95,6 +96,7 @@ var All = []Definition{
 	{FileWithoutPath, 30, "PowerShell `-File` with no script after it: nothing an installer writes (a PowerShell with no command at all runs only its profiles, which are reported as `file` payloads)"},
 	{DefaultChanged, 40, "an autostart location that holds one value Windows sets (`BootExecute`, the LSA package lists, `AppInit_DLLs`, the `Startup` shell folders, the netsh helpers, ...: the catalog's defaults) holds something else; lists compare item by item"},
 	{StrongLocation, 40, "the location is one no installer uses for this item: an IFEO `Debugger` on an accessibility binary, any `SilentProcessExit` monitor, a per-user handler for `ms-settings`/`mscfile`/`exefile`/`Folder`, `Office test`, a shim database"},
+	{ShadowedMachineCLSID, 40, "a per-user COM server (`HKCU\\Software\\Classes\\CLSID\\{...}\\InprocServer32`/`LocalServer32`) overrides a class the machine registers: the COM-hijack shape (run_key_payloads, which reads the machine's classes)"},
 }
 
 var weights = func() map[string]int {
