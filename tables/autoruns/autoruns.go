@@ -262,6 +262,10 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 	if loc.Approved != "" {
 		approved, _ = h.Key(loc.Approved)
 	}
+	var shadowed map[string]bool
+	if loc.Shadows != "" {
+		shadowed = machineSubkeys(hives, loc.Shadows)
+	}
 	var rows []Row
 	for _, k := range keys {
 		if err := ctx.Err(); err != nil {
@@ -269,7 +273,7 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 		}
 		at := loc
 		at.Item = loc.ItemOf(k.Path)
-		at.Shadowing = loc.Shadows != "" && at.Item != "" && machineHas(hives, loc.Shadows+`\`+at.Item)
+		at.Shadowing = at.Item != "" && shadowed[strings.ToLower(at.Item)]
 		for _, v := range k.Values {
 			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
 				continue
@@ -290,17 +294,21 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 	return rows, nil
 }
 
-// machineHas reports whether a machine hive has the key rel.
-func machineHas(hives []registry.Hive, rel string) bool {
+// machineSubkeys is the set of subkey names (lower case) of the machine
+// key rel, over every machine hive: read once per location.
+func machineSubkeys(hives []registry.Hive, rel string) map[string]bool {
+	out := map[string]bool{}
 	for _, h := range hives {
 		if h.Info().Scope != registry.ScopeMachine {
 			continue
 		}
-		if _, err := h.Key(rel); err == nil {
-			return true
+		if k, err := h.Key(rel); err == nil {
+			for _, name := range k.Subkeys {
+				out[strings.ToLower(name)] = true
+			}
 		}
 	}
-	return false
+	return out
 }
 
 func isNumeric(t uint32) bool {

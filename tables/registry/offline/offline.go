@@ -212,8 +212,8 @@ var wants = func() []regfile.Want {
 			out = append(out, regfile.Want{Scope: loc.Scope, Rel: loc.Approved})
 		}
 	}
-	// The machine's COM classes, which a per-user class may shadow.
-	out = append(out, regfile.Want{Scope: registry.ScopeMachine, Rel: catalog.MachineCLSIDKey, Subkeys: true})
+	// The names of the machine's COM classes, which a per-user class may shadow.
+	out = append(out, regfile.Want{Scope: registry.ScopeMachine, Rel: catalog.MachineCLSIDKey})
 	// The Environment keys: a Run value's %NAME% may be defined there.
 	out = append(out, regfile.Want{Scope: registry.ScopeUser, Rel: catalog.UserEnvironmentKey})
 	for _, rel := range catalog.MachineEnvironmentKeys {
