@@ -50,8 +50,10 @@ func addASEPCorpus(c *corpusFile) {
 	c.add(bad(u1Cls+`\mscfile\shell\open\command`, sz("", `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe -w hidden -nop`), "user_shell_command", "eventvwr_mscfile", "strong_location"))
 	// Benign: Zoom's per-user URL handler.
 	c.add(good(u1Cls+`\zoommtg\shell\open\command`, sz("", `"`+la+`\Roaming\Zoom\bin\Zoom.exe" "--url=%1"`), "user_shell_command", "zoom_url_handler"))
-	// T1546.015 / Atomic T1546.015: a per-user InprocServer32 in %TEMP%.
-	c.add(bad(u2Cls+`\CLSID\{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\InprocServer32`, sz("", `C:\Users\bob\AppData\Local\Temp\AtomicTest.dll`), "user_com_inproc", "com_hijack_inproc", "staging_folder_image"))
+	// T1546.015 / Atomic T1546.015: a per-user InprocServer32 in %TEMP%
+	// for CAccPropServicesClass, which Windows (and Wine) register.
+	c.store(hklm+`\Classes\CLSID\{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\InProcServer32`, expandSZ("", `%SystemRoot%\System32\oleacc.dll`))
+	c.add(bad(u2Cls+`\CLSID\{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\InprocServer32`, sz("", `C:\Users\bob\AppData\Local\Temp\AtomicTest.dll`), "user_com_inproc", "com_hijack_inproc", "staging_folder_image", "shadowed_machine_clsid"))
 	// T1546.015 as APT28/Turla use it: a per-user class overriding one the
 	// machine registers (MMDeviceEnumerator), its DLL in the profile.
 	c.store(hklm+`\Classes\CLSID\{BCDE0395-E52F-467C-8E3D-C4579291692E}\InprocServer32`, expandSZ("", `%SystemRoot%\System32\MMDevApi.dll`))
