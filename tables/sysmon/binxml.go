@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -355,6 +356,13 @@ func (w *recordWalker) closeElement() error {
 	case kEventID:
 		if v, ok := parseInt(string(w.text)); ok {
 			w.ev.EventID = int(v)
+		}
+		// Skip before decoding: Provider comes first in System, so a
+		// Sysmon event of an id not wanted is known now; the rest of
+		// System and all of EventData are not walked.
+		if len(w.filter.EventIDs) > 0 && !w.filter.anyProvider && !w.filter.wantsID(w.ev.EventID) && strings.EqualFold(w.ev.Provider, Provider) {
+			w.depth--
+			return errNotWanted
 		}
 	case kRecordID:
 		if v, ok := parseInt(string(w.text)); ok {
