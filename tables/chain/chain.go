@@ -27,10 +27,13 @@
 package chain
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
@@ -317,6 +320,7 @@ type Engine struct {
 	orderKnown bool
 	seen       map[string]*recordSet // by computer
 	targetSet  map[Target]bool
+	linkWork   int // payloads link compared with autoruns, for tests of the cost
 }
 
 // New returns an engine for the given window.
@@ -641,12 +645,31 @@ func (e *Engine) Rows() []Row {
 // that is nearest in time (on the same computer), and each payload write
 // with the nearest autorun write that reads it.
 func (e *Engine) link() {
+	// Payload writes by computer, key and value name (case folded), so an
+	// autorun looks only at the writes its targets name: linear in the
+	// rows, where comparing every autorun with every payload was not.
+	payloads := map[string][]int{}
+	for i, p := range e.interests {
+		if p.row.Role == RolePayload {
+			k := linkKey(p.row.Computer, p.written.keyRel, p.written.valueName)
+			payloads[k] = append(payloads[k], i)
+		}
+	}
+	var candidates []int
 	for _, a := range e.interests {
 		if a.row.Role != RoleAutorun || len(a.targets) == 0 {
 			continue
 		}
-		for _, p := range e.interests {
-			if p.row.Role != RolePayload || p.row.Computer != a.row.Computer || !p.readBy(a) {
+		candidates = candidates[:0]
+		for _, t := range a.targets {
+			candidates = append(candidates, payloads[linkKey(a.row.Computer, t.Rel, t.ValueName)]...)
+		}
+		slices.Sort(candidates) // in the order of the interests, each once, as the nearest ties are broken
+		candidates = slices.Compact(candidates)
+		for _, i := range candidates {
+			p := e.interests[i]
+			e.linkWork++
+			if !p.readBy(a) {
 				continue
 			}
 			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
@@ -657,6 +680,36 @@ func (e *Engine) link() {
 			}
 		}
 	}
+}
+
+// linkKey is computer, key and value name with the key and name in one
+// case: strings equal under strings.EqualFold have the same key.
+func linkKey(computer, rel, value string) string {
+	return computer + "\x00" + foldCase(rel) + "\x00" + foldCase(value)
+}
+
+// foldCase maps each rune to the smallest of its simple case folding
+// orbit, the equivalence strings.EqualFold tests.
+func foldCase(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii { // an ASCII letter's smallest is its upper case
+		return strings.ToUpper(s)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
 }
 
 func (p *interest) readBy(a *interest) bool {
