@@ -28,6 +28,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf16"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/sysmon"
@@ -90,6 +92,9 @@ type record struct {
 	registry, inlineTemplate bool
 }
 
+// The times of the source records, for the shift each round of copies gets.
+var firstTime, lastTime time.Time
+
 // readChunks returns the header of the first file and every chunk of all
 // files that holds Sysmon records only.
 func readChunks(paths []string) (header []byte, chunks []chunk, err error) {
@@ -112,6 +117,14 @@ func readChunks(paths []string) (header []byte, chunks []chunk, err error) {
 		events := map[int64]seen{}
 		err = sysmon.ReadFile(context.Background(), input.File{Path: p, Format: input.EVTX}, sysmon.Filter{}, func(ev *sysmon.Event) error {
 			events[ev.Offset] = seen{ev.EventID, ev.RecordID}
+			if t := ev.TimeCreated; !t.IsZero() {
+				if firstTime.IsZero() || t.Before(firstTime) {
+					firstTime = t
+				}
+				if t.After(lastTime) {
+					lastTime = t
+				}
+			}
 			return nil
 		}, nil)
 		if err != nil {
@@ -256,6 +269,67 @@ func densify(c chunk) chunk {
 	return out
 }
 
+// sysmonProviderGUID is Sysmon's provider GUID as stored, left as is.
+var sysmonProviderGUID = []byte{0x5F, 0x38, 0x70, 0x57, 0x2A, 0xC2, 0xE0, 0x43, 0xBF, 0x4C, 0x06, 0xF5, 0x69, 0x8F, 0xFB, 0xD9}
+
+// shiftRecord moves one record's substitution values to a later round:
+// FILETIMEs and "2006-01-02 15:04:05.000" texts by shift, GUIDs (but the
+// provider's) by round in their second field.
+func shiftRecord(c []byte, r record, shift time.Duration, round uint16) {
+	forEachValue(c, r.off, r.size, func(off, size int, typ byte) {
+		v := c[off : off+size]
+		switch {
+		case typ == 0x11 && size == 8:
+			binary.LittleEndian.PutUint64(v, binary.LittleEndian.Uint64(v)+uint64(shift/100))
+		case typ == 0x0F && size == 16 && !bytes.Equal(v, sysmonProviderGUID):
+			binary.LittleEndian.PutUint16(v[4:], binary.LittleEndian.Uint16(v[4:])+round)
+		case typ == 0x01 && size == 2*len(utcLayout) || typ == 0x01 && size == 2*len(utcLayout)+2:
+			var text []rune
+			for i := 0; i+1 < 2*len(utcLayout); i += 2 {
+				text = append(text, rune(binary.LittleEndian.Uint16(v[i:])))
+			}
+			t, err := time.Parse(utcLayout, string(text))
+			if err != nil {
+				return
+			}
+			for i, u := range utf16.Encode([]rune(t.Add(shift).Format(utcLayout))) {
+				binary.LittleEndian.PutUint16(v[2*i:], u)
+			}
+		}
+	})
+}
+
+// utcLayout is Sysmon's UtcTime.
+const utcLayout = "2006-01-02 15:04:05.000"
+
+// forEachValue calls fn with the chunk offset, size and type of each
+// substitution value of the record at rec's root template instance.
+func forEachValue(c []byte, rec, size int, fn func(off, size int, typ byte)) {
+	p := rec + 24
+	if c[p] == 0x0F {
+		p += 4
+	}
+	if c[p] != 0x0C || p+14 > rec+size {
+		return
+	}
+	defOff := int(binary.LittleEndian.Uint32(c[p+6:]))
+	p += 10
+	if defOff == p {
+		p = defOff + 24 + int(binary.LittleEndian.Uint32(c[defOff+20:]))
+	}
+	n := int(binary.LittleEndian.Uint32(c[p:]))
+	p += 4
+	val := p + 4*n
+	for i := range n {
+		sz := int(binary.LittleEndian.Uint16(c[p+4*i:]))
+		if val+sz > rec+size {
+			return
+		}
+		fn(val, sz, c[p+4*i+2])
+		val += sz
+	}
+}
+
 // findRecordIDValue returns the chunk offset of the record's UInt64
 // substitution value that holds its EventRecordID, or 0.
 func findRecordIDValue(c []byte, rec, size int, rid uint64) int {
@@ -340,11 +414,19 @@ func run(target int64, share float64, evtxOut, jsonOut string, inputs []string) 
 	next := uint64(1)
 	var records, registry, patched int
 	buf := make([]byte, chunkSize)
-	for _, i := range order {
+	// Each round of len(chunks) output chunks is a later stretch of the
+	// same host's life: times shifted past the sources' span, process
+	// GUIDs made its own, so processes and windows do not pile up.
+	span := lastTime.Sub(firstTime).Truncate(time.Second) + time.Hour
+	for j, i := range order {
 		c := chunks[i]
 		copy(buf, c.data)
 		first := next
+		round := j / len(chunks)
 		for _, r := range c.records {
+			if round > 0 {
+				shiftRecord(buf, r, time.Duration(round)*span, uint16(round))
+			}
 			binary.LittleEndian.PutUint64(buf[r.off+8:], next)
 			if r.eventRecordID != 0 {
 				binary.LittleEndian.PutUint64(buf[r.eventRecordID:], next)
