@@ -47,3 +47,20 @@ func TestUnwantedIDsSkipEarly(t *testing.T) {
 		t.Errorf("chunk ids %v, a full read gives %v", ids, allIDs)
 	}
 }
+
+func TestValueRenderingWithoutFmt(t *testing.T) {
+	guid := []byte{0x5F, 0x38, 0x70, 0x57, 0x2A, 0xC2, 0xE0, 0x43, 0xBF, 0x4C, 0x06, 0xF5, 0x69, 0x8F, 0xFB, 0xD9}
+	sid := []byte{1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 0xE8, 0x03, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 1, 0, 0, 0, 0xF4, 0x01, 0, 0}
+	cases := []struct {
+		got, want string
+	}{
+		{string(appendGUID(nil, guid)), "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"},
+		{string(appendSID(nil, sid)), "S-1-5-21-1000-4294967295-1-500"},
+		{string(appendSID(nil, []byte{1, 0, 0, 0, 0, 0, 0, 18})), "S-1-18"},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("got %s, want %s", c.got, c.want)
+		}
+	}
+}
