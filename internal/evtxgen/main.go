@@ -504,7 +504,14 @@ func writeJSONLines(evtxPath, jsonOut string) error {
 		line = append(line[:0], '{')
 		line = kv(line, "EventTime", t)
 		line = kv(line, "Hostname", ev.Computer)
-		line = append(line, `"Keywords":-9223372036854775808,"EventType":"INFO","SeverityValue":2,"Severity":"INFO",`...)
+		line = append(line, `"Keywords":-9223372036854775808,`...)
+		// NXLog's own EventType gives way to the event's field of that name.
+		if v, ok := ev.Fields["EventType"]; ok {
+			line = kv(line, "EventType", v)
+		} else {
+			line = kv(line, "EventType", "INFO")
+		}
+		line = append(line, `"SeverityValue":2,"Severity":"INFO",`...)
 		line = append(line, `"EventID":`...)
 		line = strconv.AppendInt(line, int64(ev.EventID), 10)
 		line = append(line, ',')
@@ -520,7 +527,9 @@ func writeJSONLines(evtxPath, jsonOut string) error {
 		line = kv(line, "Category", title(ev.EventID)+" (rule: "+strings.ReplaceAll(title(ev.EventID), " ", "")+")")
 		line = kv(line, "Opcode", "Info")
 		for _, k := range names {
-			line = kv(line, k, ev.Fields[k])
+			if k != "EventType" {
+				line = kv(line, k, ev.Fields[k])
+			}
 		}
 		line = kv(line, "EventReceivedTime", t)
 		line = kv(line, "SourceModuleName", "eventlog")
