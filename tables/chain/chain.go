@@ -27,7 +27,6 @@
 package chain
 
 import (
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -645,33 +644,162 @@ func (e *Engine) Rows() []Row {
 // that is nearest in time (on the same computer), and each payload write
 // with the nearest autorun write that reads it.
 func (e *Engine) link() {
-	// Payload writes by computer, key and value name (case folded), so an
-	// autorun looks only at the writes its targets name: linear in the
-	// rows, where comparing every autorun with every payload was not.
-	payloads := map[string][]int{}
-	for i, p := range e.interests {
-		if p.row.Role == RolePayload {
-			k := linkKey(p.row.Computer, p.written.keyRel, p.written.valueName)
-			payloads[k] = append(payloads[k], i)
+	for _, in := range e.interests {
+		if in.row.RecordID == 0 {
+			// A link to record 0 reads as no link yet; keep the plain
+			// pairwise loop's behaviour for such (id-less) inputs.
+			e.linkPairs()
+			return
 		}
 	}
-	var candidates []int
+	// Each side's nearest partner, found by binary search in the time-
+	// sorted writes its targets name (by computer, case-folded key and
+	// value name, and root: exact, or any user's): linear-logarithmic in
+	// the rows, where comparing every autorun with every payload was
+	// quadratic (a value written again and again made a busy host's query
+	// take minutes). Ties go to the earlier interest, as the loop did.
+	payExact := map[string]*timeline{} // key + folded root
+	payUsers := map[string]*timeline{} // key, roots under HKEY_USERS
+	autoExact := map[string]*timeline{}
+	autoUsers := map[string]*timeline{}
+	add := func(m map[string]*timeline, k string, i int) {
+		tl := m[k]
+		if tl == nil {
+			tl = &timeline{}
+			m[k] = tl
+		}
+		if n := len(tl.idx); n == 0 || tl.idx[n-1] != i {
+			tl.idx = append(tl.idx, i)
+		}
+	}
+	for i, in := range e.interests {
+		switch {
+		case in.row.Role == RolePayload:
+			k := linkKey(in.row.Computer, in.written.keyRel, in.written.valueName)
+			add(payExact, k+"\x00"+foldCase(in.written.root), i)
+			if underUsers(in.written.root) {
+				add(payUsers, k, i)
+			}
+		case in.row.Role == RoleAutorun:
+			for _, t := range in.targets {
+				k := linkKey(in.row.Computer, t.Rel, t.ValueName)
+				if t.Root == `HKEY_USERS\*` {
+					add(autoUsers, k, i)
+				} else {
+					add(autoExact, k+"\x00"+foldCase(t.Root), i)
+				}
+			}
+		}
+	}
+	for _, m := range []map[string]*timeline{payExact, payUsers, autoExact, autoUsers} {
+		for _, tl := range m {
+			tl.sort(e.interests)
+		}
+	}
 	for _, a := range e.interests {
 		if a.row.Role != RoleAutorun || len(a.targets) == 0 {
 			continue
 		}
-		candidates = candidates[:0]
+		best := -1
 		for _, t := range a.targets {
-			candidates = append(candidates, payloads[linkKey(a.row.Computer, t.Rel, t.ValueName)]...)
+			k := linkKey(a.row.Computer, t.Rel, t.ValueName)
+			tl := payExact[k+"\x00"+foldCase(t.Root)]
+			if t.Root == `HKEY_USERS\*` {
+				tl = payUsers[k]
+			}
+			best = tl.nearest(e, a.at.t, best)
 		}
-		slices.Sort(candidates) // in the order of the interests, each once, as the nearest ties are broken
-		candidates = slices.Compact(candidates)
-		for _, i := range candidates {
-			p := e.interests[i]
+		if best >= 0 {
+			p := e.interests[best]
 			e.linkWork++
-			if !p.readBy(a) {
+			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
+				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
+			}
+		}
+	}
+	for _, p := range e.interests {
+		if p.row.Role != RolePayload {
+			continue
+		}
+		k := linkKey(p.row.Computer, p.written.keyRel, p.written.valueName)
+		best := autoExact[k+"\x00"+foldCase(p.written.root)].nearest(e, p.at.t, -1)
+		if underUsers(p.written.root) {
+			best = autoUsers[k].nearest(e, p.at.t, best)
+		}
+		if best >= 0 {
+			a := e.interests[best]
+			e.linkWork++
+			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linkedAt) {
+				p.row.LinkedRecordID, p.linkedAt, p.linkedSame = a.row.RecordID, a.at, p.proc == a.proc
+			}
+		}
+	}
+}
+
+// underUsers is the root test of an HKEY_USERS\* target.
+func underUsers(root string) bool {
+	return strings.HasPrefix(strings.ToUpper(root), `HKEY_USERS\`)
+}
+
+// timeline is the interests (by index) of one link key, sorted by time
+// and then by index.
+type timeline struct {
+	idx   []int
+	times []time.Time
+}
+
+func (tl *timeline) sort(interests []*interest) {
+	sort.SliceStable(tl.idx, func(x, y int) bool {
+		return interests[tl.idx[x]].at.t.Before(interests[tl.idx[y]].at.t)
+	})
+	tl.times = make([]time.Time, len(tl.idx))
+	for j, i := range tl.idx {
+		tl.times[j] = interests[i].at.t
+	}
+}
+
+// nearest returns, of best (-1: none) and the interests of tl, the one
+// nearest in time to at; of equally near ones the earliest interest.
+func (tl *timeline) nearest(e *Engine, at time.Time, best int) int {
+	if tl == nil || len(tl.idx) == 0 {
+		return best
+	}
+	consider := func(j int) {
+		i := tl.idx[j]
+		if best < 0 {
+			best = i
+			return
+		}
+		d, bd := absDur(tl.times[j].Sub(at)), absDur(e.interests[best].at.t.Sub(at))
+		if d < bd || d == bd && i < best {
+			best = i
+		}
+	}
+	// The first at or after at, and the first of the run of equal times
+	// before it: within a run of one time the earliest interest comes
+	// first (stable sort of indices in order).
+	r := sort.Search(len(tl.times), func(j int) bool { return !tl.times[j].Before(at) })
+	if r < len(tl.times) {
+		consider(r)
+	}
+	if r > 0 {
+		lt := tl.times[r-1]
+		consider(sort.Search(r, func(j int) bool { return !tl.times[j].Before(lt) }))
+	}
+	return best
+}
+
+// linkPairs is link by comparing every autorun with every payload write.
+func (e *Engine) linkPairs() {
+	for _, a := range e.interests {
+		if a.row.Role != RoleAutorun || len(a.targets) == 0 {
+			continue
+		}
+		for _, p := range e.interests {
+			if p.row.Role != RolePayload || p.row.Computer != a.row.Computer || !p.readBy(a) {
 				continue
 			}
+			e.linkWork++
 			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
 				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
 			}

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +45,75 @@ func TestLinkIsLinear(t *testing.T) {
 	if e.interests[2*n].row.LinkedRecordID != 0 {
 		t.Errorf("another computer's write is linked")
 	}
-	if e.linkWork > n+1 {
-		t.Errorf("link compared %d payloads for %d autoruns", e.linkWork, n)
+	if e.linkWork > 2*n+2 {
+		t.Errorf("link made %d link decisions for %d autoruns and %d payloads", e.linkWork, n, n+2)
+	}
+
+	// One value written again and again (a busy host): the same cost.
+	e = New(time.Minute)
+	for i := range n {
+		at := stamp{t: base.Add(time.Duration(i) * time.Second)}
+		e.interests = append(e.interests,
+			&interest{row: Row{Role: RoleAutorun, Computer: "pc", RecordID: int64(2*i + 1)}, at: at,
+				targets: []Target{{Root: `HKEY_USERS\*`, Rel: `Software\Blob`, ValueName: "x"}}},
+			&interest{row: Row{Role: RolePayload, Computer: "pc", RecordID: int64(2*i + 2)}, at: at,
+				written: regTarget{root: `HKEY_USERS\S-1-5-21-1`, keyRel: `Software\Blob`, valueName: "x"}})
+	}
+	e.link()
+	if e.linkWork > 2*n {
+		t.Errorf("one value written %d times: %d link decisions", n, e.linkWork)
+	}
+}
+
+// TestLinkAgreesWithPairs: the indexed link gives every row the link the
+// loop over all pairs gives, on random writes with few keys, both root
+// forms, two computers and equal times.
+func TestLinkAgreesWithPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	roots := []string{"HKEY_LOCAL_MACHINE", `HKEY_USERS\S-1-5-21-1`, `hkey_users\S-1-5-21-2`, `HKEY_USERS\*`}
+	build := func() []*interest {
+		var out []*interest
+		for i := range 300 {
+			at := stamp{t: base.Add(time.Duration(rng.IntN(40)) * time.Second)}
+			computer := []string{"pc", "PC"}[rng.IntN(2)]
+			rel := []string{`Software\A`, `SOFTWARE\a`, `Software\B`}[rng.IntN(3)]
+			value := []string{"x", "X", "y"}[rng.IntN(3)]
+			root := roots[rng.IntN(len(roots))]
+			row := Row{Computer: computer, RecordID: int64(i + 1)}
+			if rng.IntN(2) == 0 {
+				row.Role = RoleAutorun
+				targets := []Target{{Root: root, Rel: rel, ValueName: value}}
+				if rng.IntN(3) == 0 {
+					targets = append(targets, Target{Root: roots[rng.IntN(len(roots))], Rel: rel, ValueName: "y"})
+				}
+				out = append(out, &interest{row: row, at: at, proc: fmt.Sprint(rng.IntN(3)), targets: targets})
+			} else {
+				if root == `HKEY_USERS\*` {
+					root = "HKEY_LOCAL_MACHINE"
+				}
+				row.Role = RolePayload
+				out = append(out, &interest{row: row, at: at, proc: fmt.Sprint(rng.IntN(3)), written: regTarget{root: root, keyRel: rel, valueName: value}})
+			}
+		}
+		return out
+	}
+	for round := range 20 {
+		a := build()
+		b := make([]*interest, len(a))
+		for i, in := range a {
+			c := *in
+			b[i] = &c
+		}
+		ea, eb := New(time.Minute), New(time.Minute)
+		ea.interests, eb.interests = a, b
+		ea.link()
+		eb.linkPairs()
+		for i := range a {
+			if a[i].row.LinkedRecordID != b[i].row.LinkedRecordID || a[i].linkedSame != b[i].linkedSame || !a[i].linkedAt.t.Equal(b[i].linkedAt.t) {
+				t.Fatalf("round %d: interest %d (%s) links %d, the pairwise loop %d", round, i, a[i].row.Role, a[i].row.LinkedRecordID, b[i].row.LinkedRecordID)
+			}
+		}
 	}
 }
 
