@@ -27,6 +27,7 @@
 package chain
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -282,6 +283,12 @@ type process struct {
 	lastSeen time.Time
 	ring     []conn
 	interest []*interest
+	// byTime is interest sorted by time: a connection finds those within
+	// its window by binary search rather than walking every write the
+	// process ever made. userless are the interests still waiting for a
+	// user.
+	byTime   []*interest
+	userless []*interest
 }
 
 type interest struct {
@@ -403,16 +410,17 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 	p.lastSeen = e.frontier()
 	if u := ev.Field("User"); u != "" {
 		p.user = u
-		for _, in := range p.interest {
+		for _, in := range p.userless {
 			if in.row.User == "" {
 				in.row.User = u
 			}
 		}
+		p.userless = p.userless[:0]
 	}
 	switch ev.EventID {
 	case EventNetwork:
 		c := conn{at: at, remote: remote(ev), hostname: ev.Field("DestinationHostname")}
-		for _, in := range p.interest {
+		for _, in := range p.near(c.at.t, e.window) {
 			in.add(c, e.window)
 		}
 		if len(p.ring) == maxRing {
@@ -434,6 +442,11 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 			in.add(c, e.window)
 		}
 		p.interest = append(p.interest, in)
+		at := sort.Search(len(p.byTime), func(i int) bool { return p.byTime[i].at.t.After(in.at.t) })
+		p.byTime = slices.Insert(p.byTime, at, in) // mostly at the end: logs are mostly in time order
+		if in.row.User == "" {
+			p.userless = append(p.userless, in)
+		}
 		e.interests = append(e.interests, in)
 	}
 }
@@ -474,6 +487,18 @@ func (in *interest) add(c conn, window time.Duration) {
 	if c.hostname != "" && c.hostname != "-" && len(in.hostnames) < maxDistinct {
 		in.hostnames[c.hostname] = true
 	}
+}
+
+// near returns the interests a connection at t may count for: those
+// within window of t (add ignores the others).
+func (p *process) near(t time.Time, window time.Duration) []*interest {
+	lo, hi := t.Add(-window), t.Add(window)
+	if lo.After(t) || hi.Before(t) { // out of time's range
+		return p.byTime
+	}
+	i := sort.Search(len(p.byTime), func(i int) bool { return !p.byTime[i].at.t.Before(lo) })
+	j := sort.Search(len(p.byTime), func(j int) bool { return p.byTime[j].at.t.After(hi) })
+	return p.byTime[i:max(i, j)]
 }
 
 // maxRing bounds one process's remembered connections.

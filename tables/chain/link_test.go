@@ -125,3 +125,47 @@ func TestLinkKeyFoldsAsEqualFold(t *testing.T) {
 		}
 	}
 }
+
+// TestNearIsTheWindow: a connection is offered exactly the interests of
+// its process within the window of it (add ignores the others), however
+// out of time order they came, so counting them costs the window, not
+// every write the process made.
+func TestNearIsTheWindow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := &process{}
+	for i := range 3000 {
+		in := &interest{row: Row{RecordID: int64(i + 1)}, at: stamp{t: base.Add(time.Duration(rng.IntN(36000)) * time.Second)}}
+		p.interest = append(p.interest, in)
+		at := sortSearchAfter(p.byTime, in.at.t)
+		p.byTime = append(p.byTime[:at], append([]*interest{in}, p.byTime[at:]...)...)
+	}
+	window := 5 * time.Minute
+	for range 200 {
+		c := base.Add(time.Duration(rng.IntN(36000)) * time.Second)
+		want := map[int64]bool{}
+		for _, in := range p.interest {
+			if absDur(in.at.t.Sub(c)) <= window {
+				want[in.row.RecordID] = true
+			}
+		}
+		got := p.near(c, window)
+		if len(got) != len(want) {
+			t.Fatalf("%d interests near %v, want %d", len(got), c, len(want))
+		}
+		for _, in := range got {
+			if !want[in.row.RecordID] {
+				t.Fatalf("interest %d at %v offered for %v", in.row.RecordID, in.at.t, c)
+			}
+		}
+	}
+}
+
+func sortSearchAfter(s []*interest, t time.Time) int {
+	for i, in := range s {
+		if in.at.t.After(t) {
+			return i
+		}
+	}
+	return len(s)
+}
