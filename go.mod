@@ -9,6 +9,7 @@ require (
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/kolide/launcher v1.20.0
 	github.com/osquery/osquery-go v0.0.0-20260630173615-eb39ad3443df
+	github.com/valyala/fastjson v1.6.10
 	go.yaml.in/yaml/v3 v3.0.4
 	golang.org/x/sys v0.50.0
 	modernc.org/sqlite v1.62.0

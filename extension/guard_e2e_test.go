@@ -101,7 +101,7 @@ func TestExtensionRefusesSourcesOutsideAllowed(t *testing.T) {
 	}
 	for _, tableName := range []string{runkeypayloads.Name, sysmonchain.Name} {
 		for _, src := range refused {
-			before := strings.Count(manager.stderr.String(), "source refused")
+			before := settledCount(manager, "source refused")
 			resp := generateSource(t, client, tableName, src)
 			if resp.Status.Code == 0 || len(resp.Response) != 0 {
 				t.Errorf("%s: source %s not refused: %+v %v", tableName, src, resp.Status, resp.Response)
@@ -113,8 +113,7 @@ func TestExtensionRefusesSourcesOutsideAllowed(t *testing.T) {
 			if strings.Contains(resp.Status.Message, "no such file") {
 				t.Errorf("refusal tells whether %s exists: %q", src, resp.Status.Message)
 			}
-			time.Sleep(50 * time.Millisecond) // let the log line arrive
-			if got := strings.Count(manager.stderr.String(), "source refused") - before; got != 1 {
+			if got := settledCount(manager, "source refused") - before; got != 1 {
 				t.Errorf("%s: refusing %s logged %d lines, want 1", tableName, src, got)
 			}
 		}
@@ -252,4 +251,20 @@ func generateSourceNoCheck(client *osquery.ExtensionClient, tableName, src strin
 		"list": []any{map[string]any{"op": 2, "expr": src}},
 	}}})
 	client.Call(context.Background(), "table", tableName, osquery.ExtensionPluginRequest{"action": "generate", "context": string(qc)})
+}
+
+// settledCount counts what the extension logged once its stderr has been
+// quiet for 100 ms (at most 5 s): log lines reach the pipe after the call
+// that caused them returns, later still on a loaded machine.
+func settledCount(m *fakeOsqueryd, what string) int {
+	n := strings.Count(m.stderr.String(), what)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		next := strings.Count(m.stderr.String(), what)
+		if next == n {
+			break
+		}
+		n = next
+	}
+	return n
 }

@@ -27,10 +27,13 @@
 package chain
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
@@ -295,6 +298,12 @@ type process struct {
 	lastSeen time.Time
 	ring     []conn
 	interest []*interest
+	// byTime is interest sorted by time: a connection finds those within
+	// its window by binary search rather than walking every write the
+	// process ever made. userless are the interests still waiting for a
+	// user.
+	byTime   []*interest
+	userless []*interest
 }
 
 type interest struct {
@@ -332,6 +341,7 @@ type Engine struct {
 	orderKnown bool
 	seen       map[string]*recordSet // by computer
 	targetSet  map[Target]bool
+	linkWork   int // payloads link compared with autoruns, for tests of the cost
 }
 
 // New returns an engine for the given window.
@@ -415,16 +425,17 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 	p.lastSeen = e.frontier()
 	if u := ev.Field("User"); u != "" {
 		p.user = u
-		for _, in := range p.interest {
+		for _, in := range p.userless {
 			if in.row.User == "" {
 				in.row.User = u
 			}
 		}
+		p.userless = p.userless[:0]
 	}
 	switch ev.EventID {
 	case EventNetwork:
 		c := conn{at: at, remote: remote(ev), hostname: ev.Field("DestinationHostname")}
-		for _, in := range p.interest {
+		for _, in := range p.near(c.at.t, e.window) {
 			in.add(c, e.window)
 		}
 		if len(p.ring) == maxRing {
@@ -446,6 +457,11 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 			in.add(c, e.window)
 		}
 		p.interest = append(p.interest, in)
+		at := sort.Search(len(p.byTime), func(i int) bool { return p.byTime[i].at.t.After(in.at.t) })
+		p.byTime = slices.Insert(p.byTime, at, in) // mostly at the end: logs are mostly in time order
+		if in.row.User == "" {
+			p.userless = append(p.userless, in)
+		}
 		e.interests = append(e.interests, in)
 	}
 }
@@ -486,6 +502,18 @@ func (in *interest) add(c conn, window time.Duration) {
 	if c.hostname != "" && c.hostname != "-" && len(in.hostnames) < maxDistinct {
 		in.hostnames[c.hostname] = true
 	}
+}
+
+// near returns the interests a connection at t may count for: those
+// within window of t (add ignores the others).
+func (p *process) near(t time.Time, window time.Duration) []*interest {
+	lo, hi := t.Add(-window), t.Add(window)
+	if lo.After(t) || hi.Before(t) { // out of time's range
+		return p.byTime
+	}
+	i := sort.Search(len(p.byTime), func(i int) bool { return !p.byTime[i].at.t.Before(lo) })
+	j := sort.Search(len(p.byTime), func(j int) bool { return p.byTime[j].at.t.After(hi) })
+	return p.byTime[i:max(i, j)]
 }
 
 // maxRing bounds one process's remembered connections.
@@ -656,6 +684,153 @@ func (e *Engine) Rows() []Row {
 // that is nearest in time (on the same computer), and each payload write
 // with the nearest autorun write that reads it.
 func (e *Engine) link() {
+	for _, in := range e.interests {
+		if in.row.RecordID == 0 {
+			// A link to record 0 reads as no link yet; keep the plain
+			// pairwise loop's behaviour for such (id-less) inputs.
+			e.linkPairs()
+			return
+		}
+	}
+	// Each side's nearest partner, found by binary search in the time-
+	// sorted writes its targets name (by computer, case-folded key and
+	// value name, and root: exact, or any user's): linear-logarithmic in
+	// the rows, where comparing every autorun with every payload was
+	// quadratic (a value written again and again made a busy host's query
+	// take minutes). Ties go to the earlier interest, as the loop did.
+	payExact := map[string]*timeline{} // key + folded root
+	payUsers := map[string]*timeline{} // key, roots under HKEY_USERS
+	autoExact := map[string]*timeline{}
+	autoUsers := map[string]*timeline{}
+	add := func(m map[string]*timeline, k string, i int) {
+		tl := m[k]
+		if tl == nil {
+			tl = &timeline{}
+			m[k] = tl
+		}
+		if n := len(tl.idx); n == 0 || tl.idx[n-1] != i {
+			tl.idx = append(tl.idx, i)
+		}
+	}
+	for i, in := range e.interests {
+		switch {
+		case in.row.Role == RolePayload:
+			k := linkKey(in.row.Computer, in.written.keyRel, in.written.valueName)
+			add(payExact, k+"\x00"+foldCase(in.written.root), i)
+			if underUsers(in.written.root) {
+				add(payUsers, k, i)
+			}
+		case in.row.Role == RoleAutorun:
+			for _, t := range in.targets {
+				k := linkKey(in.row.Computer, t.Rel, t.ValueName)
+				if t.Root == `HKEY_USERS\*` {
+					add(autoUsers, k, i)
+				} else {
+					add(autoExact, k+"\x00"+foldCase(t.Root), i)
+				}
+			}
+		}
+	}
+	for _, m := range []map[string]*timeline{payExact, payUsers, autoExact, autoUsers} {
+		for _, tl := range m {
+			tl.sort(e.interests)
+		}
+	}
+	for _, a := range e.interests {
+		if a.row.Role != RoleAutorun || len(a.targets) == 0 {
+			continue
+		}
+		best := -1
+		for _, t := range a.targets {
+			k := linkKey(a.row.Computer, t.Rel, t.ValueName)
+			tl := payExact[k+"\x00"+foldCase(t.Root)]
+			if t.Root == `HKEY_USERS\*` {
+				tl = payUsers[k]
+			}
+			best = tl.nearest(e, a.at.t, best)
+		}
+		if best >= 0 {
+			p := e.interests[best]
+			e.linkWork++
+			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
+				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
+			}
+		}
+	}
+	for _, p := range e.interests {
+		if p.row.Role != RolePayload {
+			continue
+		}
+		k := linkKey(p.row.Computer, p.written.keyRel, p.written.valueName)
+		best := autoExact[k+"\x00"+foldCase(p.written.root)].nearest(e, p.at.t, -1)
+		if underUsers(p.written.root) {
+			best = autoUsers[k].nearest(e, p.at.t, best)
+		}
+		if best >= 0 {
+			a := e.interests[best]
+			e.linkWork++
+			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linkedAt) {
+				p.row.LinkedRecordID, p.linkedAt, p.linkedSame = a.row.RecordID, a.at, p.proc == a.proc
+			}
+		}
+	}
+}
+
+// underUsers is the root test of an HKEY_USERS\* target.
+func underUsers(root string) bool {
+	return strings.HasPrefix(strings.ToUpper(root), `HKEY_USERS\`)
+}
+
+// timeline is the interests (by index) of one link key, sorted by time
+// and then by index.
+type timeline struct {
+	idx   []int
+	times []time.Time
+}
+
+func (tl *timeline) sort(interests []*interest) {
+	sort.SliceStable(tl.idx, func(x, y int) bool {
+		return interests[tl.idx[x]].at.t.Before(interests[tl.idx[y]].at.t)
+	})
+	tl.times = make([]time.Time, len(tl.idx))
+	for j, i := range tl.idx {
+		tl.times[j] = interests[i].at.t
+	}
+}
+
+// nearest returns, of best (-1: none) and the interests of tl, the one
+// nearest in time to at; of equally near ones the earliest interest.
+func (tl *timeline) nearest(e *Engine, at time.Time, best int) int {
+	if tl == nil || len(tl.idx) == 0 {
+		return best
+	}
+	consider := func(j int) {
+		i := tl.idx[j]
+		if best < 0 {
+			best = i
+			return
+		}
+		d, bd := absDur(tl.times[j].Sub(at)), absDur(e.interests[best].at.t.Sub(at))
+		if d < bd || d == bd && i < best {
+			best = i
+		}
+	}
+	// The first at or after at, and the first of the run of equal times
+	// before it: within a run of one time the earliest interest comes
+	// first (stable sort of indices in order).
+	r := sort.Search(len(tl.times), func(j int) bool { return !tl.times[j].Before(at) })
+	if r < len(tl.times) {
+		consider(r)
+	}
+	if r > 0 {
+		lt := tl.times[r-1]
+		consider(sort.Search(r, func(j int) bool { return !tl.times[j].Before(lt) }))
+	}
+	return best
+}
+
+// linkPairs is link by comparing every autorun with every payload write.
+func (e *Engine) linkPairs() {
 	for _, a := range e.interests {
 		if a.row.Role != RoleAutorun || len(a.targets) == 0 {
 			continue
@@ -664,6 +839,7 @@ func (e *Engine) link() {
 			if p.row.Role != RolePayload || p.row.Computer != a.row.Computer || !p.readBy(a) {
 				continue
 			}
+			e.linkWork++
 			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
 				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
 			}
@@ -672,6 +848,36 @@ func (e *Engine) link() {
 			}
 		}
 	}
+}
+
+// linkKey is computer, key and value name with the key and name in one
+// case: strings equal under strings.EqualFold have the same key.
+func linkKey(computer, rel, value string) string {
+	return computer + "\x00" + foldCase(rel) + "\x00" + foldCase(value)
+}
+
+// foldCase maps each rune to the smallest of its simple case folding
+// orbit, the equivalence strings.EqualFold tests.
+func foldCase(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii { // an ASCII letter's smallest is its upper case
+		return strings.ToUpper(s)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
 }
 
 func (p *interest) readBy(a *interest) bool {

@@ -1,12 +1,10 @@
 package chain
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strings"
 	"time"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
@@ -75,19 +73,7 @@ func Correlate(ctx context.Context, files []input.File, window time.Duration, ta
 		return nil, err
 	}
 	if guids := e.UserlessGUIDs(); len(guids) > 0 {
-		needles := make([][]byte, len(guids))
-		for i, g := range guids {
-			needles[i] = []byte(strings.Trim(g, "{}"))
-		}
-		mentions := func(line []byte) bool {
-			for _, n := range needles {
-				if bytes.Contains(line, n) {
-					return true
-				}
-			}
-			return false
-		}
-		filter := sysmon.Filter{EventIDs: ProcessIDs, Line: mentions, Chunk: sysmon.ChunkMentions(guids)}
+		filter := sysmon.Filter{EventIDs: ProcessIDs, Line: lineMentions(guids), Chunk: sysmon.ChunkMentions(guids)}
 		if err := pass(filter, e.FillUser); err != nil {
 			return nil, err
 		}

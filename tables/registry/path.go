@@ -45,7 +45,7 @@ func ParsePath(s string) (Path, bool) {
 	s = strings.ReplaceAll(s, "/", `\`)
 	// Byte offsets found in the lowered text index s itself: only ASCII
 	// is lowered (strings.ToLower may change a string's length).
-	if i := strings.Index(asciiLower(s), "registry::"); i >= 0 {
+	if i := strings.Index(asciiLower(s), "registry::"); i >= 0 && providerQualifier(s[:i]) {
 		s = s[i+len("registry::"):]
 	}
 	// Collapse doubled separators (JavaScript and C# string escapes).
@@ -88,6 +88,28 @@ func ParsePath(s string) (Path, bool) {
 		return Path{}, false
 	}
 	return Path{Root: r, Rel: cleanRel(tail)}, true
+}
+
+// providerQualifier tells whether the text before a "Registry::" is what
+// may stand there in PowerShell: nothing (quotes and blanks aside) or a
+// module name (`Microsoft.PowerShell.Core\`). A "Registry::" further into
+// a path is part of a key or value name, so the canonical form of such a
+// path parses back to itself.
+func providerQualifier(before string) bool {
+	before = strings.TrimLeft(before, " \t\r\n\"'")
+	if before == "" {
+		return true
+	}
+	module, ok := strings.CutSuffix(before, `\`)
+	if !ok || !strings.Contains(module, ".") {
+		return false
+	}
+	for _, c := range module {
+		if !(c == '.' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // asciiLower lowers ASCII letters only, keeping every byte offset.

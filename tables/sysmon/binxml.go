@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -355,6 +356,13 @@ func (w *recordWalker) closeElement() error {
 	case kEventID:
 		if v, ok := parseInt(string(w.text)); ok {
 			w.ev.EventID = int(v)
+		}
+		// Skip before decoding: Provider comes first in System, so a
+		// Sysmon event of an id not wanted is known now; the rest of
+		// System and all of EventData are not walked.
+		if len(w.filter.EventIDs) > 0 && !w.filter.anyProvider && !w.filter.wantsID(w.ev.EventID) && strings.EqualFold(w.ev.Provider, Provider) {
+			w.depth--
+			return errNotWanted
 		}
 	case kRecordID:
 		if v, ok := parseInt(string(w.text)); ok {
@@ -706,14 +714,13 @@ func appendValue(dst []byte, typ byte, b []byte) []byte {
 	case tBool:
 		return strconv.AppendBool(dst, le.Uint32(b) != 0)
 	case tGUID:
-		return fmt.Appendf(dst, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
-			le.Uint32(b), le.Uint16(b[4:]), le.Uint16(b[6:]), b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])
+		return appendGUID(dst, b)
 	case tSizeT:
 		switch len(b) {
 		case 4:
-			return fmt.Appendf(dst, "0x%x", le.Uint32(b))
+			return strconv.AppendUint(append(dst, "0x"...), uint64(le.Uint32(b)), 16)
 		case 8:
-			return fmt.Appendf(dst, "0x%x", le.Uint64(b))
+			return strconv.AppendUint(append(dst, "0x"...), le.Uint64(b), 16)
 		}
 	case tFileTime:
 		return filetime(le.Uint64(b)).AppendFormat(dst, "2006-01-02T15:04:05.000000000Z")
@@ -723,9 +730,9 @@ func appendValue(dst []byte, typ byte, b []byte) []byte {
 	case tSID:
 		return appendSID(dst, b)
 	case tHex32:
-		return fmt.Appendf(dst, "0x%x", le.Uint32(b))
+		return strconv.AppendUint(append(dst, "0x"...), uint64(le.Uint32(b)), 16)
 	case tHex64:
-		return fmt.Appendf(dst, "0x%x", le.Uint64(b))
+		return strconv.AppendUint(append(dst, "0x"...), le.Uint64(b), 16)
 	}
 	return appendHex(dst, b)
 }
@@ -746,11 +753,27 @@ func appendSID(dst, b []byte) []byte {
 	for _, c := range b[2:8] {
 		authority = authority<<8 | uint64(c)
 	}
-	dst = fmt.Appendf(dst, "S-%d-%d", b[0], authority)
+	dst = strconv.AppendUint(append(dst, "S-"...), uint64(b[0]), 10)
+	dst = strconv.AppendUint(append(dst, '-'), authority, 10)
 	for i := 0; i < int(b[1]); i++ {
-		dst = fmt.Appendf(dst, "-%d", binary.LittleEndian.Uint32(b[8+4*i:]))
+		dst = strconv.AppendUint(append(dst, '-'), uint64(binary.LittleEndian.Uint32(b[8+4*i:])), 10)
 	}
 	return dst
+}
+
+// appendGUID renders a GUID value as {8-4-4-4-12} upper-case hex: three
+// little-endian fields, then eight bytes as stored (without fmt: a Sysmon
+// event holds several).
+func appendGUID(dst, b []byte) []byte {
+	dst = append(dst, '{')
+	for _, i := range [...]int{3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13, 14, 15} {
+		if i < 0 {
+			dst = append(dst, '-')
+		} else {
+			dst = appendHex(dst, b[i:i+1])
+		}
+	}
+	return append(dst, '}')
 }
 
 // appendArray renders an array value with its elements separated by

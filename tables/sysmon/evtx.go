@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"unicode/utf16"
 )
 
@@ -119,6 +120,9 @@ func readEVTX(ctx context.Context, r io.ReaderAt, size int64, name string, filte
 	first := notes != nil && !later
 	if first {
 		notes.chunks = []chunkIDs{}
+	}
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && size > fileHeaderSize+chunkSize {
+		return readChunksParallel(ctx, r, size, name, filter, emit, warn, notes, later, first, workers)
 	}
 	reader := chunkReader{name: name, walker: newRecordWalker(filter)}
 	buf := make([]byte, min(chunkSize, max(size-fileHeaderSize, 0))) // small files: small buffer

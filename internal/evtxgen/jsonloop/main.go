@@ -1,0 +1,47 @@
+// Command jsonloop parses every line of a JSON-lines file with
+// github.com/valyala/fastjson and counts those whose EventID is 13: the
+// benchmark's lower bound for a JSON reader.
+//
+//	go run ./internal/evtxgen/jsonloop FILE.jsonl
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+
+	"github.com/valyala/fastjson"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: jsonloop FILE.jsonl")
+		os.Exit(2)
+	}
+	f, err := os.Open(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "jsonloop:", err)
+		os.Exit(1)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var p fastjson.Parser
+	lines, matched := 0, 0
+	for sc.Scan() {
+		v, err := p.ParseBytes(sc.Bytes())
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "jsonloop: line %d: %v\n", lines+1, err)
+			os.Exit(1)
+		}
+		lines++
+		if v.GetInt("EventID") == 13 {
+			matched++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "jsonloop:", err)
+		os.Exit(1)
+	}
+	fmt.Println(lines, matched)
+}
