@@ -39,8 +39,7 @@ func (t EventTemplate) Write(x *BinXML) {
 	x.Attr("xmlns")
 	x.Text("http://schemas.microsoft.com/win/2004/08/events/event")
 	x.CloseStart()
-	x.Open("System", false)
-	x.CloseStart()
+	x.Element("System")
 	x.Open("Provider", true)
 	x.Attr("Name")
 	x.Sub(0, TypeString)
@@ -63,8 +62,7 @@ func (t EventTemplate) Write(x *BinXML) {
 	x.TextElement("Channel", 4, TypeString)
 	x.TextElement("Computer", 5, TypeString)
 	x.End() // </System>
-	x.Open("EventData", false)
-	x.CloseStart()
+	x.Element("EventData")
 	for j, name := range t.DataNames {
 		x.Open("Data", true)
 		x.Attr("Name")

@@ -158,11 +158,23 @@ func (x *BinXML) Sub(id uint16, typ byte) { x.U8(0x0E); x.U16(id); x.U8(typ) }
 // or attribute.
 func (x *BinXML) OptSub(id uint16, typ byte) { x.U8(0x0D); x.U16(id); x.U8(typ) }
 
-// TextElement writes <name>%id%</name>.
-func (x *BinXML) TextElement(name string, id uint16, typ byte) {
+// Element starts an element without attributes whose content follows.
+func (x *BinXML) Element(name string) {
 	x.Open(name, false)
 	x.CloseStart()
+}
+
+// TextElement writes <name>%id%</name>.
+func (x *BinXML) TextElement(name string, id uint16, typ byte) {
+	x.Element(name)
 	x.Sub(id, typ)
+	x.End()
+}
+
+// LiteralElement writes <name>text</name>.
+func (x *BinXML) LiteralElement(name, text string) {
+	x.Element(name)
+	x.Text(text)
 	x.End()
 }
 
