@@ -63,3 +63,32 @@ func TestRecordThatDoesNotFit(t *testing.T) {
 		t.Fatalf("refused record changed the chunk: %d records, free at %d", c.Records, c.Free)
 	}
 }
+
+// The CRCs are those Windows writes: a real log's chunk and file header
+// CRCs, cleared and filled in again, come out as they were.
+func TestCRCsOfARealLog(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "seed", "registryautorun.evtx"))
+	if err != nil {
+		t.Skipf("real log absent (../shared/data): %v", err)
+	}
+	header := append([]byte(nil), data[:FileHeaderSize]...)
+	clear(header[124:128])
+	SetFileHeaderCRC(header)
+	if !bytes.Equal(header, data[:FileHeaderSize]) {
+		t.Error("file header CRC differs from the one Windows wrote")
+	}
+	chunks := 0
+	for off := FileHeaderSize; off+ChunkSize <= len(data); off += ChunkSize {
+		chunk := append([]byte(nil), data[off:off+ChunkSize]...)
+		clear(chunk[52:56])
+		clear(chunk[124:128])
+		SetChunkCRCs(chunk)
+		if !bytes.Equal(chunk, data[off:off+ChunkSize]) {
+			t.Errorf("chunk at %d: CRCs differ from the ones Windows wrote", off)
+		}
+		chunks++
+	}
+	if chunks == 0 {
+		t.Fatal("no chunk in the real log")
+	}
+}
