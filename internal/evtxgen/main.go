@@ -23,7 +23,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"slices"
 	"strconv"
@@ -31,6 +30,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/runkeyhunt/runkeyhunt/internal/evtxwrite"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/sysmon"
 )
@@ -333,35 +333,15 @@ func forEachValue(c []byte, rec, size int, fn func(off, size int, typ byte)) {
 // findRecordIDValue returns the chunk offset of the record's UInt64
 // substitution value that holds its EventRecordID, or 0.
 func findRecordIDValue(c []byte, rec, size int, rid uint64) int {
-	p := rec + 24
-	if c[p] == 0x0F {
-		p += 4
-	}
-	if c[p] != 0x0C || p+14 > rec+size {
-		return 0
-	}
-	defOff := int(binary.LittleEndian.Uint32(c[p+6:]))
-	p += 10
-	if defOff == p {
-		p = defOff + 24 + int(binary.LittleEndian.Uint32(c[defOff+20:]))
-	}
-	n := int(binary.LittleEndian.Uint32(c[p:]))
-	p += 4
-	val := p + 4*n
-	for i := range n {
-		sz := int(binary.LittleEndian.Uint16(c[p+4*i:]))
-		typ := c[p+4*i+2]
-		if typ == 0x0A && sz == 8 && val+8 <= rec+size && binary.LittleEndian.Uint64(c[val:]) == rid {
-			return val
+	at := 0
+	forEachValue(c, rec, size, func(off, size int, typ byte) {
+		if at == 0 && typ == 0x0A && size == 8 && binary.LittleEndian.Uint64(c[off:]) == rid {
+			at = off
 		}
-		val += sz
-	}
-	return 0
+	})
+	return at
 }
 
-// pick orders chunks so the running registry share follows want: each
-// step takes the next chunk of the pool (above or below want) that moves
-// the share towards it; each pool is cycled in order.
 func pick(chunks []chunk, want float64, n int) []int {
 	var rich, poor []int
 	for i, c := range chunks {
@@ -439,12 +419,7 @@ func run(target int64, share float64, evtxOut, jsonOut string, inputs []string) 
 			binary.LittleEndian.PutUint64(buf[at:], first)
 			binary.LittleEndian.PutUint64(buf[at+8:], last)
 		}
-		free := binary.LittleEndian.Uint32(buf[48:])
-		binary.LittleEndian.PutUint32(buf[52:], crc32.ChecksumIEEE(buf[chunkHeaderSize:free]))
-		h := crc32.NewIEEE()
-		h.Write(buf[:120])
-		h.Write(buf[128:chunkHeaderSize])
-		binary.LittleEndian.PutUint32(buf[124:], h.Sum32())
+		evtxwrite.SetChunkCRCs(buf)
 		w.Write(buf)
 		records += len(c.records)
 		registry += c.registry
@@ -459,7 +434,7 @@ func run(target int64, share float64, evtxOut, jsonOut string, inputs []string) 
 	binary.LittleEndian.PutUint16(header[42:], uint16(n))
 	// Clear the dirty and full flags: the file is complete.
 	binary.LittleEndian.PutUint32(header[120:], 0)
-	binary.LittleEndian.PutUint32(header[124:], crc32.ChecksumIEEE(header[:120]))
+	evtxwrite.SetFileHeaderCRC(header)
 	if _, err := out.WriteAt(header, 0); err != nil {
 		out.Close()
 		return fmt.Errorf("write %s: %w", evtxOut, err)

@@ -13,6 +13,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/winfs"
 )
 
 // Live inspects images on the running system: read-only opens that never
@@ -29,13 +31,9 @@ var _ ImageInspector = (*Live)(nil)
 // NewLive returns a live inspector with its own cache.
 func NewLive() *Live { return &Live{Cache: NewCache()} }
 
-// Reparse tags (winnt.h); as the ADS resolver in tables/registry/live
-// (kept apart so this package stands alone: dedupe candidates).
-const (
-	reparseTagMountPoint = 0xA0000003
-	reparseTagSymlink    = 0xA000000C
-	reparseNameSurrogate = 0x20000000
-)
+// imageLinks refuses image paths through links, as the ADS resolver
+// does; a missing component is os.ErrNotExist.
+var imageLinks = winfs.LinkCheck{Refused: ErrPathRefused, Missing: os.ErrNotExist}
 
 // Inspect opens the image read-only and judges it.
 func (l *Live) Inspect(ctx context.Context, target Target) (Evidence, error) {
@@ -46,7 +44,7 @@ func (l *Live) Inspect(ctx context.Context, target Target) (Evidence, error) {
 	if err != nil {
 		return Evidence{Path: target.Path, Script: target.Script}, err
 	}
-	if err := checkReparsePoints(p); err != nil {
+	if err := imageLinks.Check(p); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return Evidence{Path: target.Path, Script: target.Script, Exists: ExistsNo}, nil
 		}
@@ -60,7 +58,7 @@ func (l *Live) Inspect(ctx context.Context, target Target) (Evidence, error) {
 		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE,
 		nil, windows.OPEN_EXISTING, windows.FILE_FLAG_SEQUENTIAL_SCAN|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
 	if err != nil {
-		if notFound(err) {
+		if winfs.NotFound(err) {
 			return Evidence{Path: target.Path, Script: target.Script, Exists: ExistsNo}, nil
 		}
 		return Evidence{Path: target.Path, Script: target.Script, Signature: Unknown}, fmt.Errorf("open %s: %w", p, err)
@@ -305,65 +303,15 @@ func fileVersionStrings(path string) (original, company string, ok bool) {
 	return query("OriginalFilename"), query("CompanyName"), true
 }
 
-func notFound(err error) bool {
-	return errors.Is(err, windows.ERROR_FILE_NOT_FOUND) || errors.Is(err, windows.ERROR_PATH_NOT_FOUND) ||
-		errors.Is(err, windows.ERROR_INVALID_NAME)
-}
-
 // volumeSerial asks each drive's serial once per inspector.
 func (l *Live) volumeSerial(root string) (uint32, error) {
 	root = strings.ToUpper(root)
 	if v, ok := l.serials.Load(root); ok {
 		return v.(uint32), nil
 	}
-	serial, err := volumeSerial(root)
+	serial, err := winfs.VolumeSerial(root)
 	if err == nil {
 		l.serials.Store(root, serial)
 	}
 	return serial, err
-}
-
-func volumeSerial(root string) (uint32, error) {
-	p, err := windows.UTF16PtrFromString(root)
-	if err != nil {
-		return 0, err
-	}
-	var serial uint32
-	if err := windows.GetVolumeInformation(p, nil, 0, &serial, nil, nil, nil, 0); err != nil {
-		return 0, err
-	}
-	return serial, nil
-}
-
-// checkReparsePoints walks the path from the drive root without following
-// anything (FindFirstFile describes each component itself, with its
-// reparse tag) and refuses symbolic links and name surrogates other than
-// mount points; a junction to another volume is caught by the volume
-// check after the open. As the ADS resolver does.
-func checkReparsePoints(file string) error {
-	prefix := file[:2]
-	for _, part := range strings.Split(file[3:], `\`) {
-		prefix += `\` + part
-		p, err := windows.UTF16PtrFromString(prefix)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrPathRefused, err)
-		}
-		var fd windows.Win32finddata
-		h, err := windows.FindFirstFile(p, &fd)
-		if err != nil {
-			if notFound(err) || errors.Is(err, windows.ERROR_NO_MORE_FILES) {
-				return os.ErrNotExist
-			}
-			return fmt.Errorf("look up %s: %w", prefix, err)
-		}
-		windows.FindClose(h)
-		if fd.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT == 0 {
-			continue
-		}
-		tag := fd.Reserved0
-		if tag == reparseTagSymlink || tag&reparseNameSurrogate != 0 && tag != reparseTagMountPoint {
-			return fmt.Errorf("%w: %s is a link (reparse tag 0x%x)", ErrPathRefused, prefix, tag)
-		}
-	}
-	return nil
 }

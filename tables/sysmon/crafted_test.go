@@ -3,12 +3,13 @@ package sysmon
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/runkeyhunt/runkeyhunt/internal/evtxwrite"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 )
 
@@ -19,60 +20,35 @@ import (
 func craftedChunk() []byte {
 	const bodyTokens = 4000
 	const instancesPerRecord = 17 // 68,000 tokens: over recordTokenBudget
-	chunk := make([]byte, chunkSize)
-	copy(chunk, chunkMagic)
-	p := chunkHeaderSize
-	record := func(body []byte) bool {
-		size := recordHeaderSize + len(body) + recordTrailerSize
-		if p+size > chunkSize {
-			return false
-		}
-		copy(chunk[p:], recordMagic)
-		binary.LittleEndian.PutUint32(chunk[p+4:], uint32(size))
-		binary.LittleEndian.PutUint64(chunk[p+8:], uint64(p))
-		copy(chunk[p+recordHeaderSize:], body)
-		binary.LittleEndian.PutUint32(chunk[p+size-4:], uint32(size))
-		p += size
-		return true
+	c := evtxwrite.NewChunk(evtxwrite.ChunkOptions{})
+	// Record ids are the records' chunk offsets.
+	record := func(body func(x *evtxwrite.BinXML)) bool {
+		return c.Record(uint64(c.Free), time.Time{}, body)
 	}
 	// The defining record: an inline definition whose body names Sysmon
 	// (so that the chunk is not skipped unread) and then closes start
 	// elements that are not open, one byte a token.
-	def := &binxml{pos: p + recordHeaderSize}
-	def.b = append(def.b, 0x0F, 1, 1, 0)
-	def.u8(0x0C)
-	def.u8(1)
-	def.u32(1)
-	defOff := def.off() + 4
-	def.u32(uint32(defOff))
-	def.u32(0)
-	def.b = append(def.b, make([]byte, 16)...)
-	body := &binxml{}
-	body.text(Provider)
-	body.b = append(body.b, bytes.Repeat([]byte{0x02}, bodyTokens)...)
-	body.u8(0x00)
-	def.u32(uint32(len(body.b)))
-	def.b = append(def.b, body.b...)
-	def.u32(0) // no values
-	def.u8(0x00)
-	record(def.b)
-	for {
-		rec := &binxml{}
-		rec.b = append(rec.b, 0x0F, 1, 1, 0)
+	defOff := 0
+	record(func(x *evtxwrite.BinXML) {
+		x.FragmentHeader()
+		defOff = x.TemplateInstance(1, 0, func() {
+			x.Text(Provider)
+			x.B = append(x.B, bytes.Repeat([]byte{0x02}, bodyTokens)...)
+			x.EOF()
+		})
+		x.U32(0) // no values
+		x.EOF()
+	})
+	for record(func(x *evtxwrite.BinXML) {
+		x.FragmentHeader()
 		for i := 0; i < instancesPerRecord; i++ {
-			rec.u8(0x0C)
-			rec.u8(1)
-			rec.u32(1)
-			rec.u32(uint32(defOff))
-			rec.u32(0)
+			x.TemplateInstance(1, defOff, nil)
+			x.U32(0) // no values
 		}
-		rec.u8(0x00)
-		if !record(rec.b) {
-			break
-		}
+		x.EOF()
+	}) {
 	}
-	binary.LittleEndian.PutUint32(chunk[48:], uint32(p))
-	return chunk
+	return c.Finish(1, uint64(c.Records))
 }
 
 // evtxOf is an EVTX file of a header and chunks, repeated to n chunks.

@@ -15,16 +15,10 @@ import (
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/sysmon/eventlog"
+	"github.com/runkeyhunt/runkeyhunt/tables/winfs"
 )
 
-// Reparse tags (winnt.h) and the name-surrogate bit: a tag with that bit
-// set names another place in the namespace.
-const (
-	reparseTagMountPoint  = 0xA0000003
-	reparseTagSymlink     = 0xA000000C
-	reparseNameSurrogate  = 0x20000000
-	fileFlagSequentialRun = windows.FILE_FLAG_SEQUENTIAL_SCAN
-)
+const fileFlagSequentialRun = windows.FILE_FLAG_SEQUENTIAL_SCAN
 
 // Resolver reads payloads outside the registry on the running system. It
 // implements autoruns.Resolver.
@@ -40,7 +34,7 @@ func (Resolver) ReadFile(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkReparsePoints(pp.File); err != nil {
+	if err := payloadLinks.Check(pp.File); err != nil {
 		return nil, err
 	}
 	name, err := windows.UTF16PtrFromString(pp.OpenName())
@@ -51,7 +45,7 @@ func (Resolver) ReadFile(path string, limit int64) ([]byte, error) {
 		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE,
 		nil, windows.OPEN_EXISTING, fileFlagSequentialRun, 0)
 	if err != nil {
-		if notFound(err) {
+		if winfs.NotFound(err) {
 			return nil, autoruns.ErrPayloadNotFound
 		}
 		return nil, fmt.Errorf("open %s: %w", pp.OpenName(), err)
@@ -65,7 +59,7 @@ func (Resolver) ReadFile(path string, limit int64) ([]byte, error) {
 	if info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0 {
 		return nil, fmt.Errorf("%w: %s is a directory", errPathRefused, pp.File)
 	}
-	serial, err := volumeSerial(pp.Drive + `\`)
+	serial, err := winfs.VolumeSerial(pp.Drive + `\`)
 	if err != nil {
 		return nil, fmt.Errorf("volume of %s: %w", pp.Drive, err)
 	}
@@ -79,64 +73,18 @@ func (Resolver) ReadFile(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-func notFound(err error) bool {
-	return errors.Is(err, windows.ERROR_FILE_NOT_FOUND) || errors.Is(err, windows.ERROR_PATH_NOT_FOUND) ||
-		errors.Is(err, windows.ERROR_INVALID_NAME)
-}
-
-func volumeSerial(root string) (uint32, error) {
-	p, err := windows.UTF16PtrFromString(root)
-	if err != nil {
-		return 0, err
-	}
-	var serial uint32
-	if err := windows.GetVolumeInformation(p, nil, 0, &serial, nil, nil, nil, 0); err != nil {
-		return 0, err
-	}
-	return serial, nil
-}
-
-// checkReparsePoints walks the path from the drive root without following
-// anything: FindFirstFile describes each component itself, with its
-// reparse tag. Symbolic links may lead anywhere (another volume, a share
-// whose server would see the agent authenticate) and are refused; other
-// name surrogates except mount points (junctions, always local) too. A
-// junction to another local volume is caught by the volume check after
-// the open.
-func checkReparsePoints(file string) error {
-	parts := strings.Split(file[3:], `\`)
-	prefix := file[:2]
-	for _, part := range parts {
+// payloadLinks is the link check of payload paths: besides links, empty,
+// . and .. components and wildcards are refused.
+var payloadLinks = winfs.LinkCheck{Refused: errPathRefused, Missing: autoruns.ErrPayloadNotFound,
+	Component: func(file, part string) error {
 		if part == "" || part == "." || part == ".." {
 			return fmt.Errorf("%w: %q has an empty, . or .. component", errPathRefused, file)
 		}
-		prefix += `\` + part
 		if strings.ContainsAny(part, "*?") {
 			return fmt.Errorf("%w: wildcard in %q", errPathRefused, file)
 		}
-		p, err := windows.UTF16PtrFromString(prefix)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errPathRefused, err)
-		}
-		var fd windows.Win32finddata
-		h, err := windows.FindFirstFile(p, &fd)
-		if err != nil {
-			if notFound(err) || errors.Is(err, windows.ERROR_NO_MORE_FILES) {
-				return autoruns.ErrPayloadNotFound
-			}
-			return fmt.Errorf("look up %s: %w", prefix, err)
-		}
-		windows.FindClose(h)
-		if fd.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT == 0 {
-			continue
-		}
-		tag := fd.Reserved0
-		if tag == reparseTagSymlink || tag&reparseNameSurrogate != 0 && tag != reparseTagMountPoint {
-			return fmt.Errorf("%w: %s is a link (reparse tag 0x%x)", errPathRefused, prefix, tag)
-		}
-	}
-	return nil
-}
+		return nil
+	}}
 
 // ReadEventLog returns the binary data of the newest record with the event
 // id in the log (what Get-EventLog's `.Data` shows), at most limit bytes.
