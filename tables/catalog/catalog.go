@@ -317,7 +317,8 @@ func Match(scope, keyRel, valueName string) (Location, bool) {
 				rest = head
 			}
 			parent, item, found := cutLast(rest)
-			if found && strings.EqualFold(parent, l.Key) && l.MatchesValue(valueName) {
+			// A key name is never empty: `Classes\\shell` names no item.
+			if found && item != "" && strings.EqualFold(parent, l.Key) && l.MatchesValue(valueName) {
 				l.Item = item
 				return l, true
 			}
