@@ -329,8 +329,14 @@ func (p *parser) valueLine(trimmed string) error {
 	}
 	if p.hive == nil && p.keep != nil && p.warn == nil {
 		// Not kept, and its lines were checked by an earlier pass: only
-		// the lines of a continued value need reading.
-		p.skipContinuation(data)
+		// the lines of a continued value need reading, and only hex data
+		// continues (as valueData reads it: a bad hex type continues
+		// nothing, so its next line stands alone).
+		if strings.HasPrefix(strings.ToLower(data), "hex") {
+			if _, body, err := p.hexType(name, data); err == nil {
+				p.skipContinuation(body)
+			}
+		}
 		return nil
 	}
 	v, err := p.valueData(name, data)
