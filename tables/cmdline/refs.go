@@ -577,8 +577,13 @@ func (sc *scanner) scriptString(i int) (string, int, bool) {
 		if k < 0 {
 			return "", 0, false
 		}
-		if raw := s[i+1 : i+1+k]; q == '"' && !strings.Contains(raw, `\\`) {
-			// VBScript (or escape-free JavaScript): "" is a literal quote.
+		if raw := s[i+1 : i+1+k]; !strings.Contains(raw, `\\`) {
+			// Without doubled backslashes the literal is not JavaScript's
+			// (where a registry path must double every backslash): a
+			// double-quoted one is VBScript's (or escape-free JavaScript),
+			// a single-quoted one PowerShell's (RegRead on a COM object
+			// from PowerShell). In both, backslashes are literal and a
+			// doubled quote is a quote.
 			j := i + 1 + k
 			for j+1 < len(s) && s[j+1] == q {
 				n := strings.IndexByte(s[j+2:], q)
@@ -587,22 +592,7 @@ func (sc *scanner) scriptString(i int) (string, int, bool) {
 				}
 				j = j + 2 + n
 			}
-			return strings.ReplaceAll(s[i+1:j], `""`, `"`), j + 1, true
-		}
-		if raw := s[i+1 : i+1+k]; q == '\'' && !strings.Contains(raw, `\\`) {
-			// A single-quoted literal with single backslashes is
-			// PowerShell's (RegRead on a COM object from PowerShell):
-			// backslashes are literal, a doubled quote is a quote. In
-			// JavaScript a registry path must double every backslash.
-			j := i + 1 + k
-			for j+1 < len(s) && s[j+1] == q {
-				n := strings.IndexByte(s[j+2:], q)
-				if n < 0 {
-					return "", 0, false
-				}
-				j = j + 2 + n
-			}
-			return strings.ReplaceAll(s[i+1:j], `''`, `'`), j + 1, true
+			return strings.ReplaceAll(s[i+1:j], string([]byte{q, q}), string(q)), j + 1, true
 		}
 		j := i + 1
 		for j < len(s) && s[j] != q {
