@@ -31,7 +31,10 @@ func encUTF16(s string) string { return b64(utf16le(s)) }
 
 // encDeflate is base64 of raw deflate (no zlib header) of UTF-8 text, what
 // PowerShell's IO.Compression.DeflateStream reads.
-func encDeflate(s string) string {
+func encDeflate(s string) string { return b64(rawDeflate(s)) }
+
+// rawDeflate is s compressed as a raw deflate stream (no zlib header).
+func rawDeflate(s string) []byte {
 	var buf bytes.Buffer
 	w, err := flate.NewWriter(&buf, flate.BestCompression)
 	if err != nil {
@@ -43,7 +46,7 @@ func encDeflate(s string) string {
 	if err := w.Close(); err != nil {
 		panic(err)
 	}
-	return b64(buf.Bytes())
+	return buf.Bytes()
 }
 
 // encGzip is base64 of a gzip member of UTF-8 text (IO.Compression.GzipStream).
@@ -74,16 +77,5 @@ func encDeflateStoredLead(lead, s string) string {
 	}
 	out := []byte{0x00, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)}
 	out = append(out, lead...)
-	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.BestCompression)
-	if err != nil {
-		panic(err)
-	}
-	if _, err := w.Write([]byte(s)); err != nil {
-		panic(err)
-	}
-	if err := w.Close(); err != nil {
-		panic(err)
-	}
-	return b64(append(out, buf.Bytes()...))
+	return b64(append(out, rawDeflate(s)...))
 }
