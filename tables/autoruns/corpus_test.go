@@ -208,20 +208,7 @@ func TestCorpusHivesMatchReg(t *testing.T) {
 		}
 		hivetest.BuildUserHiveAt(t, filepath.Join(root, "C", "Users", name), text)
 	}
-	files, err := input.Expand(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	view, warnings, err := offline.Load(context.Background(), files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer view.(interface{ Close() error }).Close()
-	for _, w := range warnings {
-		t.Logf("warning: %v", w)
-	}
-	s := autoruns.Scanner{View: view}
-	fromHives, err := s.Scan(context.Background())
+	fromHives, err := scanTree(t, root, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,19 +356,7 @@ func TestSystemCorpusHiveMatchesReg(t *testing.T) {
 	text := strings.ReplaceAll(string(raw), `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet`, `HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001`)
 	root := t.TempDir()
 	hivetest.BuildSystemHiveAt(t, filepath.Join(root, "C", "Windows", "System32", "config"), text)
-	files, err := input.Expand(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	view, warnings, err := offline.Load(context.Background(), files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer view.(interface{ Close() error }).Close()
-	for _, w := range warnings {
-		t.Errorf("warning: %v", w)
-	}
-	fromHive, err := (&autoruns.Scanner{View: view}).Scan(context.Background())
+	fromHive, err := scanTree(t, root, t.Errorf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,4 +370,23 @@ func TestSystemCorpusHiveMatchesReg(t *testing.T) {
 	if len(a) < 12 {
 		t.Errorf("only %d rows compared", len(a))
 	}
+}
+
+// scanTree scans the registry of the triage tree at root, saying each load
+// warning through warned (a log line, or a failure where none is allowed).
+func scanTree(t *testing.T, root string, warned func(format string, args ...any)) ([]autoruns.Row, error) {
+	t.Helper()
+	files, err := input.Expand(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, warnings, err := offline.Load(context.Background(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer view.(interface{ Close() error }).Close()
+	for _, w := range warnings {
+		warned("warning: %v", w)
+	}
+	return (&autoruns.Scanner{View: view}).Scan(context.Background())
 }
