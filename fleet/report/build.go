@@ -254,12 +254,7 @@ func (e *Engine) stacks() ([]Stack, int, map[string]int, map[string]*hostState, 
 				if row.name < a.Name { // the same example on every run, whatever the map order
 					a.Name = row.name
 				}
-				if Severity(row.verdict) > Severity(a.Verdict) || a.Verdict == "" {
-					a.Verdict = row.verdict
-				}
-				if row.score > a.MaxScore {
-					a.MaxScore = row.score
-				}
+				raiseWorst(&a.Verdict, &a.MaxScore, row.verdict, row.score)
 				if _, ok := seen[row.pattern]; !ok {
 					seen[row.pattern] = struct{}{}
 					a.Hosts++
@@ -300,6 +295,14 @@ func (e *Engine) stacks() ([]Stack, int, map[string]int, map[string]*hostState, 
 	return out, total, counts, holder, inventoryHosts
 }
 
+// raiseWorst keeps the worst verdict and the highest score a stack has seen.
+func raiseWorst(verdict *string, maxScore *int, v string, score int) {
+	if Severity(v) > Severity(*verdict) || *verdict == "" {
+		*verdict = v
+	}
+	*maxScore = max(*maxScore, score)
+}
+
 // hashStacks counts, per image hash, the hosts, names and commands that
 // run it: most names first (one dropper renamed per host), then rarest.
 func (e *Engine) hashStacks() ([]HashStack, int) {
@@ -325,12 +328,7 @@ func (e *Engine) hashStacks() ([]HashStack, int) {
 				}
 				a.names[row.name] = struct{}{}
 				a.patterns[row.pattern] = struct{}{}
-				if Severity(row.verdict) > Severity(a.Verdict) || a.Verdict == "" {
-					a.Verdict = row.verdict
-				}
-				if row.score > a.MaxScore {
-					a.MaxScore = row.score
-				}
+				raiseWorst(&a.Verdict, &a.MaxScore, row.verdict, row.score)
 				if _, ok := seen[row.sha]; !ok {
 					seen[row.sha] = struct{}{}
 					a.Hosts++
