@@ -313,7 +313,7 @@ func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
 	}
 	ev.Fields = make(map[string]string, len(data))
 	for _, f := range data {
-		ev.Fields[f.k] = f.v
+		ev.SetField(f.k, f.v)
 	}
 	return ev, nil
 }

@@ -39,6 +39,15 @@ func (e *Event) Field(name string) string {
 	return e.Fields[name]
 }
 
+// SetField sets the named EventData field. Readers and generators set
+// fields only through it, so the representation can change behind it.
+func (e *Event) SetField(name, value string) {
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	e.Fields[name] = value
+}
+
 // Filter decides cheaply, before the full event is materialised where the
 // format allows, whether an event is wanted. Only events from provider
 // Microsoft-Windows-Sysmon (or channel Microsoft-Windows-Sysmon/Operational)

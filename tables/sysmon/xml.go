@@ -108,7 +108,7 @@ func (x *xmlEventReader) token(tok xml.Token, off int64) error {
 		var kind elemKind
 		if t.Name.Local == "Event" && x.ev == nil {
 			kind = kEvent
-			x.ev = &Event{SourceFile: x.name, Offset: off, Fields: map[string]string{}}
+			x.ev = &Event{SourceFile: x.name, Offset: off}
 			x.kept = 0
 		} else if x.ev != nil {
 			kind = childKind(x.current(), 1, t.Name.Local)
@@ -161,7 +161,7 @@ func (x *xmlEventReader) token(tok xml.Token, off int64) error {
 			x.ev.Computer = string(bytes.TrimSpace(x.text))
 		case kData:
 			if x.hasKey {
-				x.ev.Fields[x.dataKey] = string(x.text)
+				x.ev.SetField(x.dataKey, string(x.text))
 				x.kept += len(x.dataKey) + len(x.text)
 			}
 		case kEvent:
