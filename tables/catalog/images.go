@@ -147,6 +147,23 @@ var UserWritableFolders = []string{
 	`\windows\system32\spool\drivers\color\`, `\windows\system32\tasks\`, `\windows\registration\crmlog\`,
 }
 
+// RenamedSystemUtilities are Windows' own executables that droppers copy
+// and rename (OriginalFilename cmd.exe running as svchost32.exe), or copy
+// out of System32 under their own name. Sources: MITRE ATT&CK T1036.003
+// "Rename System Utilities" (procedure examples: cmd, powershell,
+// rundll32, certutil, wscript), Sigma's proc_creation_win_renamed_binary
+// and proc_creation_win_renamed_binary_highly_relevant rules (their
+// OriginalFileName lists), and the LOLBAS binaries in Proxies.
+var RenamedSystemUtilities = map[string]bool{
+	"cmd.exe": true, "powershell.exe": true, "pwsh.exe": true, "rundll32.exe": true, "regsvr32.exe": true,
+	"mshta.exe": true, "wscript.exe": true, "cscript.exe": true, "certutil.exe": true, "bitsadmin.exe": true,
+	"svchost.exe": true, "explorer.exe": true, "conhost.exe": true, "msbuild.exe": true, "installutil.exe": true,
+	"regasm.exe": true, "regsvcs.exe": true, "msiexec.exe": true, "wmic.exe": true, "schtasks.exe": true,
+	"reg.exe": true, "net.exe": true, "taskhostw.exe": true, "lsass.exe": true, "winlogon.exe": true,
+	"csrss.exe": true, "services.exe": true, "smss.exe": true, "spoolsv.exe": true, "dllhost.exe": true,
+	"forfiles.exe": true, "pcalua.exe": true, "ftp.exe": true, "curl.exe": true, "tar.exe": true,
+}
+
 // WellKnownAutoruns maps autorun value names Windows and widespread vendor
 // software create to the file names they run. Malware reuses these names
 // so the entry blends in (MITRE ATT&CK T1036.004/T1547.001 examples:

@@ -3,6 +3,7 @@ package evidence
 import (
 	"strings"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 )
 
@@ -15,34 +16,16 @@ const (
 	ImageMissing         = indicators.ImageMissing
 )
 
-// userWritableDirs are folders an unprivileged user can write to (as
-// autoruns.UserWritable lists them; kept here so this package stands alone).
-var userWritableDirs = []string{
-	`\appdata\`, `\temp\`, `\users\public\`, `\programdata\`, `\windows\temp\`, `\downloads\`, `\desktop\`,
-	`\windows\tasks\`, `\recycle`,
-}
-
+// userWritable tells whether an unprivileged user can write to the folder
+// of p (catalog.UserWritableFolders).
 func userWritable(p string) bool {
 	lp := strings.ToLower(strings.ReplaceAll(p, "/", `\`))
-	for _, d := range userWritableDirs {
+	for _, d := range catalog.UserWritableFolders {
 		if strings.Contains(lp, d) {
 			return true
 		}
 	}
 	return false
-}
-
-// systemBinaries are Windows' own executables that droppers copy and
-// rename (OriginalFilename cmd.exe running as svchost32.exe), or copy out
-// of System32 under their own name.
-var systemBinaries = map[string]bool{
-	"cmd.exe": true, "powershell.exe": true, "pwsh.exe": true, "rundll32.exe": true, "regsvr32.exe": true,
-	"mshta.exe": true, "wscript.exe": true, "cscript.exe": true, "certutil.exe": true, "bitsadmin.exe": true,
-	"svchost.exe": true, "explorer.exe": true, "conhost.exe": true, "msbuild.exe": true, "installutil.exe": true,
-	"regasm.exe": true, "regsvcs.exe": true, "msiexec.exe": true, "wmic.exe": true, "schtasks.exe": true,
-	"reg.exe": true, "net.exe": true, "taskhostw.exe": true, "lsass.exe": true, "winlogon.exe": true,
-	"csrss.exe": true, "services.exe": true, "smss.exe": true, "spoolsv.exe": true, "dllhost.exe": true,
-	"forfiles.exe": true, "pcalua.exe": true, "ftp.exe": true, "curl.exe": true, "tar.exe": true,
 }
 
 // wellKnownSigners are autorun names every fleet has, and the organisation
@@ -115,9 +98,9 @@ func Indicators(ev Evidence) []Hit {
 	windowsBinary := strings.HasPrefix(strings.ToLower(ev.Company), "microsoft")
 	switch {
 	case !windowsBinary:
-	case orig != "" && systemBinaries[orig] && orig != base:
+	case orig != "" && catalog.RenamedSystemUtilities[orig] && orig != base:
 		hits = append(hits, Hit{OriginalNameMismatch, indicators.Weight(OriginalNameMismatch), ev.Path + " is " + ev.OriginalName + " renamed"})
-	case systemBinaries[base] && orig == base && !strings.Contains(strings.ToLower(ev.Path), `\windows\`):
+	case catalog.RenamedSystemUtilities[base] && orig == base && !strings.Contains(strings.ToLower(ev.Path), `\windows\`):
 		hits = append(hits, Hit{OriginalNameMismatch, indicators.Weight(OriginalNameMismatch), ev.Path + " is a copy of a Windows binary outside \\Windows"})
 	}
 	// Windows' own files (SecurityHealthSystray.exe, ctfmon.exe) carry no
