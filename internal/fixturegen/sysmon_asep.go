@@ -32,6 +32,7 @@ var (
 	pChromeSU  = proc{"{7E4A21B0-4007-65F2-A702-000000002200}", 6360, `C:\Program Files\Google\Chrome\Application\120.0.6099.130\Installer\setup.exe`, `NT AUTHORITY\SYSTEM`}
 	pExplorer2 = proc{"{7E4A21B0-1A00-65F2-2902-000000002200}", 4388, `C:\Windows\explorer.exe`, userName}
 	pSvchost2  = proc{"{7E4A21B0-0F3A-65F2-1000-000000002200}", 1412, `C:\Windows\System32\svchost.exe`, `NT AUTHORITY\NETWORK SERVICE`}
+	pRemReg    = proc{"{7E4A21B0-0F52-65F2-1400-000000002200}", 2716, `C:\Windows\system32\svchost.exe`, `NT AUTHORITY\LOCAL SERVICE`}
 )
 
 // regExe is the n-th reg.exe: every `reg add` is a process of its own.
@@ -206,6 +207,11 @@ func asepEvents() ([]event, []asepRow) {
 	b.write(pAsepDrop, asepCCS+`\Control\Session Manager\SetupExecute`, "Binary Data", "setup_execute", sus, "default_changed", "unusual_writer")
 	b.rows[len(b.rows)-1].netBefore = 1
 
+	// A remote `reg add \\WIN-DEMO01\HKLM\...` (Impacket reg.py): the Remote
+	// Registry service in svchost.exe writes the password filter list.
+	b.write(pRemReg, asepCCS+`\Control\Lsa\Notification Packages`, "Binary Data", "lsa_notification_packages", sus, "default_changed")
+	b.rows[len(b.rows)-1].exclude = []string{"unusual_writer"}
+
 	// Benign: Windows servicing and an MSI writing the same lists, Chrome's
 	// Active Setup, Explorer's default Startup folders.
 	b.write(pTI, asepCCS+`\Control\Session Manager\BootExecute`, "Binary Data", "boot_execute", ben)
@@ -280,7 +286,7 @@ func asepExpectation(events []event, rows []asepRow) chainExpected {
 		Comment: []string{
 			"Rows sysmon_reg_net_chain must return for each of asep.xml, asep.ecs.jsonl, asep.nxlog.jsonl and asep.evtx (same events), window = 300 s: one write to each autostart location tables/catalog declares (issue 10), each an autorun row at its location id.",
 			"Writers as the public technique descriptions have them: a reg.exe per Atomic Red Team `reg add`, the attacker's powershell.exe for the Set-ItemProperty tests, netsh.exe (`netsh add helper`), sdbinst.exe (a custom shim database), services.exe (`sc create` writes ImagePath), a dropped binary in %APPDATA%.",
-			"REG_MULTI_SZ lists are logged as Details \"Binary Data\": by reg.exe, PowerShell or the %APPDATA% binary they add default_changed and unusual_writer (suspicious; the PowerShell's also carry its network indicators: malicious); by TrustedInstaller.exe (BootExecute) and msiexec.exe (Notification Packages) they are benign.",
+			"REG_MULTI_SZ lists are logged as Details \"Binary Data\": by reg.exe, PowerShell or the %APPDATA% binary they add default_changed and unusual_writer (suspicious; the PowerShell's also carry its network indicators: malicious); by svchost.exe (the Remote Registry service a remote reg add goes through) default_changed alone; by TrustedInstaller.exe (BootExecute) and msiexec.exe (Notification Packages) they are benign.",
 			"Network: the attacker's PowerShell connects to " + asepC2 + ":443 before its first write and after its last, so each of its rows is 1/1; the dropped binary connects once before its write (1/0); svchost's connection is another process's. Every other writer has none.",
 			"Link: the Command Processor AutoRun reads (gp HKCU:Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\CacheData Blob).Blob => the payload row of the Blob write, by the same process: two_stage_write.",
 			"Paths: HKLM\\ => HKEY_LOCAL_MACHINE\\, HKU\\<SID>\\ => HKEY_USERS\\<SID>\\, HKU\\<SID>_Classes\\ => HKEY_USERS\\<SID>\\Software\\Classes\\. No row: the NetworkConnect events and Lsa\\RunAsPPL (not an autostart value).",

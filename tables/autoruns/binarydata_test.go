@@ -37,6 +37,9 @@ func TestBinaryDataWriter(t *testing.T) {
 		{lsa, "Security Packages", `C:\Program Files\Contoso\Agent\agent.exe`, "suspicious", false},
 		{session, "BootExecute", `C:\Windows\svchost.exe`, "suspicious", false},
 		{session, "BootExecute", ``, "suspicious", false},
+		// A remote `reg add \\host\HKLM\...` (Impacket reg.py) writes through the
+		// Remote Registry service, in svchost.exe.
+		{lsa, "Security Packages", `C:\Windows\System32\svchost.exe`, "suspicious", false},
 		// Windows servicing writes the same values.
 		{session, "BootExecute", `C:\Windows\servicing\TrustedInstaller.exe`, "benign", false},
 		{session, "BootExecute", tiworker, "benign", false},
@@ -44,7 +47,6 @@ func TestBinaryDataWriter(t *testing.T) {
 		{lsa, "Security Packages", tiworker, "benign", false},
 		{lsa, "Notification Packages", `C:\Windows\System32\msiexec.exe`, "benign", false},
 		{lsa, "Authentication Packages", `C:\Windows\SysWOW64\msiexec.exe`, "benign", false},
-		{lsa, "Security Packages", `C:\Windows\System32\svchost.exe`, "benign", false},
 		{lsa + `\OSConfig`, "Security Packages", `C:\Windows\system32\services.exe`, "benign", false},
 	}
 	for _, tt := range tests {

@@ -30,10 +30,11 @@ const (
 // stack's WinSxS folder, poqexec.exe that replays the primitive-operations
 // queue at boot), Windows Installer (msiexec.exe: password-filter and
 // security products register LSA packages from their MSI), the service
-// control manager and service hosts (services.exe; svchost.exe runs the
-// Group Policy client that applies registry preferences), DISM and wusa
-// for offline and standalone updates, and setup (sysprep, windeploy,
-// setupcl, a feature update's SetupHost.exe in C:\$WINDOWS.~BT).
+// control manager (services.exe), DISM and wusa for offline and
+// standalone updates, and setup (sysprep, windeploy, setupcl, a feature
+// update's SetupHost.exe in C:\$WINDOWS.~BT). svchost.exe is not here:
+// the Remote Registry service runs in it, so `reg add \\host\...` and
+// Impacket's reg.py write as svchost.exe on the target (T1112, T1021).
 // Sources: learn.microsoft.com "Windows Modules Installer" / "Servicing
 // stack updates" and "DISM overview"; Elastic's prebuilt rule
 // "Installation of Security Support Provider" (e86da94d, Security
@@ -48,7 +49,6 @@ var ServicingWriters = []string{
 	`\windows\system32\msiexec.exe`,
 	`\windows\syswow64\msiexec.exe`,
 	`\windows\system32\services.exe`,
-	`\windows\system32\svchost.exe`,
 	`\windows\system32\dism.exe`,
 	`\windows\system32\wusa.exe`,
 	`\windows\system32\sysprep\sysprep.exe`,

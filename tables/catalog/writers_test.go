@@ -13,7 +13,6 @@ func TestClassifyWriter(t *testing.T) {
 		{`C:\Windows\System32\msiexec.exe`, WriterServicing},
 		{`c:\windows\syswow64\MsiExec.exe`, WriterServicing},
 		{`C:\Windows\system32\services.exe`, WriterServicing},
-		{`C:\Windows\System32\svchost.exe`, WriterServicing},
 		{`D:\Windows\System32\Sysprep\sysprep.exe`, WriterServicing},
 		{`C:\$WINDOWS.~BT\Sources\SetupHost.exe`, WriterServicing},
 		{`\\?\C:\Windows\System32\dism.exe`, WriterServicing},
@@ -29,6 +28,8 @@ func TestClassifyWriter(t *testing.T) {
 		{`C:\ProgramData\svchost.exe`, WriterUserWritable},
 		{`C:\Windows\Temp\TiWorker.exe`, WriterUserWritable},
 		{`C:\Windows\svchost.exe`, WriterOther},
+		// The Remote Registry service: a remote `reg add` lands as svchost.exe.
+		{`C:\Windows\System32\svchost.exe`, WriterOther},
 		{`C:\Program Files\Vendor\PasswordFilter\pfconfig.exe`, WriterOther},
 		{`C:\Windows\System32\lsass.exe`, WriterOther},
 		{``, WriterOther},
