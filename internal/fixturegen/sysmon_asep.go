@@ -65,6 +65,7 @@ type asepRow struct {
 	linked           int64
 	netBefore        int
 	netAfter         int
+	user             string
 	verdict          string
 	include, exclude []string
 }
@@ -98,6 +99,45 @@ func (b *asepBuilder) write(p proc, target, details, location, verdict string, i
 func (b *asepBuilder) reg(target, details, location, verdict string, include ...string) *asepRow {
 	b.regs++
 	return b.write(regExe(b.regs), target, details, location, verdict, include...)
+}
+
+// regCmd is a write by a fresh reg.exe whose ProcessCreate (with the
+// command line, from the Atomic test) is logged first: the row's user
+// comes from it.
+func (b *asepBuilder) regCmd(cmdline, target, details, location, verdict string, include ...string) *asepRow {
+	b.regs++
+	p := regExe(b.regs)
+	b.other(func(created string, rec int64) event { return processCreate(created, rec, p, cmdline) })
+	r := b.write(p, target, details, location, verdict, include...)
+	r.user = p.user
+	return r
+}
+
+// processCreate is a ProcessCreate (1) of p by an elevated cmd.exe.
+func processCreate(created string, rec int64, p proc, cmdline string) event {
+	parent := proc{"{7E4A21B0-4000-65F2-A002-000000002200}", 9080, `C:\Windows\System32\cmd.exe`, userName}
+	return sysmonEvent(1, created, rec, 3012, []kv{
+		{"UtcTime", sysmonUTC(mustTime(created).Add(-5 * time.Millisecond))},
+		{"ProcessGuid", p.guid},
+		{"ProcessId", fmt.Sprint(p.pid)},
+		{"Image", p.image},
+		{"FileVersion", "10.0.19041.1 (WinBuild.160101.0800)"},
+		{"Description", "Registry Console Tool"},
+		{"Product", "Microsoft® Windows® Operating System"},
+		{"Company", "Microsoft Corporation"},
+		{"CommandLine", cmdline},
+		{"CurrentDirectory", `C:\Windows\system32\`},
+		{"User", p.user},
+		{"LogonGuid", "{7E4A21B0-1A00-65F2-2F1C-5B0000000000}"},
+		{"LogonId", "0x5b1c2f"},
+		{"TerminalSessionId", "1"},
+		{"IntegrityLevel", "High"},
+		{"Hashes", "SHA256=0000000000000000000000000000000000000000000000000000000000000000"},
+		{"ParentProcessGuid", parent.guid},
+		{"ParentProcessId", fmt.Sprint(parent.pid)},
+		{"ParentImage", parent.image},
+		{"ParentCommandLine", `"C:\Windows\system32\cmd.exe"`},
+	})
 }
 
 // other logs an event that must give no row.
@@ -139,7 +179,8 @@ func asepEvents() ([]event, []asepRow) {
 	b.reg(asepHKU+`\Software\Microsoft\Windows NT\CurrentVersion\Windows\Load`, `C:\Users\alice\AppData\Roaming\load.exe`, "windows_load", sus, "staging_folder_image")
 
 	// Image hijacks (Atomic T1546.008, T1546.012).
-	b.reg(nt+`\Image File Execution Options\sethc.exe\Debugger`, `C:\Windows\System32\cmd.exe`, "ifeo_debugger", sus, "strong_location")
+	b.regCmd(`reg add "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Image File Execution Options\sethc.exe" /v "Debugger" /t REG_SZ /d "C:\Windows\System32\cmd.exe" /f`,
+		nt+`\Image File Execution Options\sethc.exe\Debugger`, `C:\Windows\System32\cmd.exe`, "ifeo_debugger", sus, "strong_location")
 	b.reg(asepSW[:len(`HKLM\SOFTWARE`)]+`\WOW6432Node\Microsoft\Windows NT\CurrentVersion\Image File Execution Options\utilman.exe\Debugger`,
 		`C:\Windows\System32\cmd.exe`, "ifeo_debugger_wow64", sus, "strong_location")
 	b.reg(nt+`\SilentProcessExit\notepad.exe\MonitorProcess`, `C:\Windows\System32\cmd.exe`, "silent_process_exit", sus, "strong_location")
@@ -153,8 +194,10 @@ func asepEvents() ([]event, []asepRow) {
 	b.reg(asepSW+`\Active Setup\Installed Components\{C9E9A340-D1F1-11D0-821E-444553540600}\StubPath`, `C:\Users\Public\stub.exe`, "active_setup", sus, "staging_folder_image")
 	b.reg(asepCCS+`\Control\Terminal Server\WinStations\RDP-Tcp\InitialProgram`, `C:\ProgramData\rdp.exe`, "terminal_server_initial_program", mal, "default_changed", "staging_folder_image")
 	// Boot programs and LSA packages by reg.exe (Atomic T1547.001, T1547.002, T1556.002): Binary Data.
-	b.reg(asepCCS+`\Control\Session Manager\BootExecute`, "Binary Data", "boot_execute", sus, "default_changed", "unusual_writer")
-	b.reg(asepCCS+`\Control\Lsa\Authentication Packages`, "Binary Data", "lsa_authentication_packages", sus, "default_changed", "unusual_writer")
+	b.regCmd(`reg add "HKLM\System\CurrentControlSet\Control\Session Manager" /v BootExecute /t REG_MULTI_SZ /d "autocheck autochk *\0C:\Users\Public\bootrun.exe" /f`,
+		asepCCS+`\Control\Session Manager\BootExecute`, "Binary Data", "boot_execute", sus, "default_changed", "unusual_writer")
+	b.regCmd(`reg add "HKLM\SYSTEM\CurrentControlSet\Control\Lsa" /v "Authentication Packages" /t REG_MULTI_SZ /d "msv1_0\0package" /f`,
+		asepCCS+`\Control\Lsa\Authentication Packages`, "Binary Data", "lsa_authentication_packages", sus, "default_changed", "unusual_writer")
 	b.reg(asepCCS+`\Control\Lsa\RunAsPPL`, "DWORD (0x00000000)", "", "") // not an autostart value: no row
 	b.rows = b.rows[:len(b.rows)-1]
 	b.reg(asepCCS+`\Control\Print\Monitors\AtomicRedTeam\Driver`, `C:\Users\Public\PortMonitor.dll`, "print_monitors", mal, "default_changed")
@@ -245,7 +288,7 @@ func asepExpectation(events []event, rows []asepRow) chainExpected {
 	for _, r := range rows {
 		out = append(out, chainRow{RecordID: r.rec, EventID: 13, EventType: "SetValue", Role: r.role, Location: r.location,
 			Path: canonicalPath(r.target), TargetObject: r.target, Time: r.created.Unix(), UtcTime: r.utc,
-			ProcessGUID: r.p.guid, ProcessID: r.p.pid, Image: r.p.image, LinkedRecordID: r.linked,
+			ProcessGUID: r.p.guid, ProcessID: r.p.pid, Image: r.p.image, User: r.user, LinkedRecordID: r.linked,
 			NetBefore: r.netBefore, NetAfter: r.netAfter, SecondsBefore: -1, SecondsAfter: -1,
 			Verdict: r.verdict, IndicatorsInclude: r.include, IndicatorsExclude: r.exclude})
 	}
@@ -289,6 +332,7 @@ func asepExpectation(events []event, rows []asepRow) chainExpected {
 			"REG_MULTI_SZ lists are logged as Details \"Binary Data\": by reg.exe, PowerShell or the %APPDATA% binary they add default_changed and unusual_writer (suspicious; the PowerShell's also carry its network indicators: malicious); by svchost.exe (the Remote Registry service a remote reg add goes through) default_changed alone; by TrustedInstaller.exe (BootExecute) and msiexec.exe (Notification Packages) they are benign.",
 			"Network: the attacker's PowerShell connects to " + asepC2 + ":443 before its first write and after its last, so each of its rows is 1/1; the dropped binary connects once before its write (1/0); svchost's connection is another process's. Every other writer has none.",
 			"Link: the Command Processor AutoRun reads (gp HKCU:Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\CacheData Blob).Blob => the payload row of the Blob write, by the same process: two_stage_write.",
+			"Three reg.exe writes (sethc Debugger, BootExecute, Authentication Packages) have their ProcessCreate logged first, with the Atomic command line: their rows carry its user. Registry events have no User field (the seed's schema).",
 			"Paths: HKLM\\ => HKEY_LOCAL_MACHINE\\, HKU\\<SID>\\ => HKEY_USERS\\<SID>\\, HKU\\<SID>_Classes\\ => HKEY_USERS\\<SID>\\Software\\Classes\\. No row: the NetworkConnect events and Lsa\\RunAsPPL (not an autostart value).",
 			"Verdicts are the engine's sums (tables/indicators): a Run-family value starting a binary in \\Users\\Public or %TEMP% is staging_folder_image 30 + user_writable_image 10 = 40, suspicious; the same at a location with Windows defaults adds default_changed 40 (80, malicious); an IFEO Debugger on sethc.exe, SilentProcessExit, Office test, a ScriptletURL and a shim database are strong_location 40.",
 			"Flood control (services, COM, App Paths, GP extensions) is run_key_payloads' alone: the chain shows every write to those locations.",
