@@ -7,7 +7,7 @@
 //
 // It writes testdata/corpus (registry exports and their expectations),
 // testdata/sysmon (one Sysmon scenario in three log formats and the rows
-// the chain table must produce) and examples/demo. Every payload is a
+// the chain table must produce, the depth and ASEP scenarios) and examples/demo. Every payload is a
 // harmless stager look-alike kept as Go constants in stagers.go.
 package main
 
@@ -70,6 +70,8 @@ func generate() []outFile {
 	chain := chainExpectation(events)
 	depth := depthEvents()
 	depthExp := depthExpectation(depth)
+	asep, asepRows := asepEvents()
+	asepExp := asepExpectation(asep, asepRows)
 
 	return []outFile{
 		{"testdata/corpus/corpus.reg", []byte(corpus.doc.render())},
@@ -87,6 +89,11 @@ func generate() []outFile {
 		{"testdata/sysmon/depth.nxlog.jsonl", renderNXLog(depth)},
 		{"testdata/sysmon/depth.evtx", renderEVTX(depth)},
 		{"testdata/sysmon/depth_expected.json", marshalJSON(depthExp)},
+		{"testdata/sysmon/asep.xml", renderXML(asep)},
+		{"testdata/sysmon/asep.ecs.jsonl", renderECS(asep)},
+		{"testdata/sysmon/asep.nxlog.jsonl", renderNXLog(asep)},
+		{"testdata/sysmon/asep.evtx", renderEVTX(asep)},
+		{"testdata/sysmon/asep_expected.json", marshalJSON(asepExp)},
 		{"examples/demo/host1.reg", []byte(buildDemo().render())},
 		{"examples/demo/host1-sysmon.xml", renderXML(events)},
 		{"examples/demo/README.md", []byte(demoReadme)},

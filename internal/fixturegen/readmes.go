@@ -48,4 +48,10 @@ stager written to ` + "`...\\CurrentVersion\\Debug`" + `, then ` + "`Run\\Update
 TimeCreated), adds a Metasploit-style two-stage write whose first connection is logged after the writes, and noise
 (svchost/chrome/another powershell on the network, OneDrive and SecurityHealth writing their Run values, an explorer
 DeleteValue on RunOnce, unrelated writes, a ProcessCreate, a Security 4624 event). ` + "`expected.json`" + ` lists the rows and explains the counting.
+
+` + "`depth.*`" + ` (issue 9) and ` + "`asep.*`" + ` (issue 10) are two more scenarios, each in the three formats and EVTX, with
+their rows in ` + "`depth_expected.json`" + ` and ` + "`asep_expected.json`" + `. ` + "`asep.*`" + ` writes one value to every autostart location
+` + "`tables/catalog`" + ` declares, by the process a public technique description uses (reg.exe, PowerShell, netsh, sdbinst,
+services.exe, a dropped binary in ` + "`%APPDATA%`" + `), REG_MULTI_SZ lists logged as ` + "`Binary Data`" + ` (also by TrustedInstaller and
+msiexec, benign), and a Command Processor AutoRun that reads a payload value.
 `

@@ -16,13 +16,15 @@ import (
 // -EncodedCommand is decoded). sysmon_reg_net_chain scores the value a
 // write sets with it; a run_key_payloads row of the same value whose
 // payloads do not resolve has the same indicators. info is the hive written
-// (scope and user name pick the environment).
-func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, data string) indicators.Set {
+// (scope and user name pick the environment); writer is the image of the
+// process that wrote the value ("" when unknown: run_key_payloads).
+func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, data, writer string) indicators.Set {
 	env := DefaultEnv(info)
 	var s Scanner
 	common, scored := commonIndicators(loc, valueName, data, env, nil)
 	set := indicators.Set{}
 	set.Add(common.Sorted()...)
+	binaryDataWriter(set, loc, data, writer)
 	for _, f := range s.follow(nil, nil, env, scored, 0, func(error) {}) {
 		f.apply(&Row{}, set)
 	}
@@ -69,9 +71,30 @@ func commonIndicators(loc catalog.Location, valueName, data string, env, indirec
 }
 
 // sysmonBinaryData is what Sysmon logs for a REG_MULTI_SZ (or binary)
-// write: a list location's items are unknown, so a write there by anyone
-// counts as a change of Windows' defaults.
+// write: a list location's items are unknown, so commonIndicators counts a
+// write there as a change of Windows' defaults, and binaryDataWriter
+// settles it from the writer.
 const sysmonBinaryData = "Binary Data"
+
+// binaryDataWriter scores a Sysmon "Binary Data" write to a list location
+// (BootExecute, the LSA packages) from the process that made it, the only
+// evidence the event holds: Windows' servicing and installer processes
+// (catalog.ServicingWriters) change these lists on every update, so their
+// write is no change of Windows' own; a registry editor, a script host or a
+// binary in a user-writable folder is how Mimikatz's mimilib and password
+// filters are installed (Atomic T1547.005, T1556.002), and adds
+// unusual_writer; any other writer keeps default_changed alone.
+func binaryDataWriter(set indicators.Set, loc catalog.Location, data, writer string) {
+	if data != sysmonBinaryData || !loc.Defaulted || loc.Kind != catalog.KindList {
+		return
+	}
+	switch catalog.ClassifyWriter(writer) {
+	case catalog.WriterServicing:
+		delete(set, loc.Changed)
+	case catalog.WriterTool, catalog.WriterUserWritable:
+		set.Add(loc.Changed, indicators.UnusualWriter)
+	}
+}
 
 // profileRefs are the profile scripts a PowerShell started with no
 // command and no -NoProfile runs: its code lives there (PowerSploit

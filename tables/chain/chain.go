@@ -916,7 +916,7 @@ func (in *interest) finish(e *Engine) {
 	if r.Role == RoleAutorun && r.EventType == "SetValue" {
 		// The value's own verdict comes from the engine run_key_payloads uses.
 		loc, _ := catalog.Match(in.written.scope, in.written.keyRel, in.written.valueName)
-		set.Add(autoruns.ValueIndicators(loc, in.hiveInfo(), r.ValueName, r.Details).Sorted()...)
+		set.Add(autoruns.ValueIndicators(loc, in.hiveInfo(), r.ValueName, r.Details, r.Image).Sorted()...)
 	} else {
 		set.Add(payload.TextIndicators(r.Details)...)
 	}

@@ -151,7 +151,7 @@ func BenchmarkAutorunScoring(b *testing.B) {
 	b.Run("value_indicators", func(b *testing.B) {
 		for b.Loop() {
 			for _, r := range rows {
-				autoruns.ValueIndicators(locations[r.Scope+"|"+r.Location], registry.HiveInfo{Scope: r.Scope, Username: r.Username}, r.Name, r.Data)
+				autoruns.ValueIndicators(locations[r.Scope+"|"+r.Location], registry.HiveInfo{Scope: r.Scope, Username: r.Username}, r.Name, r.Data, "")
 			}
 		}
 	})

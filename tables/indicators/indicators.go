@@ -48,6 +48,7 @@ const (
 	DefaultChanged           = "default_changed"
 	StrongLocation           = "strong_location"
 	ShadowedMachineCLSID     = "shadowed_machine_clsid"
+	UnusualWriter            = "unusual_writer"
 )
 
 // Definition documents one indicator.
@@ -96,6 +97,7 @@ var All = []Definition{
 	{FileWithoutPath, 30, "PowerShell `-File` with no script after it: nothing an installer writes (a PowerShell with no command at all runs only its profiles, which are reported as `file` payloads)"},
 	{DefaultChanged, 40, "an autostart location that holds one value Windows sets (`BootExecute`, the LSA package lists, `AppInit_DLLs`, the `Startup` shell folders, the netsh helpers, ...: the catalog's defaults) holds something else; lists compare item by item"},
 	{StrongLocation, 40, "the location is one no installer uses for this item: an IFEO `Debugger` on an accessibility binary, any `SilentProcessExit` monitor, a per-user handler for `ms-settings`/`mscfile`/`exefile`/`Folder`, `Office test`, a shim database"},
+	{UnusualWriter, 20, "a Sysmon write Sysmon logs as `Binary Data` (a REG_MULTI_SZ: `BootExecute`, `SetupExecute`, the LSA package lists) was made by a registry editor or script host (`reg.exe`, `powershell.exe`, `cmd.exe`, `wmic.exe`, ...) or by a binary in a user-writable folder (sysmon_reg_net_chain; the lists in `tables/catalog/writers.go`)"},
 	{ShadowedMachineCLSID, 40, "a per-user COM server (`HKCU\\Software\\Classes\\CLSID\\{...}\\InprocServer32`/`LocalServer32`) overrides a class the machine registers: the COM-hijack shape (run_key_payloads, which reads the machine's classes)"},
 }
 

@@ -251,3 +251,10 @@ func TestBadWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestASEPScenario runs issue 10's scenario (one write to each autostart
+// location the catalog declares, REG_MULTI_SZ lists as "Binary Data" scored
+// from their writer, a Command Processor AutoRun reading a payload value)
+// in XML, both JSON lines formats and EVTX: each write is an autorun row at
+// its location id, with the network counts and the link as built.
+func TestASEPScenario(t *testing.T) { checkScenario(t, "asep_expected.json") }
