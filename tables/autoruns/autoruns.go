@@ -378,13 +378,17 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirec
 			base.Enabled = 0
 		}
 	}
-	at, command, changed := followed(hives, h, loc, data)
+	at, command, changed, target := followed(hives, h, loc, data)
 	common, scored := commonIndicators(at, v.Name, command, env, indirect)
 	if changed {
 		common.Add(loc.Changed)
 	}
+	if loc.IsItemDefault(data) {
+		common = indicators.Set{} // Windows' own value for the item
+	}
 	cmd := cmdline.Split(scored, env)
 	base.Image, base.Arguments = cmd.Image, cmd.Arguments
+	showTarget(&base, target)
 
 	var rows []Row
 	founds := s.follow(hives, h, env, scored, 0, warn)

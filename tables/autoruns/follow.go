@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
+	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
+	"github.com/runkeyhunt/runkeyhunt/tables/payload"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 )
 
@@ -26,11 +28,12 @@ func wantsValue(loc catalog.Location, v registry.Value) bool {
 // elsewhere (catalog Follow: a CLSID's server, the monitor a GlobalFlag
 // arms) is scored on the first target found, "" when none is; Windows'
 // defaults are then compared with the value itself (changed), so the
-// location returned has none left to compare. Other locations score the
-// data as it is.
-func followed(hives []registry.Hive, h registry.Hive, loc catalog.Location, data string) (at catalog.Location, command string, changed bool) {
+// location returned has none left to compare. target is the value
+// followed to, nil when none was found (or none is declared). Other
+// locations score the data as it is.
+func followed(hives []registry.Hive, h registry.Hive, loc catalog.Location, data string) (at catalog.Location, command string, changed bool, target *found) {
 	if len(loc.Follow) == 0 {
-		return loc, data, false
+		return loc, dllPath(loc.Kind, data), false, nil
 	}
 	changed = !loc.IsDefault(data)
 	at = loc
@@ -58,8 +61,40 @@ func followed(hives []registry.Hive, h registry.Hive, loc catalog.Location, data
 			if f.Strong {
 				at.Strong = []string{"*"}
 			}
-			return at, v.String(), changed
+			path := key.Path + `\` + ValueName(v.Name)
+			raw := v.Bytes()
+			target = &found{ref: cmdline.Ref{Kind: cmdline.KindRegistry, Text: path, Key: key.Path, ValueName: v.Name}, path: path, exists: true, raw: raw, decoded: payload.Decode(raw)}
+			command = v.String()
+			if loc.Kind == catalog.KindCLSID {
+				command = dllPath(catalog.KindDLL, command)
+			}
+			return at, command, changed, target
 		}
 	}
-	return at, "", changed
+	return at, "", changed, nil
+}
+
+// showTarget reports in the payload columns the registry value a row was
+// followed to (payload_kind registry, payload_path that value), without
+// the indicators of a command that reads code from the registry: the
+// value is what Windows itself looks up.
+func showTarget(row *Row, t *found) {
+	if t == nil {
+		return
+	}
+	row.PayloadKind, row.PayloadRef, row.PayloadPath, row.PayloadExists = string(t.ref.Kind), t.ref.Text, t.path, 1
+	row.PayloadSize, row.PayloadSHA256, row.PayloadEntropy = int64(len(t.raw)), payload.SHA256Hex(t.raw), payload.Entropy(t.raw)
+	row.PayloadEncoding, row.PayloadPreview = t.decoded.Encoding(), payload.Preview(t.decoded.Text)
+}
+
+// dllPath quotes the data of a location whose data is one DLL path (a
+// class's InprocServer32 too): Windows loads it whole, spaces included
+// (`C:\Program Files\Common Files\...\TortoiseOverlays.dll`), where a
+// command line would split at the first blank.
+func dllPath(kind, data string) string {
+	d := strings.TrimSpace(data)
+	if kind != catalog.KindDLL || d == "" || strings.HasPrefix(d, `"`) || !strings.Contains(d, " ") {
+		return data
+	}
+	return `"` + d + `"`
 }

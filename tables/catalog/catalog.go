@@ -241,8 +241,8 @@ func ForScope(scope string) []Location {
 // item: every item must be a default.
 func (l Location) IsDefault(data string) bool {
 	d := strings.TrimSpace(data)
-	if defs, ok := l.ItemDefaults[strings.ToLower(l.Item)]; ok {
-		return d == "" || slices.ContainsFunc(defs, func(def string) bool { return strings.EqualFold(def, d) })
+	if _, ok := l.ItemDefaults[strings.ToLower(l.Item)]; ok {
+		return d == "" || l.IsItemDefault(d)
 	}
 	if !l.Defaulted {
 		return true
@@ -267,6 +267,15 @@ func (l Location) IsDefault(data string) bool {
 		return true
 	}
 	return l.isDefaultItem(d)
+}
+
+// IsItemDefault reports whether data is literally Windows' own value for
+// the location's item (ItemDefaults): the machine's htafile handler runs
+// mshta, and that is no sign of anything.
+func (l Location) IsItemDefault(data string) bool {
+	defs, ok := l.ItemDefaults[strings.ToLower(l.Item)]
+	d := strings.TrimSpace(data)
+	return ok && d != "" && slices.ContainsFunc(defs, func(def string) bool { return strings.EqualFold(def, d) })
 }
 
 func (l Location) isDefaultItem(item string) bool {
