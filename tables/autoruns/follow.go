@@ -61,9 +61,12 @@ func followed(hives []registry.Hive, h registry.Hive, loc catalog.Location, data
 			if f.Strong {
 				at.Strong = []string{"*"}
 			}
-			path := key.Path + `\` + ValueName(v.Name)
+			// payload_ref as the catalog spells the reference; payload_path
+			// as the hive stores the key (the case of its names may differ).
+			ref := c.Info().Root + `\` + rel
 			raw := v.Bytes()
-			target = &found{ref: cmdline.Ref{Kind: cmdline.KindRegistry, Text: path, Key: key.Path, ValueName: v.Name}, path: path, exists: true, raw: raw, decoded: payload.Decode(raw)}
+			target = &found{ref: cmdline.Ref{Kind: cmdline.KindRegistry, Text: ref + `\` + ValueName(f.Value), Key: ref, ValueName: f.Value},
+				path: key.Path + `\` + ValueName(v.Name), exists: true, raw: raw, decoded: payload.Decode(raw)}
 			command = v.String()
 			if loc.Kind == catalog.KindCLSID {
 				command = dllPath(catalog.KindDLL, command)
