@@ -34,6 +34,8 @@ func TestParsePathSpellings(t *testing.T) {
 		{`HKLM\SYSTEM\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port`, `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port`},
 		{`\REGISTRY\MACHINE\SYSTEM\ControlSet001\Control\Print\Monitors\Standard TCP/IP Port\Driver`, `HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Print\Monitors\Standard TCP/IP Port\Driver`},
 		{`HKCR\.htm/x`, `HKEY_CLASSES_ROOT\.htm/x`},
+		// Sysmon's TargetObject for the monitor's DLL.
+		{`HKLM\System\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port\Driver`, `HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port\Driver`},
 		{`HKEY_CLASSES_ROOT\CLSID`, `HKEY_CLASSES_ROOT\CLSID`},
 		{`HKLM`, `HKEY_LOCAL_MACHINE`},
 		{`HKLM:`, `HKEY_LOCAL_MACHINE`},
