@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 )
 
@@ -115,5 +116,31 @@ func TestRunOnceExDependAndMachineHandlers(t *testing.T) {
 	}
 	if len(got) != 2 { // Windows' own and an application's handler are flood-controlled
 		t.Errorf("rows: %v", got)
+	}
+}
+
+// TestDLLPathWithBlanks: a dll location's data is one path, in both
+// tables: `C:\Program Files\...` is not the image `C:\Program` (the root of
+// the drive, a staging folder).
+func TestDLLPathWithBlanks(t *testing.T) {
+	const dll = `C:\Program Files\Common Files\Vendor\vendorsvc.dll`
+	m := machineHive()
+	m.SetValue(`SYSTEM\CurrentControlSet\Services\VendorSvc\Parameters`, sz("ServiceDll", dll))
+	s := Scanner{View: registry.StaticView{m}, KeepFlood: true}
+	rows, err := s.Scan(t.Context())
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("rows %+v, %v", rows, err)
+	}
+	if rows[0].Image != dll || rows[0].Verdict != "benign" {
+		t.Errorf("row: image %q, %s (%s)", rows[0].Image, rows[0].Verdict, rows[0].Indicators)
+	}
+	loc := catalog.Location{}
+	for _, l := range catalog.All {
+		if l.ID == "service_dll" {
+			loc = l
+		}
+	}
+	if set := ValueIndicators(loc, m.Info(), "ServiceDll", dll); set.String() != rows[0].Indicators {
+		t.Errorf("ValueIndicators %q, run_key_payloads %q", set, rows[0].Indicators)
 	}
 }

@@ -20,7 +20,7 @@ import (
 func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, data string) indicators.Set {
 	env := DefaultEnv(info)
 	var s Scanner
-	common, scored := commonIndicators(loc, valueName, data, env, nil)
+	common, scored := commonIndicators(loc, valueName, dllPath(loc.Kind, data), env, nil)
 	set := indicators.Set{}
 	set.Add(common.Sorted()...)
 	for _, f := range s.follow(nil, nil, env, scored, 0, func(error) {}) {
