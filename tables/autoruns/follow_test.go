@@ -144,3 +144,31 @@ func TestDLLPathWithBlanks(t *testing.T) {
 		t.Errorf("ValueIndicators %q, run_key_payloads %q", set, rows[0].Indicators)
 	}
 }
+
+// TestWindowsHandlerScoresNothing: Windows' own htafile handler runs
+// mshta, which elsewhere is a proxy; as the item's default it scores
+// nothing in either table, and a changed one does.
+func TestWindowsHandlerScoresNothing(t *testing.T) {
+	const (
+		key  = `SOFTWARE\Classes\htafile\shell\open\command`
+		hta  = `C:\Windows\SysWOW64\mshta.exe "%1" {1E460BD7-F1C3-4B2E-88BF-4E770A288AF5}%U{1E460BD7-F1C3-4B2E-88BF-4E770A288AF5} %*`
+		evil = `C:\Windows\SysWOW64\mshta.exe "%1" & C:\ProgramData\x.exe`
+	)
+	loc, ok := catalog.Match(registry.ScopeMachine, key, "")
+	if !ok {
+		t.Fatal("no location")
+	}
+	m := machineHive()
+	if set := ValueIndicators(loc, m.Info(), "", hta); len(set) != 0 {
+		t.Errorf("Windows' htafile handler: %s", set)
+	}
+	if set := ValueIndicators(loc, m.Info(), "", evil); !set.Has("default_changed") {
+		t.Errorf("changed htafile handler: %s", set)
+	}
+	m.SetValue(key, sz("", hta))
+	s := Scanner{View: registry.StaticView{m}, KeepFlood: true}
+	rows, err := s.Scan(t.Context())
+	if err != nil || len(rows) != 1 || rows[0].Indicators != "" || rows[0].Image != `C:\Windows\SysWOW64\mshta.exe` {
+		t.Errorf("rows %+v, %v", rows, err)
+	}
+}

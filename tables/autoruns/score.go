@@ -18,6 +18,9 @@ import (
 // payloads do not resolve has the same indicators. info is the hive written
 // (scope and user name pick the environment).
 func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, data string) indicators.Set {
+	if loc.IsItemDefault(data) {
+		return indicators.Set{} // Windows' own value for the item, as run_key_payloads
+	}
 	env := DefaultEnv(info)
 	var s Scanner
 	common, scored := commonIndicators(loc, valueName, dllPath(loc.Kind, data), env, nil)
