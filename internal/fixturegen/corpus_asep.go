@@ -72,6 +72,80 @@ func addASEPCorpus(c *corpusFile) {
 	// T1546.002 / Atomic T1546.002: screensaver.
 	c.add(bad(`HKEY_USERS\`+sid2+`\Control Panel\Desktop`, sz("SCRNSAVE.EXE", `C:\Users\bob\AppData\Local\Temp\evil.scr`), "screensaver", "screensaver_temp", "default_changed"))
 	c.add(good(`HKEY_USERS\`+sid1+`\Control Panel\Desktop`, sz("SCRNSAVE.EXE", `C:\Windows\system32\scrnsave.scr`), "screensaver", "screensaver_default"))
+	addCLSIDCorpus(c)
+	// T1546.012 / Atomic T1546.012 test 2: GlobalFlag 512 (a DWORD) arms
+	// notepad's SilentProcessExit monitor above; a developer's page heap
+	// flag (gflags /p) arms nothing and gives no row.
+	c.store(spe+`\notepad.exe`, dword("ReportingMode", 1))
+	c.add(bad(ifeoKey+`\notepad.exe`, dword("GlobalFlag", 0x200), "ifeo_global_flag", "ifeo_globalflag_silent_process_exit", "strong_location"))
+	c.store(ifeoKey+`\devapp.exe`, dword("GlobalFlag", 0x02000000))
+	// T1547.001 (ATT&CK's example; Atomic T1547.001 test 2): a DLL that
+	// RunOnceEx loads through Depend.
+	c.add(bad(mRunOnceEx+`\0001\Depend`, sz("1", `C:\Users\Public\messageBox64.dll`), "run_once_ex_depend", "run_once_ex_depend_dll", "staging_folder_image"))
+	// T1546.001: the machine's handlers. Windows' own give no row (flood
+	// control); a changed exefile and txtfile handler do.
+	for _, class := range []string{"exefile", "batfile", "cmdfile", "piffile"} {
+		c.store(hklm+`\Classes\`+class+`\shell\open\command`, sz("", `"%1" %*`))
+	}
+	c.store(hklm+`\Classes\mscfile\shell\open\command`, expandSZ("", `%SystemRoot%\system32\mmc.exe "%1" %*`))
+	c.store(hklm+`\Classes\regfile\shell\open\command`, sz("", `regedit.exe "%1"`))
+	c.store(hklm+`\Classes\htafile\shell\open\command`, sz("", `C:\Windows\SysWOW64\mshta.exe "%1" {1E460BD7-F1C3-4B2E-88BF-4E770A288AF5}%U{1E460BD7-F1C3-4B2E-88BF-4E770A288AF5} %*`))
+	c.store(hklm+`\Classes\Folder\shell\open\command`, expandSZ("", `%SystemRoot%\Explorer.exe`))
+	c.store(hklm+`\Classes\Folder\shell\open\command`, sz("DelegateExecute", `{11dbb47c-a525-400b-9e80-a54615a090c0}`))
+	c.store(hklm+`\Classes\ms-settings\shell\open\command`, sz("DelegateExecute", `{4ed3a719-cea8-4bd9-910d-e252f997afc2}`))
+	c.store(hklm+`\Classes\VLC.mp4\shell\open\command`, sz("", `"C:\Program Files\VideoLAN\VLC\vlc.exe" --started-from-file "%1"`))
+	c.add(bad(hklm+`\Classes\comfile\shell\open\command`, sz("", `"C:\ProgramData\svchost.exe" "%1" %*`), "machine_shell_command", "machine_comfile_hijack", "default_changed"))
+	c.add(bad(hklm+`\Classes\txtfile\shell\open\command`, expandSZ("", `C:\Users\Public\notepad.exe %1`), "machine_shell_command", "machine_txtfile_hijack", "default_changed", "staging_folder_image"))
+}
+
+// addCLSIDCorpus: the locations whose value names a COM class, scored on
+// the class's InprocServer32 (the user's classes first, then the
+// machine's).
+func addCLSIDCorpus(c *corpusFile) {
+	const (
+		ssodl    = hklm + cvRel + `\ShellServiceObjectDelayLoad`
+		overlays = hklm + cvRel + `\Explorer\ShellIconOverlayIdentifiers`
+		mCLSID   = hklm + `\Classes\CLSID\`
+		u2Cls    = u2 + `\Classes\CLSID\`
+		u1Cls    = u1 + `\Classes\CLSID\`
+		evil     = "{6C3F7A21-9E4B-4D2A-8F1C-3B5D7E9A0C12}"
+		evilUser = "{2B8E4F60-7A1D-4C3E-9B5F-0D6A8C2E4F71}"
+	)
+	// Windows' own SSODL objects (XP-7; HijackThis O21 safe list).
+	c.add(good(ssodl, sz("WebCheck", "{E6FB5E20-DE35-11CF-9C87-00AA005127ED}"), "shell_service_object_delay_load", "windows_ssodl_webcheck"))
+	c.store(mCLSID+`{E6FB5E20-DE35-11CF-9C87-00AA005127ED}\InProcServer32`, expandSZ("", `%SystemRoot%\System32\webcheck.dll`))
+	c.add(good(ssodl, sz("SysTray", "{35CEC8A3-2BE6-11D2-8773-92E220524153}"), "shell_service_object_delay_load", "windows_ssodl_systray"))
+	c.store(mCLSID+`{35CEC8A3-2BE6-11D2-8773-92E220524153}\InProcServer32`, expandSZ("", `%SystemRoot%\System32\stobject.dll`))
+	// An SSODL object of the attacker's (Autoruns Explorer tab; T1546.015):
+	// the value names a class registered for the occasion.
+	c.add(bad(ssodl, sz("UpdateCheck", evil), "shell_service_object_delay_load", "ssodl_added_class", "default_changed", "staging_folder_image"))
+	c.store(mCLSID+evil+`\InprocServer32`, sz("", `C:\ProgramData\updchk.dll`))
+	// Per user: the class in the user's own classes, which is itself a
+	// per-user COM server in %APPDATA%.
+	c.add(bad(u2CV+`\ShellServiceObjectDelayLoad`, sz("Sync", evilUser), "shell_service_object_delay_load", "ssodl_user_class", "default_changed", "staging_folder_image"))
+	c.add(bad(u2Cls+evilUser+`\InprocServer32`, sz("", `C:\Users\bob\AppData\Roaming\sync.dll`), "user_com_inproc", "com_user_class_in_appdata", "staging_folder_image"))
+	// Overlay identifiers OneDrive, Dropbox and TortoiseSVN/Git register
+	// (names start with blanks to sort first), and one of the attacker's.
+	for _, o := range []struct{ name, clsid, dll, family string }{
+		{"   OneDrive1", "{BBACC218-34EA-4666-9D7A-C78F2274A524}", `C:\Program Files\Microsoft OneDrive\23.246.1127.0002\FileSyncShell64.dll`, "onedrive_overlay"},
+		{"   DropboxExt01", "{FB314ED9-A251-47B7-93E1-CDD82E34AF8B}", `C:\Program Files (x86)\Dropbox\Client\DropboxExt64.dll`, "dropbox_overlay"},
+		{"  Tortoise1Normal", "{C5994560-53D9-4125-87C9-F193FC689CB2}", `C:\Program Files\Common Files\TortoiseOverlays\TortoiseOverlays.dll`, "tortoise_overlay"},
+	} {
+		c.add(good(overlays+`\`+o.name, sz("", o.clsid), "shell_icon_overlay", o.family))
+		c.store(mCLSID+o.clsid+`\InprocServer32`, sz("", o.dll))
+	}
+	c.add(bad(overlays+`\    SyncStatus`, sz("", "{9D1E5C34-2F7B-4A86-B3C9-5E0F1A2D4B68}"), "shell_icon_overlay", "overlay_handler_public_dll", "staging_folder_image"))
+	c.store(mCLSID+`{9D1E5C34-2F7B-4A86-B3C9-5E0F1A2D4B68}\InprocServer32`, sz("", `C:\Users\Public\Libraries\ovl.dll`))
+	// A per-user OneDrive's overlay, its class in the user's classes (a
+	// benign per-user COM server: no row of its own).
+	c.add(good(u1CV+`\Explorer\ShellIconOverlayIdentifiers\ OneDrive2`, sz("", "{5AB7172C-9C11-405C-8DD5-AF20F3606282}"), "shell_icon_overlay", "onedrive_user_overlay"))
+	c.store(u1Cls+`{5AB7172C-9C11-405C-8DD5-AF20F3606282}\InprocServer32`, sz("", `C:\Users\alice\AppData\Local\Microsoft\OneDrive\23.246.1127.0002\amd64\FileSyncShell64.dll`))
+	// T1546.015 TreatAs (bohops): alice's CAccPropServicesClass emulated by
+	// a class whose server sits in %TEMP%.
+	c.add(bad(u1Cls+`{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\TreatAs`, sz("", "{7E2C9A14-5B3D-4F68-A1C7-9D0B2E4F6A83}"), "user_com_treatas", "com_treatas_temp", "shadowed_machine_clsid", "staging_folder_image"))
+	c.store(mCLSID+`{7E2C9A14-5B3D-4F68-A1C7-9D0B2E4F6A83}\InprocServer32`, sz("", `C:\Users\alice\AppData\Local\Temp\treat.dll`))
+	// T1546.015 ScriptletURL: a class that runs a remote scriptlet.
+	c.add(bad(u2Cls+`{3F9A0B27-6C1E-4D5B-8A2F-7E4C1D9B0A36}\ScriptletURL`, sz("", `http://c2.example.invalid/s.sct`), "user_com_scriptlet", "com_scriptlet_url", "strong_location"))
 }
 
 // buildASEPSystem is a SYSTEM export (CurrentControlSet, as regedit on a
@@ -101,6 +175,8 @@ func buildASEPSystem() *corpusFile {
 	// T1547.010 / Atomic T1547.010: a port monitor; Windows' own.
 	c.add(bad(ccs+`\Control\Print\Monitors\AtomicRedTeam`, sz("Driver", `C:\Users\Public\AtomicRedTeam.dll`), "print_monitors", "port_monitor_dll", "default_changed"))
 	c.add(good(ccs+`\Control\Print\Monitors\Local Port`, sz("Driver", `localspl.dll`), "print_monitors", "print_monitor_local_port"))
+	// Its key name holds a "/": one key, not two (registry.ParsePath).
+	c.add(good(ccs+`\Control\Print\Monitors\Standard TCP/IP Port`, sz("Driver", `tcpmon.dll`), "print_monitors", "print_monitor_standard_tcpip"))
 	// T1547.003 / Atomic T1547.003: a time provider.
 	c.add(bad(svc+`\W32Time\TimeProviders\AtomicTime`, sz("DllName", `C:\Users\Public\AtomicTest.dll`), "time_providers", "time_provider_dll", "default_changed"))
 	c.add(good(svc+`\W32Time\TimeProviders\NtpClient`, expandSZ("DllName", `%systemroot%\system32\w32time.dll`), "time_providers", "time_provider_ntpclient"))

@@ -211,6 +211,19 @@ func asepEvents() ([]event, []asepRow) {
 	b.reg(asepClasses+`\CLSID\{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\InprocServer32\(Default)`, `C:\Users\alice\AppData\Roaming\cache.dll`, "user_com_inproc", sus, "staging_folder_image")
 	b.reg(asepClasses+`\CLSID\{0A29FF9E-7F9C-4437-8B11-F424491E3931}\LocalServer32\(Default)`, `C:\Users\Public\ls.exe`, "user_com_localserver", sus, "staging_folder_image")
 	b.reg(asepClasses+`\CLSID\{06290BD5-48AA-11D2-8432-006008C3FBFC}\ScriptletURL\(Default)`, `http://update.example.invalid/s.sct`, "user_com_scriptlet", sus, "strong_location")
+	// Points added with the catalog's second round (issue 10): RunOnceEx
+	// Depend DLLs, a hijacked machine handler (Atomic T1546.001: txtfile),
+	// and four whose data is a number or a CLSID, which the chain scores by
+	// location alone (it sees no class registrations to follow): IFEO
+	// GlobalFlag arming SilentProcessExit (the MonitorProcess write above is
+	// the strong row), a per-user TreatAs, an SSODL entry (not one of
+	// Windows' own: default_changed) and an overlay handler.
+	b.reg(cv+`\RunOnceEx\0002\Depend\1`, `C:\Users\Public\dep.dll`, "run_once_ex_depend", sus, "staging_folder_image")
+	b.reg(`HKLM\SOFTWARE\Classes\txtfile\shell\open\command\(Default)`, `C:\Users\Public\Atomic.bat %1`, "machine_shell_command", mal, "default_changed")
+	b.reg(nt+`\Image File Execution Options\notepad.exe\GlobalFlag`, "DWORD (0x00000200)", "ifeo_global_flag", ben)
+	b.reg(asepClasses+`\CLSID\{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\TreatAs\(Default)`, `{0A29FF9E-7F9C-4437-8B11-F424491E3931}`, "user_com_treatas", ben)
+	b.reg(cv+`\ShellServiceObjectDelayLoad\WinUpd`, `{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}`, "shell_service_object_delay_load", sus, "default_changed")
+	b.reg(cv+`\Explorer\ShellIconOverlayIdentifiers\  SyncOverlay\(Default)`, `{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}`, "shell_icon_overlay", ben)
 	b.reg(cv+`\App Paths\chrome.exe\(Default)`, `C:\Users\Public\chrome.exe`, "app_paths", sus, "staging_folder_image")
 
 	// netsh add helper (Atomic T1546.007): netsh.exe writes the value.

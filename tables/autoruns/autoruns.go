@@ -207,7 +207,7 @@ func (s *Scanner) locationKeys(ctx context.Context, h registry.Hive, loc catalog
 // locationKeysAt is locationKeys at one path of the location's key; found
 // is false when the key does not exist there.
 func (s *Scanner) locationKeysAt(ctx context.Context, h registry.Hive, loc catalog.Location, at string, warn func(error)) ([]*registry.Key, bool, error) {
-	if sr, ok := h.(registry.SubkeyReader); ok && loc.Subkeys && loc.Suffix == "" {
+	if sr, ok := h.(registry.SubkeyReader); ok && loc.Subkeys {
 		parent, subs, err := sr.Subkeys(ctx, at)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
@@ -219,6 +219,9 @@ func (s *Scanner) locationKeysAt(ctx context.Context, h registry.Hive, loc catal
 		}
 		if parent == nil {
 			return nil, false, nil
+		}
+		if loc.Suffix != "" {
+			return suffixKeys(ctx, h, at, loc.Suffix, subs, warn)
 		}
 		return subs, true, nil
 	}
@@ -253,6 +256,32 @@ func (s *Scanner) locationKeysAt(ctx context.Context, h registry.Hive, loc catal
 	return keys, true, nil
 }
 
+// suffixKeys looks up the Suffix key below each subkey the walk read, only
+// where the subkey lists its first component: RunOnceEx\*\Depend costs no
+// lookup per RunOnceEx item without one.
+func suffixKeys(ctx context.Context, h registry.Hive, at, suffix string, subs []*registry.Key, warn func(error)) ([]*registry.Key, bool, error) {
+	first, _, _ := strings.Cut(suffix, `\`)
+	var keys []*registry.Key
+	for _, sub := range subs {
+		if err := ctx.Err(); err != nil {
+			return nil, true, fmt.Errorf("scan registry: %w", err)
+		}
+		if !slices.ContainsFunc(sub.Subkeys, func(n string) bool { return strings.EqualFold(n, first) }) {
+			continue
+		}
+		name := sub.Path[strings.LastIndexByte(sub.Path, '\\')+1:]
+		k, err := h.Key(at + `\` + name + `\` + suffix)
+		if err != nil {
+			if !errors.Is(err, registry.ErrNotFound) {
+				warn(fmt.Errorf("read %s\\%s: %w", sub.Path, suffix, err))
+			}
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys, true, nil
+}
+
 func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, warn func(error)) ([]Row, error) {
 	keys, err := s.locationKeys(ctx, h, loc, warn)
 	if err != nil || len(keys) == 0 {
@@ -275,7 +304,7 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 		at.Item = loc.ItemOf(k.Path)
 		at.Shadowing = at.Item != "" && shadowed[strings.ToLower(at.Item)]
 		for _, v := range k.Values {
-			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
+			if !loc.MatchesValue(v.Name) || !wantsValue(loc, v) {
 				continue
 			}
 			for _, row := range s.valueRows(hives, h, env, indirect, at, k, v, approved, warn) {
@@ -349,9 +378,17 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirec
 			base.Enabled = 0
 		}
 	}
-	common, scored := commonIndicators(loc, v.Name, data, env, indirect)
+	at, command, changed, target := followed(hives, h, loc, data)
+	common, scored := commonIndicators(at, v.Name, command, env, indirect)
+	if changed {
+		common.Add(loc.Changed)
+	}
+	if loc.IsItemDefault(data) {
+		common = indicators.Set{} // Windows' own value for the item
+	}
 	cmd := cmdline.Split(scored, env)
 	base.Image, base.Arguments = cmd.Image, cmd.Arguments
+	showTarget(&base, target)
 
 	var rows []Row
 	founds := s.follow(hives, h, env, scored, 0, warn)

@@ -165,6 +165,42 @@ func writeBaselineReg(tb testing.TB, path string, services, clsids int) {
 		}
 		val("ThreadingModel", "Both")
 	}
+	// The machine's shell handlers: Windows' own, then an application's
+	// ProgID and extension per eighth CLSID (thousands on a real machine).
+	for _, h := range [][2]string{{"exefile", `"%1" %*`}, {"batfile", `"%1" %*`}, {"cmdfile", `"%1" %*`}, {"comfile", `"%1" %*`}, {"piffile", `"%1" %*`},
+		{"scrfile", `"%1" /S`}, {"regfile", `regedit.exe "%1"`}, {"mscfile", `%SystemRoot%\system32\mmc.exe "%1" %*`}, {"txtfile", `%SystemRoot%\system32\NOTEPAD.EXE %1`},
+		{"htafile", `C:\Windows\SysWOW64\mshta.exe "%1" {1E460BD7-F1C3-4B2E-88BF-4E770A288AF5}%U{1E460BD7-F1C3-4B2E-88BF-4E770A288AF5} %*`},
+		{"VBSFile", `"%SystemRoot%\System32\WScript.exe" "%1" %*`}, {"JSFile", `%SystemRoot%\System32\WScript.exe "%1" %*`}} {
+		key(sw + `\Classes\` + h[0] + `\shell\open\command`)
+		val("", h[1])
+	}
+	key(sw + `\Classes\Folder\shell\open\command`)
+	val("", `%SystemRoot%\Explorer.exe`)
+	val("DelegateExecute", "{11dbb47c-a525-400b-9e80-a54615a090c0}")
+	key(sw + `\Classes\ms-settings\shell\open\command`)
+	val("DelegateExecute", "{4ed3a719-cea8-4bd9-910d-e252f997afc2}")
+	for i := 0; i < clsids/8; i++ {
+		key(fmt.Sprintf(`%s\Classes\.ext%04d`, sw, i))
+		val("", fmt.Sprintf("Vendor%04d.Document", i))
+		key(fmt.Sprintf(`%s\Classes\Vendor%04d.Document\shell\open\command`, sw, i))
+		val("", fmt.Sprintf(`"C:\Program Files\Vendor%04d\app.exe" "%%1"`, i))
+	}
+	// Overlay identifiers: OneDrive's seven, their classes in Program Files.
+	for i := 1; i <= 7; i++ {
+		key(fmt.Sprintf(`%s\Microsoft\Windows\CurrentVersion\Explorer\ShellIconOverlayIdentifiers\   OneDrive%d`, sw, i))
+		val("", fmt.Sprintf("{%08X-9999-4666-9D7A-C78F2274A524}", i))
+		key(fmt.Sprintf(`%s\Classes\CLSID\{%08X-9999-4666-9D7A-C78F2274A524}\InprocServer32`, sw, i))
+		val("", `C:\Program Files\Microsoft OneDrive\23.246.1127.0002\FileSyncShell64.dll`)
+	}
+	// IFEO: Windows' mitigation DWORDs and a developer's page heap flag.
+	for i, exe := range []string{"MsMpEng.exe", "dllhost.exe", "svchost.exe", "devapp.exe"} {
+		key(sw + `\Microsoft\Windows NT\CurrentVersion\Image File Execution Options\` + exe)
+		if i == 3 {
+			fmt.Fprintf(w, "\"GlobalFlag\"=dword:02000000\r\n")
+		} else {
+			fmt.Fprintf(w, "\"MitigationOptions\"=hex(b):00,00,00,00,00,01,00,00\r\n\"MaxLoaderThreads\"=dword:00000001\r\n")
+		}
+	}
 	for i := 0; i < 60; i++ { // per-user COM servers of OneDrive, Teams, ...
 		key(fmt.Sprintf(`%s\Software\Classes\CLSID\{%08X-5555-6666-7777-%012X}\InprocServer32`, user, i, i))
 		val("", fmt.Sprintf(`C:\Users\alice\AppData\Local\Microsoft\OneDrive\23.246.1127.%04d\amd64\FileSyncShell64.dll`, i))
@@ -218,7 +254,7 @@ func TestBenignBaseline(t *testing.T) {
 		if r.Verdict != "benign" {
 			t.Errorf("%s = %q: %s (%s)", r.Path, r.Data, r.Verdict, r.Indicators)
 		}
-		if r.Location == "service_image_path" || r.Location == "service_dll" || r.Location == "user_com_inproc" || r.Location == "app_paths" {
+		if r.Location == "service_image_path" || r.Location == "service_dll" || r.Location == "user_com_inproc" || r.Location == "app_paths" || r.Location == "machine_shell_command" {
 			t.Errorf("flood location row %s", r.Path)
 		}
 	}

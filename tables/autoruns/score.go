@@ -19,9 +19,12 @@ import (
 // (scope and user name pick the environment); writer is the image of the
 // process that wrote the value ("" when unknown: run_key_payloads).
 func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, data, writer string) indicators.Set {
+	if loc.IsItemDefault(data) {
+		return indicators.Set{} // Windows' own value for the item, as run_key_payloads
+	}
 	env := DefaultEnv(info)
 	var s Scanner
-	common, scored := commonIndicators(loc, valueName, data, env, nil)
+	common, scored := commonIndicators(loc, valueName, dllPath(loc.Kind, data), env, nil)
 	set := indicators.Set{}
 	set.Add(common.Sorted()...)
 	binaryDataWriter(set, loc, data, writer)

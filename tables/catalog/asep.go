@@ -53,6 +53,51 @@ var (
 	systemDLLDefaults = []string{`*\system32\*.dll`, `*.dll`}
 )
 
+// flgMonitorSilentProcessExit is the IFEO GlobalFlag bit that makes
+// Windows start the image's SilentProcessExit MonitorProcess when the
+// process exits (T1546.012; Atomic T1546.012 test 2 sets GlobalFlag 512).
+const flgMonitorSilentProcessExit = 0x200
+
+// clsidServer is where Windows finds the DLL of a class a KindCLSID value
+// names: the user's own classes first (HKCU\Software\Classes overrides the
+// machine's in HKCR), then the machine's.
+var clsidServer = []Follow{
+	{Scope: registry.ScopeUser, Key: `Software\Classes\CLSID\{data}\InprocServer32`},
+	{Scope: registry.ScopeMachine, Key: `SOFTWARE\Classes\CLSID\{data}\InprocServer32`},
+}
+
+var (
+	// ShellServiceObjectDelayLoad: the objects Windows itself registered
+	// there (XP to 7; the key is empty on Windows 10/11): WebCheck, SysTray,
+	// PostBootReminder, CDBurn, Network.ConnectionTray, UPnPMonitor,
+	// WPDShServiceObj (HijackThis's O21 safe list; Autoruns Explorer tab).
+	ssodlDefaults = []string{"{E6FB5E20-DE35-11CF-9C87-00AA005127ED}", "{35CEC8A3-2BE6-11D2-8773-92E220524153}", "{7849596a-48ea-486e-8937-a2a3009f31a9}",
+		"{fbeb8a05-beee-4442-804e-409d6c4515e9}", "{7007ACCF-3202-11D1-AAD2-00805FC1270E}", "{e57ce738-33e8-4c51-8354-bb4de9d215d1}", "{AAA288BA-9A4C-45B0-95D7-94D524869DB5}"}
+	// The machine's shell open commands as Windows 10/11 writes them
+	// (T1546.001 Change Default File Association; Atomic T1546.001): the
+	// executables run themselves (`"%1" %*`), the script and document
+	// types their Windows host; ms-settings and Folder delegate to a COM
+	// class. Older spellings (System32 mshta, C:\Windows\ paths) included.
+	runItself         = []string{`"%1" %*`}
+	wscriptDefault    = []string{`"%SystemRoot%\System32\WScript.exe" "%1" %*`, `%SystemRoot%\System32\WScript.exe "%1" %*`, `C:\Windows\System32\WScript.exe "%1" %*`}
+	shellOpenDefaults = map[string][]string{
+		"exefile": runItself, "batfile": runItself, "cmdfile": runItself, "comfile": runItself, "piffile": runItself,
+		"scrfile": {`"%1" /S`},
+		"htafile": {`C:\Windows\SysWOW64\mshta.exe "%1" {1E460BD7-F1C3-4B2E-88BF-4E770A288AF5}%U{1E460BD7-F1C3-4B2E-88BF-4E770A288AF5} %*`,
+			`C:\Windows\System32\mshta.exe "%1" {1E460BD7-F1C3-4B2E-88BF-4E770A288AF5}%U{1E460BD7-F1C3-4B2E-88BF-4E770A288AF5} %*`, `C:\Windows\System32\mshta.exe "%1" %*`},
+		"regfile":     {`regedit.exe "%1"`, `"%SystemRoot%\regedit.exe" "%1"`, `%SystemRoot%\regedit.exe "%1"`},
+		"mscfile":     {`%SystemRoot%\system32\mmc.exe "%1" %*`, `"%SystemRoot%\system32\mmc.exe" "%1" %*`},
+		"vbsfile":     wscriptDefault,
+		"vbefile":     wscriptDefault,
+		"jsfile":      wscriptDefault,
+		"jsefile":     wscriptDefault,
+		"wsffile":     wscriptDefault,
+		"txtfile":     {`%SystemRoot%\system32\NOTEPAD.EXE %1`},
+		"folder":      {`%SystemRoot%\Explorer.exe`, "{11dbb47c-a525-400b-9e80-a54615a090c0}"},
+		"ms-settings": {"{4ed3a719-cea8-4bd9-910d-e252f997afc2}"},
+	}
+)
+
 func both(d []string) map[string][]string {
 	return map[string][]string{registry.ScopeMachine: d, registry.ScopeUser: d}
 }
@@ -64,6 +109,11 @@ func user(d []string) map[string][]string { return map[string][]string{registry.
 var asepBases = []base{
 	// T1546.012 IFEO injection; Atomic T1546.012; Autoruns Image Hijacks.
 	{id: "ifeo_debugger", key: ifeo, subkeys: true, values: []string{"Debugger"}, machine: true, wow64: true, strong: accessibilityBinaries},
+	// T1546.012 IFEO GlobalFlag: a REG_DWORD whose 0x200 bit arms the
+	// image's SilentProcessExit monitor (Atomic T1546.012 test 2); the row
+	// scores that monitor's command, and its existence is the strong signal.
+	{id: "ifeo_global_flag", key: ifeo, subkeys: true, values: []string{"GlobalFlag"}, kind: KindFlags, mask: flgMonitorSilentProcessExit, machine: true, wow64: true,
+		follow: []Follow{{Scope: registry.ScopeMachine, Key: `SOFTWARE\` + ntcv + `\SilentProcessExit\{item}`, Value: "MonitorProcess", Strong: true}}},
 	// T1546.012 SilentProcessExit monitor; Atomic T1546.012 test 2-3.
 	{id: "silent_process_exit", key: ntcv + `\SilentProcessExit`, subkeys: true, values: []string{"MonitorProcess"}, machine: true, strong: []string{"*"}}, // only debuggers use it
 	// T1546.010 AppInit DLLs; Atomic T1546.010; Autoruns AppInit tab. Empty by default.
@@ -121,6 +171,23 @@ var asepBases = []base{
 	{id: "user_com_inproc", key: `Classes\CLSID`, subkeys: true, suffix: `InprocServer32`, values: []string{""}, kind: KindDLL, user: true, flood: true, shadows: MachineCLSIDKey},
 	{id: "user_com_localserver", key: `Classes\CLSID`, subkeys: true, suffix: `LocalServer32`, values: []string{""}, user: true, flood: true, shadows: MachineCLSIDKey},
 	{id: "user_com_scriptlet", key: `Classes\CLSID`, subkeys: true, suffix: `ScriptletURL`, values: []string{""}, user: true, strong: []string{"*"}},
+	// T1546.015 (bohops, "Abusing the COM Registry Structure Part 2"):
+	// TreatAs makes another class stand in for a machine one; followed to
+	// that class's server.
+	{id: "user_com_treatas", key: `Classes\CLSID`, subkeys: true, suffix: `TreatAs`, values: []string{""}, kind: KindCLSID, user: true, shadows: MachineCLSIDKey, follow: clsidServer},
+	// Autoruns Explorer tab; T1546.015 (a COM class Explorer loads at
+	// logon; HijackThis O21): value -> CLSID -> InprocServer32.
+	{id: "shell_service_object_delay_load", key: cv + `\ShellServiceObjectDelayLoad`, kind: KindCLSID, machine: true, user: true, wow64: true,
+		defaults: both(ssodlDefaults), follow: clsidServer},
+	// Autoruns Explorer tab; T1546.015: Explorer loads every overlay
+	// handler (OneDrive, Dropbox, TortoiseSVN/Git register them).
+	{id: "shell_icon_overlay", key: cv + `\Explorer\ShellIconOverlayIdentifiers`, subkeys: true, values: []string{""}, kind: KindCLSID, machine: true, user: true, wow64: true,
+		follow: clsidServer},
+	// T1546.001 Change Default File Association; Atomic T1546.001: the
+	// machine's handlers, compared with Windows' own per class. Every
+	// application registers some, hence flood control.
+	{id: "machine_shell_command", key: `Classes`, subkeys: true, suffix: `shell\open\command`, values: []string{"", "DelegateExecute"}, machine: true, flood: true,
+		itemDefaults: shellOpenDefaults},
 	// T1546.011 Application Shimming; Atomic T1546.011.
 	// Installing a custom database is rare outside attacks (FIN7, Carbanak).
 	{id: "shim_database", key: ntcv + `\AppCompatFlags\InstalledSDB`, subkeys: true, values: []string{"DatabasePath"}, kind: KindDLL, machine: true, wow64: true, strong: []string{"*"}},

@@ -26,6 +26,14 @@ func TestMatchASEP(t *testing.T) {
 		{registry.ScopeUser, `Software\Microsoft\Office test\Special\Perf`, "", "office_test", "Perf", true},
 		{registry.ScopeUser, `Environment`, "UserInitMprLogonScript", "logon_script", "", false},
 		{registry.ScopeUser, `Control Panel\Desktop`, "SCRNSAVE.EXE", "screensaver", "", false},
+		{registry.ScopeMachine, `SOFTWARE\Microsoft\Windows NT\CurrentVersion\Image File Execution Options\notepad.exe`, "GlobalFlag", "ifeo_global_flag", "notepad.exe", false},
+		{registry.ScopeMachine, `SOFTWARE\Microsoft\Windows\CurrentVersion\RunOnceEx\0001\Depend`, "1", "run_once_ex_depend", "0001", false},
+		{registry.ScopeMachine, `SOFTWARE\Microsoft\Windows\CurrentVersion\RunOnceEx\0001`, "1", "run_once_ex", "0001", false},
+		{registry.ScopeUser, `Software\Microsoft\Windows\CurrentVersion\ShellServiceObjectDelayLoad`, "x", "shell_service_object_delay_load", "", false},
+		{registry.ScopeMachine, `SOFTWARE\Microsoft\Windows\CurrentVersion\Explorer\ShellIconOverlayIdentifiers\   OneDrive1`, "", "shell_icon_overlay", "   OneDrive1", false},
+		{registry.ScopeUser, `Software\Classes\CLSID\{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}\TreatAs`, "", "user_com_treatas", "{B5F8350B-0548-48B1-A6EE-88BD00B4A5E7}", false},
+		{registry.ScopeMachine, `SOFTWARE\Classes\exefile\shell\open\command`, "", "machine_shell_command", "exefile", false},
+		{registry.ScopeMachine, `SYSTEM\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port`, "Driver", "print_monitors", "Standard TCP/IP Port", false},
 		// Not autostart values.
 		{registry.ScopeMachine, `SYSTEM\CurrentControlSet\Services\evil\Parameters`, "ImagePath", "", "", false},
 		{registry.ScopeMachine, `SYSTEM\CurrentControlSet\Services\evil`, "Start", "", "", false},
@@ -99,5 +107,33 @@ func TestEveryLocationIsDeclaredOnce(t *testing.T) {
 			t.Errorf("duplicate %s", k)
 		}
 		seen[k] = true
+	}
+}
+
+// TestItemDefaultsAreLiteral: Windows' handler defaults hold `%*`, which
+// the location defaults' glob would take for "anything": per-item
+// defaults compare literally.
+func TestItemDefaultsAreLiteral(t *testing.T) {
+	tests := []struct {
+		key, data string
+		want      bool
+	}{
+		{`SOFTWARE\Classes\exefile\shell\open\command`, `"%1" %*`, true},
+		{`SOFTWARE\Classes\ExeFile\shell\open\command`, ` "%1" %* `, true},
+		{`SOFTWARE\Classes\exefile\shell\open\command`, `"%1" %* & C:\ProgramData\x.exe`, false},
+		{`SOFTWARE\Classes\exefile\shell\open\command`, `C:\ProgramData\x.exe "%1" %*`, false},
+		{`SOFTWARE\Classes\mscfile\shell\open\command`, `%SystemRoot%\system32\mmc.exe "%1" %*`, true},
+		{`SOFTWARE\Classes\Folder\shell\open\command`, `{11dbb47c-a525-400b-9e80-a54615a090c0}`, true},
+		{`SOFTWARE\Classes\exefile\shell\open\command`, ``, true},
+		{`SOFTWARE\Classes\vlc\shell\open\command`, `"C:\Program Files\VideoLAN\VLC\vlc.exe" "%1"`, true}, // no defaults for the class
+	}
+	for _, tt := range tests {
+		loc, ok := Match(registry.ScopeMachine, tt.key, "")
+		if !ok {
+			t.Fatalf("no location for %s", tt.key)
+		}
+		if got := loc.IsDefault(tt.data); got != tt.want {
+			t.Errorf("%s: IsDefault(%q) = %v, want %v", tt.key, tt.data, got, tt.want)
+		}
 	}
 }

@@ -5,6 +5,9 @@
 package catalog
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
@@ -55,6 +58,29 @@ type Location struct {
 	Shadows string
 	// Shadowing is set by the scanner when the machine has the item.
 	Shadowing bool
+	// ItemDefaults are Windows' own values per item (lower case), compared
+	// literally (`"%1" %*` is Windows' argument list, not a pattern): the
+	// machine's exefile, batfile, ... handlers. An item without an entry
+	// has none to differ from.
+	ItemDefaults map[string][]string
+	// Mask, for a KindFlags location: the bits of the number that make it
+	// an autostart (IFEO GlobalFlag 0x200); a value without them is none.
+	Mask uint32
+	// Follow, in order, are where Windows finds what the value points at
+	// (a class's server, the monitor a GlobalFlag arms): the scanner
+	// scores the first one found in place of the data.
+	Follow []Follow
+}
+
+// Follow is where Windows finds what a location's value points at. Key is
+// relative to the root of a hive of Scope (the user's own hive for
+// ScopeUser); `{data}` stands for the value's data, `{item}` for the
+// location's item.
+type Follow struct {
+	Scope, Key, Value string
+	// Strong: that the target exists is a strong signal by itself (a
+	// GlobalFlag that arms a SilentProcessExit monitor).
+	Strong bool
 }
 
 // What Windows does with a location's data.
@@ -64,6 +90,8 @@ const (
 	KindDLLList = "dll_list" // DLL names separated by spaces or commas
 	KindList    = "list"     // a REG_MULTI_SZ list, one item (command or package) a line
 	KindFolder  = "folder"   // a folder whose files it starts
+	KindCLSID   = "clsid"    // a COM class id whose InprocServer32 DLL it loads
+	KindFlags   = "flags"    // a number whose Mask bits arm what Follow names
 )
 
 const (
@@ -92,6 +120,10 @@ type base struct {
 	strong  []string
 	flood   bool
 	shadows string
+	// itemDefaults, mask, follow: Location's ItemDefaults, Mask, Follow.
+	itemDefaults map[string][]string
+	mask         uint32
+	follow       []Follow
 }
 
 // shellDefaults and userinitDefaults are the Winlogon values Windows
@@ -114,6 +146,10 @@ var bases = []base{
 	{id: "run", key: cv + `\Run`, approved: "Run", machine: true, user: true, wow64: true},
 	{id: "run_once", key: cv + `\RunOnce`, machine: true, user: true, wow64: true},
 	{id: "run_once_ex", key: cv + `\RunOnceEx`, subkeys: true, machine: true, user: true, wow64: true},
+	// T1547.001 (the ATT&CK page's example; Atomic T1547.001 test 2; Oddvar
+	// Moe, "Persistence using RunOnceEx", 2018): DLLs RunOnceEx loads, two
+	// levels down.
+	{id: "run_once_ex_depend", key: cv + `\RunOnceEx`, subkeys: true, suffix: "Depend", kind: KindDLL, machine: true, user: true, wow64: true},
 	{id: "run_services", key: cv + `\RunServices`, machine: true, user: true, wow64: true},
 	{id: "run_services_once", key: cv + `\RunServicesOnce`, machine: true, user: true, wow64: true},
 	{id: "policies_run", key: cv + `\Policies\Explorer\Run`, machine: true, user: true, wow64: true},
@@ -162,7 +198,8 @@ func build() []Location {
 			}
 			defaults, defaulted := b.defaults[scope]
 			loc := Location{ID: b.id, Scope: scope, Key: key, Values: b.values, Subkeys: b.subkeys, Defaults: defaults, Defaulted: defaulted,
-				Suffix: b.suffix, Kind: b.kind, Changed: b.changed, Strong: b.strong, Flood: b.flood, Shadows: b.shadows}
+				Suffix: b.suffix, Kind: b.kind, Changed: b.changed, Strong: b.strong, Flood: b.flood, Shadows: b.shadows,
+				ItemDefaults: b.itemDefaults, Mask: b.mask, Follow: b.follow}
 			if loc.Kind == "" {
 				loc.Kind = KindCommand
 			}
@@ -187,6 +224,32 @@ func build() []Location {
 	return out
 }
 
+// FollowKey is a key a Follow target may be in, as a reader that keeps
+// only what the tables read must keep it: Key's subkeys, and below each
+// the Suffix key (`SOFTWARE\Classes\CLSID\*\InprocServer32`).
+type FollowKey struct{ Scope, Key, Suffix string }
+
+// FollowKeys lists the keys of every declared Follow target, once each.
+func FollowKeys() []FollowKey {
+	var out []FollowKey
+	for _, l := range All {
+		for _, f := range l.Follow {
+			head, tail, ok := strings.Cut(f.Key, `\{data}`)
+			if !ok {
+				head, tail, ok = strings.Cut(f.Key, `\{item}`)
+			}
+			if !ok {
+				continue
+			}
+			k := FollowKey{Scope: f.Scope, Key: head, Suffix: strings.TrimPrefix(tail, `\`)}
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
 // ForScope returns the locations that apply to a hive of the given scope.
 func ForScope(scope string) []Location {
 	var out []Location
@@ -203,10 +266,13 @@ func ForScope(scope string) []Location {
 // A list (REG_MULTI_SZ, one item a line; a DLL list) is compared item by
 // item: every item must be a default.
 func (l Location) IsDefault(data string) bool {
+	d := strings.TrimSpace(data)
+	if _, ok := l.ItemDefaults[strings.ToLower(l.Item)]; ok {
+		return d == "" || l.IsItemDefault(d)
+	}
 	if !l.Defaulted {
 		return true
 	}
-	d := strings.TrimSpace(data)
 	if d == "" {
 		return true // an empty value: Windows falls back to the machine's
 	}
@@ -227,6 +293,15 @@ func (l Location) IsDefault(data string) bool {
 		return true
 	}
 	return l.isDefaultItem(d)
+}
+
+// IsItemDefault reports whether data is literally Windows' own value for
+// the location's item (ItemDefaults): the machine's htafile handler runs
+// mshta, and that is no sign of anything.
+func (l Location) IsItemDefault(data string) bool {
+	defs, ok := l.ItemDefaults[strings.ToLower(l.Item)]
+	d := strings.TrimSpace(data)
+	return ok && d != "" && slices.ContainsFunc(defs, func(def string) bool { return strings.EqualFold(def, d) })
 }
 
 func (l Location) isDefaultItem(item string) bool {
@@ -412,16 +487,27 @@ func Docs() []Doc {
 		if len(b.values) > 0 {
 			names := make([]string, len(b.values))
 			for i, v := range b.values {
-				if v == "" {
-					v = "(Default)"
-				}
-				names[i] = v
+				names[i] = valueDoc(v)
 			}
 			values = strings.Join(names, ", ")
 		}
 		kind := b.kind
 		if kind == "" {
 			kind = KindCommand
+		}
+		if b.mask != 0 {
+			values += fmt.Sprintf(" (bit 0x%x)", b.mask)
+		}
+		if len(b.follow) > 0 {
+			var at []string
+			for _, f := range b.follow {
+				if f.Value != "" {
+					at = append(at, "`"+f.Key+`\`+f.Value+"`")
+				} else {
+					at = append(at, "`"+f.Key+"`")
+				}
+			}
+			kind += ", followed to " + strings.Join(at, " then ")
 		}
 		d := Doc{ID: b.id, Scope: strings.Join(scopes, "+"), Key: key, Values: values, Kind: kind, WOW64: b.wow64, Flood: b.flood, Strong: strings.Join(b.strong, ", ")}
 		for _, scope := range scopes {
@@ -433,7 +519,22 @@ func Docs() []Doc {
 				break
 			}
 		}
+		if len(b.itemDefaults) > 0 {
+			var items []string
+			for _, item := range slices.Sorted(maps.Keys(b.itemDefaults)) {
+				items = append(items, item+": "+strings.Join(b.itemDefaults[item], " or "))
+			}
+			d.Defaults = strings.Join(items, "; ")
+		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// valueDoc names a value as the README does: the default value (Default).
+func valueDoc(name string) string {
+	if name == "" {
+		return "(Default)"
+	}
+	return name
 }

@@ -40,13 +40,17 @@ func (p Path) String() string {
 // ParsePath accepts every spelling of SPEC §3: HKLM\, HKU\, HKCU\,
 // \REGISTRY\MACHINE\, \REGISTRY\USER\, PowerShell drives (HKCU:, HKCU:\,
 // HKLM:Software), Registry:: and Microsoft.PowerShell.Core\Registry::
-// prefixes, any case, doubled, forward or trailing separators.
+// prefixes, any case, doubled or trailing separators.
+//
+// Only a backslash separates keys: `/` is a character of key names
+// (`Print\Monitors\Standard TCP/IP Port`), in .reg exports, Sysmon's
+// TargetObject and reg.exe alike. PowerShell's provider paths alone (a
+// drive or Registry::) also take `/` as a separator.
 func ParsePath(s string) (Path, bool) {
-	s = strings.ReplaceAll(s, "/", `\`)
 	// Byte offsets found in the lowered text index s itself: only ASCII
 	// is lowered (strings.ToLower may change a string's length).
 	if i := strings.Index(asciiLower(s), "registry::"); i >= 0 && providerQualifier(s[:i]) {
-		s = s[i+len("registry::"):]
+		s = strings.ReplaceAll(s[i+len("registry::"):], "/", `\`)
 	}
 	// Collapse doubled separators (JavaScript and C# string escapes).
 	for strings.Contains(s, `\\`) {
@@ -54,7 +58,7 @@ func ParsePath(s string) (Path, bool) {
 	}
 	// Quotes, blanks and separators around the path are never part of it;
 	// trimming them all at once keeps the canonical form a fixed point.
-	s = strings.Trim(s, " \t\r\n\"'\\")
+	s = strings.Trim(s, pathTrim)
 	lower := asciiLower(s)
 	// "\REGISTRY\MACHINE" spellings (the leading backslash is already gone).
 	if strings.HasPrefix(lower, `registry\`) {
@@ -81,7 +85,8 @@ func ParsePath(s string) (Path, bool) {
 				rest = tail
 			}
 		}
-		return Path{Root: r, Rel: cleanRel(rest)}, true
+		// A `/` turned separator may end the path: trim as above.
+		return Path{Root: r, Rel: cleanRel(strings.Trim(strings.ReplaceAll(rest, "/", `\`), pathTrim))}, true
 	}
 	r, ok := rootAliases[strings.ToLower(head)]
 	if !ok {
@@ -89,6 +94,9 @@ func ParsePath(s string) (Path, bool) {
 	}
 	return Path{Root: r, Rel: cleanRel(tail)}, true
 }
+
+// pathTrim is what surrounds a path in a command and is never part of it.
+const pathTrim = " \t\r\n\"'\\"
 
 // providerQualifier tells whether the text before a "Registry::" is what
 // may stand there in PowerShell: nothing (quotes and blanks aside) or a

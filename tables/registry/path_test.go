@@ -28,7 +28,14 @@ func TestParsePathSpellings(t *testing.T) {
 		{`HKEY_CURRENT_USER\\Software\\Microsoft\\Windows`, `HKEY_CURRENT_USER\Software\Microsoft\Windows`},
 		{`'HKCU:\Software\x'`, `HKEY_CURRENT_USER\Software\x`},
 		{`"HKLM\Software\x\\"`, `HKEY_LOCAL_MACHINE\Software\x`},
-		{`HKCU/Software/x`, `HKEY_CURRENT_USER\Software\x`},
+		{`HKCU:/Software/x`, `HKEY_CURRENT_USER\Software\x`},
+		{`Registry::HKEY_CURRENT_USER/Software//x/`, `HKEY_CURRENT_USER\Software\x`},
+		// Outside PowerShell's provider paths `/` is part of a key name.
+		{`HKLM\SYSTEM\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port`, `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port`},
+		{`\REGISTRY\MACHINE\SYSTEM\ControlSet001\Control\Print\Monitors\Standard TCP/IP Port\Driver`, `HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Print\Monitors\Standard TCP/IP Port\Driver`},
+		{`HKCR\.htm/x`, `HKEY_CLASSES_ROOT\.htm/x`},
+		// Sysmon's TargetObject for the monitor's DLL.
+		{`HKLM\System\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port\Driver`, `HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port\Driver`},
 		{`HKEY_CLASSES_ROOT\CLSID`, `HKEY_CLASSES_ROOT\CLSID`},
 		{`HKLM`, `HKEY_LOCAL_MACHINE`},
 		{`HKLM:`, `HKEY_LOCAL_MACHINE`},
@@ -46,7 +53,7 @@ func TestParsePathSpellings(t *testing.T) {
 }
 
 func TestParsePathRejects(t *testing.T) {
-	for _, in := range []string{``, `C:\Windows\system32`, `Software\Microsoft`, `MACHINE\Software`, `foo:bar`, `\REGISTRY\A\x`, `$env:TEMP`} {
+	for _, in := range []string{``, `C:\Windows\system32`, `Software\Microsoft`, `MACHINE\Software`, `foo:bar`, `\REGISTRY\A\x`, `$env:TEMP`, `HKCU/Software/x`} {
 		if p, ok := ParsePath(in); ok {
 			t.Errorf("ParsePath(%q) = %q, want no registry path", in, p)
 		}
