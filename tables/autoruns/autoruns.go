@@ -500,7 +500,8 @@ func (s *Scanner) fill(f *found, raw []byte, err error, warn func(error)) {
 
 // resolveRegistry finds the hives a registry reference can mean: HKCU is
 // the user whose hive holds the autorun (every user for a machine autorun),
-// HKLM the machine, HKU\<SID> that user.
+// HKLM the machine (HKCR: too, which registry.ParsePath maps to its
+// SOFTWARE\Classes), HKU\<SID> that user.
 func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, ref cmdline.Ref) []found {
 	p, ok := registry.ParsePath(ref.Key)
 	if !ok {
@@ -521,9 +522,6 @@ func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, ref cm
 		}
 	case registry.HKLM:
 		candidates = hivesOfScope(hives, registry.ScopeMachine)
-	case registry.HKCR:
-		candidates = hivesOfScope(hives, registry.ScopeMachine)
-		rel = `SOFTWARE\Classes\` + rel
 	case registry.HKU:
 		sid, rest := registry.SplitUser(rel)
 		rel = rest

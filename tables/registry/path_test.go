@@ -29,7 +29,15 @@ func TestParsePathSpellings(t *testing.T) {
 		{`'HKCU:\Software\x'`, `HKEY_CURRENT_USER\Software\x`},
 		{`"HKLM\Software\x\\"`, `HKEY_LOCAL_MACHINE\Software\x`},
 		{`HKCU/Software/x`, `HKEY_CURRENT_USER\Software\x`},
-		{`HKEY_CLASSES_ROOT\CLSID`, `HKEY_CLASSES_ROOT\CLSID`},
+		{`HKEY_CLASSES_ROOT\CLSID`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\CLSID`},
+		{`HKCR:\ms-settings\shell\open\command`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\ms-settings\shell\open\command`},
+		{`Registry::HKEY_CLASSES_ROOT\CLSID\{x}`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\CLSID\{x}`},
+		{`HKCR`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes`},
+		{`HKU\S-1-5-21-1-2-3-1001_Classes\CLSID\{x}\InprocServer32`, `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\CLSID\{x}\InprocServer32`},
+		{`\REGISTRY\USER\S-1-5-21-1-2-3-1001_CLASSES\mscfile`, `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\mscfile`},
+		{`HKEY_USERS\S-1-5-21-1-2-3-1001_Classes`, `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes`},
+		{`HKU\_Classes\x`, `HKEY_USERS\_Classes\x`},
+		{`HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\x`, `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\x`},
 		{`HKLM`, `HKEY_LOCAL_MACHINE`},
 		{`HKLM:`, `HKEY_LOCAL_MACHINE`},
 	}
@@ -54,7 +62,7 @@ func TestParsePathRejects(t *testing.T) {
 }
 
 func FuzzParsePath(f *testing.F) {
-	for _, s := range []string{`HKCU:Software\x`, `\REGISTRY\USER\S-1\x`, `Registry::HKLM\\a\\`, `HKLM:`, `::`, `\\\\`} {
+	for _, s := range []string{`HKCU:Software\x`, `\REGISTRY\USER\S-1\x`, `Registry::HKLM\\a\\`, `HKLM:`, `::`, `\\\\`, `HKCR:\CLSID`, `HKU\S-1_Classes_Classes\x`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
