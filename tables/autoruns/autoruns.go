@@ -344,6 +344,9 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirec
 	if !k.ModTime.IsZero() {
 		base.Mtime = k.ModTime.Unix()
 	}
+	if k.SourceFile != "" {
+		base.SourceFile = k.SourceFile // the user's UsrClass.dat
+	}
 	if approved != nil {
 		if a, ok := approved.Value(v.Name); ok && !catalog.Enabled(a.Data) {
 			base.Enabled = 0
