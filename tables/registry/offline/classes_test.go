@@ -141,3 +141,34 @@ func TestUsrClassBesideNTUser(t *testing.T) {
 		check(t, path)
 	})
 }
+
+// TestSecondUsrClassOfAProfile: a profile folder holding two classes
+// hives (one beside the NTUSER.DAT, one where Windows keeps it) mounts
+// one in the user's hive and reads the other on its own, with a warning
+// naming it: neither is dropped.
+func TestSecondUsrClassOfAProfile(t *testing.T) {
+	root := t.TempDir()
+	profile := filepath.Join(root, "C", "Users", "alice")
+	hivetest.BuildSoftwareHiveAt(t, filepath.Join(root, "C", "Windows", "System32", "config"), softwareReg)
+	hivetest.BuildUserHiveAt(t, profile, userReg("alice.exe"))
+	hivetest.BuildClassesHiveAt(t, profile, classesReg)
+	hivetest.BuildClassesHiveAt(t, filepath.Join(profile, "AppData", "Local", "Microsoft", "Windows"), classesReg)
+	view, warnings, err := load(t, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hives, _ := view.Hives()
+	var got []string
+	for _, h := range hives {
+		if h.Info().Scope == registry.ScopeUser {
+			got = append(got, classesOf(t, h))
+		}
+	}
+	one := `HKEY_USERS\` + sidAlice + `|alice|UsrClass.dat|cmd.exe /c start C:\Users\Public\x.exe`
+	if len(got) != 2 || got[0] != one || got[1] != one {
+		t.Errorf("user hives:\n%s\nwant twice:\n%s", strings.Join(got, "\n"), one)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "second classes hive") {
+		t.Errorf("warnings %v, want one about the second classes hive", warnings)
+	}
+}
