@@ -373,6 +373,9 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirec
 	if !k.ModTime.IsZero() {
 		base.Mtime = k.ModTime.Unix()
 	}
+	if k.SourceFile != "" {
+		base.SourceFile = k.SourceFile // the user's UsrClass.dat
+	}
 	if approved != nil {
 		if a, ok := approved.Value(v.Name); ok && !catalog.Enabled(a.Data) {
 			base.Enabled = 0
@@ -537,7 +540,8 @@ func (s *Scanner) fill(f *found, raw []byte, err error, warn func(error)) {
 
 // resolveRegistry finds the hives a registry reference can mean: HKCU is
 // the user whose hive holds the autorun (every user for a machine autorun),
-// HKLM the machine, HKU\<SID> that user.
+// HKLM the machine (HKCR: too, which registry.ParsePath maps to its
+// SOFTWARE\Classes), HKU\<SID> that user.
 func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, ref cmdline.Ref) []found {
 	p, ok := registry.ParsePath(ref.Key)
 	if !ok {
@@ -558,9 +562,6 @@ func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, ref cm
 		}
 	case registry.HKLM:
 		candidates = hivesOfScope(hives, registry.ScopeMachine)
-	case registry.HKCR:
-		candidates = hivesOfScope(hives, registry.ScopeMachine)
-		rel = `SOFTWARE\Classes\` + rel
 	case registry.HKU:
 		sid, rest := registry.SplitUser(rel)
 		rel = rest

@@ -9,6 +9,8 @@ const (
 	HKLM Root = "HKEY_LOCAL_MACHINE"
 	HKU  Root = "HKEY_USERS"
 	HKCU Root = "HKEY_CURRENT_USER"
+	// HKCR is accepted as a spelling only: ParsePath maps it to
+	// HKEY_LOCAL_MACHINE\SOFTWARE\Classes, so no Path has it as Root.
 	HKCR Root = "HKEY_CLASSES_ROOT"
 	HKCC Root = "HKEY_CURRENT_CONFIG"
 )
@@ -46,7 +48,57 @@ func (p Path) String() string {
 // (`Print\Monitors\Standard TCP/IP Port`), in .reg exports, Sysmon's
 // TargetObject and reg.exe alike. PowerShell's provider paths alone (a
 // drive or Registry::) also take `/` as a separator.
+//
+// The class views map to the hives that hold them: HKEY_CLASSES_ROOT\X is
+// HKEY_LOCAL_MACHINE\SOFTWARE\Classes\X (Windows merges the user's classes
+// over it; offline, the machine's is the one meaning a path can have), and
+// HKEY_USERS\<SID>_Classes\X, the user's classes hive (UsrClass.dat), is
+// HKEY_USERS\<SID>\Software\Classes\X, where Windows links it.
 func ParsePath(s string) (Path, bool) {
+	p, ok := parsePath(s)
+	if !ok {
+		return p, false
+	}
+	return classesView(p), true
+}
+
+// MachineClassesKey (under HKEY_LOCAL_MACHINE) and UserClassesKey (under
+// HKEY_USERS\<SID>) are the keys the class views show.
+const (
+	MachineClassesKey = `SOFTWARE\Classes`
+	UserClassesKey    = `Software\Classes`
+	classesSuffix     = "_classes"
+)
+
+// classesView maps HKEY_CLASSES_ROOT and HKEY_USERS\<SID>_Classes paths
+// to the keys they show.
+func classesView(p Path) Path {
+	switch p.Root {
+	case HKCR:
+		return Path{Root: HKLM, Rel: joinRel(MachineClassesKey, p.Rel)}
+	case HKU:
+		sid, rest := SplitUser(p.Rel)
+		stripped := sid
+		// A name ending in _Classes twice is stripped of both, so that the
+		// canonical form parses back to itself.
+		for len(stripped) > len(classesSuffix) && strings.HasSuffix(asciiLower(stripped), classesSuffix) {
+			stripped = stripped[:len(stripped)-len(classesSuffix)]
+		}
+		if stripped != sid {
+			return Path{Root: HKU, Rel: stripped + `\` + joinRel(UserClassesKey, rest)}
+		}
+	}
+	return p
+}
+
+func joinRel(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + `\` + b
+}
+
+func parsePath(s string) (Path, bool) {
 	// Byte offsets found in the lowered text index s itself: only ASCII
 	// is lowered (strings.ToLower may change a string's length).
 	if i := strings.Index(asciiLower(s), "registry::"); i >= 0 && providerQualifier(s[:i]) {

@@ -33,10 +33,18 @@ func TestParsePathSpellings(t *testing.T) {
 		// Outside PowerShell's provider paths `/` is part of a key name.
 		{`HKLM\SYSTEM\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port`, `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port`},
 		{`\REGISTRY\MACHINE\SYSTEM\ControlSet001\Control\Print\Monitors\Standard TCP/IP Port\Driver`, `HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Print\Monitors\Standard TCP/IP Port\Driver`},
-		{`HKCR\.htm/x`, `HKEY_CLASSES_ROOT\.htm/x`},
+		{`HKCR\.htm/x`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\.htm/x`},
 		// Sysmon's TargetObject for the monitor's DLL.
 		{`HKLM\System\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port\Driver`, `HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\Print\Monitors\Standard TCP/IP Port\Driver`},
-		{`HKEY_CLASSES_ROOT\CLSID`, `HKEY_CLASSES_ROOT\CLSID`},
+		{`HKEY_CLASSES_ROOT\CLSID`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\CLSID`},
+		{`HKCR:\ms-settings\shell\open\command`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\ms-settings\shell\open\command`},
+		{`Registry::HKEY_CLASSES_ROOT\CLSID\{x}`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\CLSID\{x}`},
+		{`HKCR`, `HKEY_LOCAL_MACHINE\SOFTWARE\Classes`},
+		{`HKU\S-1-5-21-1-2-3-1001_Classes\CLSID\{x}\InprocServer32`, `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\CLSID\{x}\InprocServer32`},
+		{`\REGISTRY\USER\S-1-5-21-1-2-3-1001_CLASSES\mscfile`, `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\mscfile`},
+		{`HKEY_USERS\S-1-5-21-1-2-3-1001_Classes`, `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes`},
+		{`HKU\_Classes\x`, `HKEY_USERS\_Classes\x`},
+		{`HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\x`, `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\x`},
 		{`HKLM`, `HKEY_LOCAL_MACHINE`},
 		{`HKLM:`, `HKEY_LOCAL_MACHINE`},
 	}
@@ -61,7 +69,7 @@ func TestParsePathRejects(t *testing.T) {
 }
 
 func FuzzParsePath(f *testing.F) {
-	for _, s := range []string{`HKCU:Software\x`, `\REGISTRY\USER\S-1\x`, `Registry::HKLM\\a\\`, `HKLM:`, `::`, `\\\\`} {
+	for _, s := range []string{`HKCU:Software\x`, `\REGISTRY\USER\S-1\x`, `Registry::HKLM\\a\\`, `HKLM:`, `::`, `\\\\`, `HKCR:\CLSID`, `HKU\S-1_Classes_Classes\x`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -169,6 +169,9 @@ type Key struct {
 	ModTime time.Time
 	Subkeys []string
 	Values  []Value
+	// SourceFile is the file the key was read from when it is not the
+	// hive's own (a user's classes hive read through UserClasses); "" else.
+	SourceFile string
 }
 
 // Value returns the named value (case-insensitive; "" for the default).

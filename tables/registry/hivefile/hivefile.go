@@ -1,5 +1,5 @@
-// Package hivefile reads regf hive files (SOFTWARE, SYSTEM, NTUSER.DAT)
-// lazily: Open reads the base block and the root key, and every Key call
+// Package hivefile reads regf hive files (SOFTWARE, SYSTEM, NTUSER.DAT,
+// UsrClass.dat) lazily: Open reads the base block and the root key, and every Key call
 // walks only the path it is asked for.
 //
 // regparser supplies the on-disk structures; the walk over them is done
@@ -34,7 +34,11 @@ const (
 	KindSoftware = "software"
 	KindSystem   = "system"
 	KindUser     = "user"
-	KindUnknown  = ""
+	// KindClasses is a user's classes hive (UsrClass.dat, loaded as
+	// HKEY_USERS\<SID>_Classes): it answers at Software\Classes, where
+	// Windows links it into the user's hive.
+	KindClasses = "classes"
+	KindUnknown = ""
 )
 
 // Bounds on what one lookup may visit, whatever the file claims.
@@ -201,6 +205,11 @@ func detectKind(embedded string, rootChildren []string) string {
 		return KindSoftware
 	case has["select"] && hasControlSet:
 		return KindSystem
+	case !has["software"] && !has["microsoft"] && (has["clsid"] || has["local settings"]):
+		// Every UsrClass.dat since Vista has Local Settings (shell bags,
+		// MUI cache) and CLSID; a SOFTWARE hive keeps its CLSID under
+		// Classes.
+		return KindClasses
 	}
 	base := strings.ToLower(embedded)
 	if i := strings.LastIndexAny(base, `\/`); i >= 0 {
@@ -213,6 +222,8 @@ func detectKind(embedded string, rootChildren []string) string {
 		return KindSystem
 	case "ntuser.dat", "default":
 		return KindUser
+	case "usrclass.dat":
+		return KindClasses
 	}
 	return KindUnknown
 }
@@ -228,7 +239,8 @@ func (h *Hive) Close() error {
 // Path is the file the hive was read from.
 func (h *Hive) Path() string { return h.path }
 
-// Kind is "software", "system", "user", or "" when the hive is none of them.
+// Kind is "software", "system", "user", "classes", or "" when the hive is
+// none of them.
 func (h *Hive) Kind() string { return h.kind }
 
 // EmbeddedName is the file name recorded in the base block (its tail only:
@@ -238,9 +250,9 @@ func (h *Hive) EmbeddedName() string { return h.embedded }
 // Dirty reports a hive whose last changes are only in its transaction logs.
 func (h *Hive) Dirty() bool { return h.dirty }
 
-// SetUser names the owner of a user hive: with a SID its Root becomes
-// HKEY_USERS\<SID>, without one it stays HKEY_CURRENT_USER. It does nothing
-// for machine hives.
+// SetUser names the owner of a user or classes hive: with a SID its Root
+// becomes HKEY_USERS\<SID>, without one it stays HKEY_CURRENT_USER. It does
+// nothing for machine hives.
 func (h *Hive) SetUser(sid, username string) {
 	if h.info.Scope != registry.ScopeUser {
 		return
@@ -255,20 +267,32 @@ func (h *Hive) SetUser(sid, username string) {
 // Info describes the hive.
 func (h *Hive) Info() registry.HiveInfo { return h.info }
 
-// prefix is the key a machine hive is mounted as under HKEY_LOCAL_MACHINE.
-func (h *Hive) prefix() string {
+// Where hives are mounted below their Root: a machine hive as its key
+// under HKEY_LOCAL_MACHINE, a classes hive at the user's Software\Classes.
+var (
+	softwareMount = []string{"SOFTWARE"}
+	systemMount   = []string{"SYSTEM"}
+	classesMount  = strings.Split(registry.UserClassesKey, `\`)
+)
+
+// mount is the path below Root the hive's root key is mounted at.
+func (h *Hive) mount() []string {
 	switch h.kind {
 	case KindSoftware:
-		return "SOFTWARE"
+		return softwareMount
 	case KindSystem:
-		return "SYSTEM"
+		return systemMount
+	case KindClasses:
+		return classesMount
 	}
-	return ""
+	return nil
 }
 
 // Key returns the key at rel, relative to the hive's Root: for a SOFTWARE
 // hive `SOFTWARE\Microsoft\...` (other prefixes are not in this file and
-// give ErrNotFound), for a user hive `Software\...`.
+// give ErrNotFound), for a user hive `Software\...`, for a classes hive
+// `Software\Classes\...`. The keys above the mount point hold only the
+// path to it.
 func (h *Hive) Key(rel string) (key *registry.Key, err error) {
 	err = h.guard(rel, func() error {
 		key, err = h.key(rel)
@@ -278,34 +302,46 @@ func (h *Hive) Key(rel string) (key *registry.Key, err error) {
 }
 
 func (h *Hive) key(rel string) (*registry.Key, error) {
-	nk, path, budget, err := h.lookup(rel)
+	nk, path, above, budget, err := h.lookup(rel)
 	if err != nil {
 		return nil, err
 	}
 	if nk == nil {
-		return &registry.Key{Path: path, Subkeys: []string{h.prefix()}}, nil
+		return &registry.Key{Path: path, Subkeys: []string{above}, SourceFile: h.keySource()}, nil
 	}
 	return h.readKey(nk, path, &budget, newValueBudget(maxValues))
 }
 
-// lookup walks to the key at rel. It returns nk nil and no error for
-// HKEY_LOCAL_MACHINE itself in a machine hive (the file holds only its one
-// subkey), and the index budget left for reading the key.
-func (h *Hive) lookup(rel string) (nk *regparser.CM_KEY_NODE, path string, budget int, err error) {
+// keySource is the SourceFile of the hive's keys: set for a classes hive,
+// whose keys a user hive shows as its own (registry.UserClasses).
+func (h *Hive) keySource() string {
+	if h.kind == KindClasses {
+		return h.path
+	}
+	return ""
+}
+
+// lookup walks to the key at rel. It returns nk nil and no error for a
+// key above the hive's mount point (HKEY_LOCAL_MACHINE itself in a machine
+// hive, Software in a classes hive), whose one subkey is above; and the
+// index budget left for reading the key.
+func (h *Hive) lookup(rel string) (nk *regparser.CM_KEY_NODE, path, above string, budget int, err error) {
 	parts := splitPath(rel)
 	path = h.info.Root
-	if pre := h.prefix(); pre != "" {
-		if len(parts) == 0 {
-			return nil, path, 0, nil
+	if mount := h.mount(); len(mount) > 0 {
+		for i, m := range mount {
+			if len(parts) == i {
+				return nil, path, m, 0, nil
+			}
+			if !strings.EqualFold(parts[i], m) {
+				return nil, "", "", 0, registry.ErrNotFound
+			}
+			path += `\` + m
 		}
-		if !strings.EqualFold(parts[0], pre) {
-			return nil, "", 0, registry.ErrNotFound
-		}
-		parts = parts[1:]
-		path += `\` + pre
+		parts = parts[len(mount):]
 	}
 	if len(parts) > maxDepth {
-		return nil, "", 0, registry.ErrNotFound
+		return nil, "", "", 0, registry.ErrNotFound
 	}
 	// One budget for the whole call: a lookup costs at most
 	// maxIndexEntries entry reads, however the index cells nest or repeat.
@@ -323,16 +359,16 @@ func (h *Hive) lookup(rel string) (nk *regparser.CM_KEY_NODE, path string, budge
 			return true
 		})
 		if err != nil {
-			return nil, "", 0, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
+			return nil, "", "", 0, fmt.Errorf("hive %s key %q: %w", h.path, rel, err)
 		}
 		if found == nil {
-			return nil, "", 0, registry.ErrNotFound
+			return nil, "", "", 0, registry.ErrNotFound
 		}
 		nk = found
 		names = append(names, keyName(nk))
 	}
 	// Joined once: appending per component would copy the path each time.
-	return nk, strings.Join(names, `\`), budget, nil
+	return nk, strings.Join(names, `\`), "", budget, nil
 }
 
 // readKey reads the key node nk, whose full path is path.
@@ -342,10 +378,11 @@ func (h *Hive) readKey(nk *regparser.CM_KEY_NODE, path string, budget *int, vb *
 		return nil, fmt.Errorf("hive %s key %q: %w", h.path, path, err)
 	}
 	return &registry.Key{
-		Path:    path,
-		ModTime: filetime(regparser.ParseUint64(h.reader, nk.Offset+4)),
-		Subkeys: subkeys,
-		Values:  h.values(nk, vb),
+		Path:       path,
+		ModTime:    filetime(regparser.ParseUint64(h.reader, nk.Offset+4)),
+		Subkeys:    subkeys,
+		Values:     h.values(nk, vb),
+		SourceFile: h.keySource(),
 	}, nil
 }
 
@@ -364,7 +401,7 @@ func (h *Hive) Subkeys(ctx context.Context, rel string) (parent *registry.Key, s
 }
 
 func (h *Hive) subkeys(ctx context.Context, rel string) (*registry.Key, []*registry.Key, error) {
-	nk, path, budget, err := h.lookup(rel)
+	nk, path, above, budget, err := h.lookup(rel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -373,7 +410,11 @@ func (h *Hive) subkeys(ctx context.Context, rel string) (*registry.Key, []*regis
 		if err != nil {
 			return nil, nil, err
 		}
-		sub, err := h.key(h.prefix())
+		child := above
+		if rel = strings.Trim(rel, `\`); rel != "" {
+			child = rel + `\` + above
+		}
+		sub, err := h.key(child)
 		return parent, []*registry.Key{sub}, err
 	}
 	vb := newValueBudget(maxEnumValues)

@@ -351,6 +351,7 @@ func FuzzOpenHive(f *testing.F) {
 		{Name: "A", Values: []hivetest.Val{{Name: "v", Type: registry.RegSZ, Data: registry.EncodeUTF16("some data")}}},
 		{Name: "B", Values: []hivetest.Val{{Name: "d", Type: registry.RegDWORD, Data: []byte{1, 0, 0, 0}}}},
 	}}}}, ""))))
+	f.Add(fuzzInput(hivetest.Cells(hivetest.Build(classesNode(), ""))))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		hive := fuzzHive(data)
 		if hive == nil {
@@ -484,5 +485,60 @@ func TestRepeatedSublists(t *testing.T) {
 	}
 	if _, err := h.Key(`Software\K0500`); err != nil {
 		t.Errorf("lookup past the repeated list: %v", err)
+	}
+}
+
+// classesNode is a user's classes hive (UsrClass.dat) as Windows names its
+// root, with a per-user COM server.
+func classesNode() *hivetest.Node {
+	return &hivetest.Node{Name: "S-1-5-21-1-2-3-1001_Classes", Subkeys: []*hivetest.Node{
+		{Name: "CLSID", Subkeys: []*hivetest.Node{{Name: "{BCDE0395-E52F-467C-8E3D-C4579291692E}", Subkeys: []*hivetest.Node{
+			{Name: "InprocServer32", Values: []hivetest.Val{{Name: "", Type: registry.RegSZ, Data: registry.EncodeUTF16(`C:\Users\alice\x.dll`)}}},
+		}}}},
+		{Name: "Local Settings"},
+	}}
+}
+
+// TestClassesHive: a UsrClass.dat is told by its root (CLSID, Local
+// Settings) or its embedded name, and answers at Software\Classes, where
+// Windows links it into its user's hive; the keys above hold only the path
+// to it, and every key names the file it came from.
+func TestClassesHive(t *testing.T) {
+	const clsid = `Software\Classes\CLSID\{BCDE0395-E52F-467C-8E3D-C4579291692E}\InprocServer32`
+	data := hivetest.Build(classesNode(), `\??\C:\Users\alice\AppData\Local\Microsoft\Windows\UsrClass.dat`)
+	h, err := hivefile.OpenReader(bytes.NewReader(data), int64(len(data)), "UsrClass.dat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Kind() != hivefile.KindClasses || h.Info().Scope != registry.ScopeUser {
+		t.Fatalf("kind %q scope %q, want classes, user", h.Kind(), h.Info().Scope)
+	}
+	h.SetUser("S-1-5-21-1-2-3-1001", "alice")
+	k, err := h.Key(clsid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := k.Value(""); k.Path != `HKEY_USERS\S-1-5-21-1-2-3-1001\`+clsid || v.String() != `C:\Users\alice\x.dll` || k.SourceFile != "UsrClass.dat" {
+		t.Errorf("key %+v", k)
+	}
+	for rel, sub := range map[string]string{"": "Software", `software`: "Classes"} {
+		k, err := h.Key(rel)
+		if err != nil || len(k.Subkeys) != 1 || k.Subkeys[0] != sub {
+			t.Errorf("Key(%q) = %+v, %v; want the one subkey %s", rel, k, err, sub)
+		}
+		parent, subs, err := h.Subkeys(t.Context(), rel)
+		if err != nil || parent == nil || len(subs) != 1 || !strings.HasSuffix(subs[0].Path, `\`+sub) {
+			t.Errorf("Subkeys(%q) = %+v, %+v, %v", rel, parent, subs, err)
+		}
+	}
+	for _, rel := range []string{`CLSID`, `Software\Microsoft`, `Classes\CLSID`} {
+		if _, err := h.Key(rel); !errors.Is(err, registry.ErrNotFound) {
+			t.Errorf("Key(%q): %v, want not found", rel, err)
+		}
+	}
+	// A root without CLSID or Local Settings is told by the embedded name.
+	bare := hivetest.Build(&hivetest.Node{Name: "ROOT", Subkeys: []*hivetest.Node{{Name: "ms-settings"}}}, `\??\C:\Users\alice\AppData\Local\Microsoft\Windows\UsrClass.dat`)
+	if h, err := hivefile.OpenReader(bytes.NewReader(bare), int64(len(bare)), "x"); err != nil || h.Kind() != hivefile.KindClasses {
+		t.Errorf("hive named UsrClass.dat: %v, %v", h, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry/hivefile"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry/regfile"
 )
 
@@ -29,7 +30,9 @@ func readCorpus(t testing.TB) string {
 // splitCorpus splits the corpus's sections by hive, as hivetest imports
 // them: "HKEY_LOCAL_MACHINE" holds the HKEY_LOCAL_MACHINE\SOFTWARE
 // sections, each SID the HKEY_USERS\<SID> sections rewritten to
-// HKEY_CURRENT_USER.
+// HKEY_CURRENT_USER, and each "<SID>_Classes" that user's Software\Classes
+// sections, rewritten to HKEY_CURRENT_USER as the root of the user's
+// classes hive (UsrClass.dat).
 func splitCorpus(text string) map[string]string {
 	out := map[string]*strings.Builder{}
 	var cur *strings.Builder
@@ -42,6 +45,9 @@ func splitCorpus(text string) map[string]string {
 			if rest, ok := strings.CutPrefix(path, `HKEY_USERS\`); ok {
 				sid, tail, _ := strings.Cut(rest, `\`)
 				hive, rewritten = sid, `HKEY_CURRENT_USER\`+tail
+				if classes, ok := cutClasses(tail); ok {
+					hive, rewritten = sid+classesSuffix, `HKEY_CURRENT_USER`+classes
+				}
 			}
 			if out[hive] == nil {
 				out[hive] = &strings.Builder{}
@@ -60,6 +66,19 @@ func splitCorpus(text string) map[string]string {
 		texts[k] = b.String()
 	}
 	return texts
+}
+
+// classesSuffix names a user's classes hive among splitCorpus's hives.
+const classesSuffix = "_Classes"
+
+// cutClasses returns what follows Software\Classes in a user's key path
+// (with its leading backslash), and whether the key is there.
+func cutClasses(rel string) (string, bool) {
+	const key = `Software\Classes`
+	if len(rel) < len(key) || !strings.EqualFold(rel[:len(key)], key) || len(rel) > len(key) && rel[len(key)] != '\\' {
+		return "", false
+	}
+	return rel[len(key):], true
 }
 
 // utf16RegFile is the text as regedit itself saves v5 exports: UTF-16LE
@@ -177,4 +196,45 @@ func regfileParse(text string) (registry.StaticView, error) {
 		view = append(view, h)
 	}
 	return view, nil
+}
+
+// loadUserHives opens dir/NTUSER.DAT with dir/UsrClass.dat mounted at its
+// Software\Classes, as sid's hive (the files hives_test.go writes).
+func loadUserHives(t testing.TB, dir, sid string) registry.Hive {
+	t.Helper()
+	return loadHiveFiles(t, filepath.Join(dir, "NTUSER.DAT"), filepath.Join(dir, "UsrClass.dat"), sid, corpusUsers[sid])
+}
+
+// loadHiveFiles opens the NTUSER.DAT at ntuser with the UsrClass.dat at
+// classesPath mounted at its Software\Classes, as the hive of sid and
+// username.
+func loadHiveFiles(t testing.TB, ntuser, classesPath, sid, username string) registry.Hive {
+	t.Helper()
+	user, err := hivefile.Open(ntuser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { user.Close() })
+	user.SetUser(sid, username)
+	classes, err := hivefile.Open(classesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { classes.Close() })
+	if classes.Kind() != hivefile.KindClasses {
+		t.Fatalf("%s: kind %q, want a classes hive", classes.Path(), classes.Kind())
+	}
+	classes.SetUser(sid, username)
+	return registry.UserClasses{User: user, Classes: classes}
+}
+
+// classesRows counts the rows of per-user class keys.
+func classesRows(rows []autoruns.Row) int {
+	n := 0
+	for _, r := range rows {
+		if r.Scope == registry.ScopeUser && strings.Contains(strings.ToLower(r.Path), `\software\classes\`) {
+			n++
+		}
+	}
+	return n
 }

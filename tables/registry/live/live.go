@@ -77,6 +77,16 @@ func isUserHive(name string) bool {
 	return !strings.HasSuffix(strings.ToLower(name), "_classes")
 }
 
+// profileClassesPath is where Windows (Vista and later) keeps the classes
+// hive of the profile at profileDir, which it loads as
+// HKEY_USERS\<SID>_Classes and links at the user's Software\Classes. A
+// loaded user's classes are read through that link, so the live view
+// never lists HKEY_USERS\<SID>_Classes itself (isUserHive); an unloaded
+// profile's file is read with its NTUSER.DAT.
+func profileClassesPath(profileDir string) string {
+	return strings.TrimRight(profileDir, `\/`) + `\AppData\Local\Microsoft\Windows\UsrClass.dat`
+}
+
 // isProfileSID reports whether a ProfileList subkey names a profile:
 // `<SID>.bak` entries (left behind by a corrupted profile) and anything
 // that is not a SID are skipped.

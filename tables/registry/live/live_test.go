@@ -173,3 +173,14 @@ func TestRecordData(t *testing.T) {
 		t.Error("bad hex accepted")
 	}
 }
+
+func TestProfileClassesPath(t *testing.T) {
+	for in, want := range map[string]string{
+		`C:\Users\alice`:  `C:\Users\alice\AppData\Local\Microsoft\Windows\UsrClass.dat`,
+		`C:\Users\alice\`: `C:\Users\alice\AppData\Local\Microsoft\Windows\UsrClass.dat`,
+	} {
+		if got := profileClassesPath(in); got != want {
+			t.Errorf("profileClassesPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package live
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -109,9 +110,31 @@ func (v *View) Hives() ([]registry.Hive, error) {
 			v.warn(fmt.Errorf("skip profile %s: %s is not a user hive", p.SID, path))
 			continue
 		}
-		hives = append(hives, &profileHive{path: path, sid: p.SID, username: userName(p.SID, profiles)})
+		user := &profileHive{path: path, sid: p.SID, username: userName(p.SID, profiles)}
+		hives = append(hives, v.withClasses(user, p))
 	}
 	return hives, nil
+}
+
+// withClasses mounts the profile's classes hive (UsrClass.dat) at the
+// user's Software\Classes, as Windows does when it loads the profile; a
+// profile without one is its NTUSER.DAT alone.
+func (v *View) withClasses(user *profileHive, p profile) registry.Hive {
+	path := profileClassesPath(p.Path)
+	hv, err := hivefile.Open(path)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			v.warn(fmt.Errorf("profile %s: classes hive: %w", p.SID, err))
+		}
+		return user
+	}
+	kind := hv.Kind()
+	hv.Close()
+	if kind != hivefile.KindClasses {
+		v.warn(fmt.Errorf("profile %s: %s is not a classes hive", p.SID, path))
+		return user
+	}
+	return registry.UserClasses{User: user, Classes: &profileHive{path: path, sid: user.sid, username: user.username}}
 }
 
 // profiles reads ProfileList through the live machine hive.
@@ -336,9 +359,9 @@ func readValues(hk windows.Handle, ki keyInfo, path string, warn func(error)) ([
 	}
 }
 
-// profileHive is the NTUSER.DAT of a profile whose hive is not loaded. The
-// file is opened for each lookup and closed after it, so that no handle
-// outlives the query that asked.
+// profileHive is the NTUSER.DAT (or UsrClass.dat) of a profile whose hive
+// is not loaded. The file is opened for each lookup and closed after it,
+// so that no handle outlives the query that asked.
 type profileHive struct {
 	path, sid, username string
 }

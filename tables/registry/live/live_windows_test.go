@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/windows"
+	winreg "golang.org/x/sys/windows/registry"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/autoruns"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
@@ -104,27 +105,94 @@ func TestLiveMatchesRegfileAndHives(t *testing.T) {
 		t.Log("RKH_CORPUS_HIVES not set: hive comparison left to the Linux test")
 		return
 	}
-	var view registry.StaticView
-	for _, p := range append([]string{filepath.Join(dir, "SOFTWARE")}, globNTUser(t, dir)...) {
-		h, err := hivefile.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer h.Close()
-		if sid := filepath.Base(filepath.Dir(p)); corpusUsers[sid] != "" {
-			h.SetUser(sid, corpusUsers[sid])
-		}
-		view = append(view, h)
+	machine, err := hivefile.Open(filepath.Join(dir, "SOFTWARE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer machine.Close()
+	view := registry.StaticView{machine}
+	for _, p := range globNTUser(t, dir) {
+		// NTUSER.DAT with the user's UsrClass.dat at its Software\Classes.
+		view = append(view, loadUserHives(t, filepath.Dir(p), filepath.Base(filepath.Dir(p))))
 	}
 	hiveRows, err := (&autoruns.Scanner{View: view}).Scan(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	diffRows(t, "live vs hive", sortedRows(rows), sortedRows(hiveRows))
+	if n := classesRows(rows); n < 5 {
+		t.Errorf("only %d rows of the users' Software\\Classes read live", n)
+	}
+}
+
+// unloadedSID is a profile of ProfileList whose hive is not loaded.
+const unloadedSID = "S-1-5-21-1111111111-2222222222-3333333333-1099"
+
+// TestUnloadedProfileReadsUsrClass: a profile whose hive is not loaded
+// (ProfileList names it, HKEY_USERS does not) is read from its NTUSER.DAT
+// with the UsrClass.dat of its AppData\Local\Microsoft\Windows at its
+// Software\Classes, as Windows loads them: its rows are those of the same
+// two hive files read offline. The profile is alice's corpus hives, laid
+// out by the Linux test (RKH_CORPUS_HIVES/profile).
+func TestUnloadedProfileReadsUsrClass(t *testing.T) {
+	importCorpus(t)
+	dir := os.Getenv("RKH_CORPUS_HIVES")
+	if dir == "" {
+		t.Skip("RKH_CORPUS_HIVES not set: the profile's hives are built by the Linux test")
+	}
+	profileDir, err := filepath.Abs(filepath.Join(dir, "profile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, err := winreg.CreateKey(winreg.LOCAL_MACHINE, profileListKey+`\`+unloadedSID, winreg.SET_VALUE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = key.SetExpandStringValue("ProfileImagePath", profileDir)
+	key.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer winreg.DeleteKey(winreg.LOCAL_MACHINE, profileListKey+`\`+unloadedSID)
+
+	var live []autoruns.Row
+	for _, r := range scanLive(t, nil) {
+		if r.SID == unloadedSID {
+			live = append(live, r)
+		}
+	}
+	machine, err := hivefile.Open(filepath.Join(dir, "SOFTWARE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer machine.Close()
+	user := loadHiveFiles(t, filepath.Join(profileDir, "NTUSER.DAT"),
+		filepath.Join(profileDir, "AppData", "Local", "Microsoft", "Windows", "UsrClass.dat"), unloadedSID, "profile")
+	offline, err := (&autoruns.Scanner{View: registry.StaticView{machine, user}}).Scan(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []autoruns.Row
+	for _, r := range offline {
+		if r.SID == unloadedSID {
+			want = append(want, r)
+		}
+	}
+	diffRows(t, "unloaded profile vs its hive files", sortedRows(live), sortedRows(want))
+	if n := classesRows(live); n < 3 {
+		t.Errorf("only %d rows of the unloaded profile's UsrClass.dat", n)
+	}
+	t.Logf("%d rows of the unloaded profile, %d from its UsrClass.dat", len(live), classesRows(live))
 }
 
 func globNTUser(t *testing.T, dir string) []string {
-	m, err := filepath.Glob(filepath.Join(dir, "*", "NTUSER.DAT"))
+	all, err := filepath.Glob(filepath.Join(dir, "*", "NTUSER.DAT"))
+	var m []string // the corpus users' hives, not the unloaded profile's
+	for _, p := range all {
+		if corpusUsers[filepath.Base(filepath.Dir(p))] != "" {
+			m = append(m, p)
+		}
+	}
 	if err != nil || len(m) != len(corpusUsers) {
 		t.Fatalf("user hives in %s: %v %v", dir, m, err)
 	}

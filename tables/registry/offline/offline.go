@@ -40,7 +40,7 @@ func (v *View) Close() error {
 // are left to other tables. With several registry files a bad one becomes
 // a warning naming it and the rest are still returned; a single bad file is
 // an error. Hive transaction logs are skipped silently, hives of other
-// kinds (SAM, SECURITY, UsrClass.dat, ...) with a warning.
+// kinds (SAM, SECURITY, Amcache.hve, ...) with a warning.
 //
 // Users are mapped to SIDs through ProfileList (from a SOFTWARE hive or a
 // .reg with HKLM ProfileList): an NTUSER.DAT whose parent directory is the
@@ -48,6 +48,14 @@ func (v *View) Close() error {
 // unmapped NTUSER.DAT stays HKEY_CURRENT_USER with its parent directory as
 // username. HKEY_USERS\<SID> hives from .reg input get their username the
 // same way. The concrete type of view is *View; call Close when done.
+//
+// A user's classes hive (UsrClass.dat) is that user's Software\Classes, as
+// Windows links it: it is read with the NTUSER.DAT of its profile folder
+// (Users\<name>\AppData\Local\Microsoft\Windows\UsrClass.dat, XP's Local
+// Settings\Application Data\..., or beside the NTUSER.DAT), as one hive. A
+// classes hive whose NTUSER.DAT is not in the input is named from its
+// profile folder the same way, read alone, and warned about: the user's
+// own keys that its commands may read are missing.
 //
 // .reg exports are streamed (regfile.Open): only the autorun locations,
 // their StartupApproved keys and ProfileList stay in memory, and the keys
@@ -60,6 +68,7 @@ func Load(ctx context.Context, files []input.File) (view registry.View, warnings
 		machine []registry.Hive
 		users   []registry.Hive
 		ntusers []userHive
+		classes []userHive
 	)
 	fail := func(e error) error {
 		if len(regFiles) == 1 {
@@ -112,11 +121,12 @@ func Load(ctx context.Context, files []input.File) (view registry.View, warnings
 			case hivefile.KindUser:
 				ntusers = append(ntusers, userHive{h, f})
 				users = append(users, h)
+			case hivefile.KindClasses:
+				classes = append(classes, userHive{h, f})
 			default:
 				h.Close()
-				// A collection holds SAM, SECURITY, UsrClass.dat,
-				// Amcache.hve, ...: expected there, and no autorun
-				// location is in them.
+				// A collection holds SAM, SECURITY, Amcache.hve, ...:
+				// expected there, and no autorun location is in them.
 				if f.Collection == nil {
 					warnings = append(warnings, fmt.Errorf("hive %s: not a SOFTWARE, SYSTEM or user hive; skipped", f.Path))
 				}
@@ -129,6 +139,11 @@ func Load(ctx context.Context, files []input.File) (view registry.View, warnings
 	for _, u := range ntusers {
 		u.hive.SetUser(userOf(u.file, u.hive.Path(), profiles, ambiguous, byPath))
 	}
+	var lone []registry.Hive
+	users, lone, warnings = mountClasses(users, ntusers, classes, warnings, func(c userHive) (string, string) {
+		return classesUserOf(c, profiles, ambiguous, byPath)
+	})
+	users = append(users, lone...)
 	bySID := map[string]string{}
 	for _, p := range profiles {
 		bySID[strings.ToLower(p.sid)] = p.folder
@@ -164,20 +179,107 @@ const systemProfile = "S-1-5-18"
 // DEFAULT hive of System32\config is LocalSystem's. Elsewhere the parent
 // directory's name is the profile folder.
 func userOf(f input.File, path string, profiles map[string]profile, ambiguous map[string]bool, byPath map[string]profile) (sid, username string) {
-	folder := filepath.Base(filepath.Dir(path))
-	if dir := f.ProfileFolder(); dir != "" {
-		if strings.EqualFold(f.DrivePath[len(dir)+1:], "DEFAULT") && strings.EqualFold(dir[2:], `\Windows\System32\config`) {
-			return systemProfile, "SYSTEM"
-		}
-		if p, ok := byPath[strings.ToLower(dir[2:])]; ok {
+	if dir := f.ProfileFolder(); dir != "" && strings.EqualFold(f.DrivePath[len(dir)+1:], "DEFAULT") && strings.EqualFold(dir[2:], `\Windows\System32\config`) {
+		return systemProfile, "SYSTEM"
+	}
+	return profileOwner(f.ProfileFolder(), filepath.Base(filepath.Dir(path)), profiles, ambiguous, byPath)
+}
+
+// profileOwner names the owner of a profile folder: driveDir is its
+// Windows path in a drive layout (`C:\Users\alice`, "" elsewhere), folder
+// its name where there is none.
+func profileOwner(driveDir, folder string, profiles map[string]profile, ambiguous map[string]bool, byPath map[string]profile) (sid, username string) {
+	if driveDir != "" {
+		if p, ok := byPath[strings.ToLower(driveDir[2:])]; ok {
 			return p.sid, p.folder
 		}
-		folder = dir[strings.LastIndex(dir, `\`)+1:]
+		folder = driveDir[strings.LastIndex(driveDir, `\`)+1:]
 	}
 	if p, ok := profiles[strings.ToLower(folder)]; ok && !ambiguous[strings.ToLower(folder)] {
 		return p.sid, p.folder
 	}
 	return "", folder
+}
+
+// classesDirs are where Windows keeps UsrClass.dat under a profile
+// folder: Vista and later, then XP.
+var classesDirs = []string{
+	`AppData\Local\Microsoft\Windows`,
+	`Local Settings\Application Data\Microsoft\Windows`,
+}
+
+// profileDirOf is the profile folder of a classes hive's file, given the
+// folder the file is in (a Windows drive path or an input path, either
+// separator): the folder itself for a UsrClass.dat laid beside its
+// NTUSER.DAT, else the folder above where Windows keeps it.
+func profileDirOf(dir string) string {
+	norm := strings.ReplaceAll(dir, "/", `\`)
+	for _, sub := range classesDirs {
+		if len(norm) > len(sub) && norm[len(norm)-len(sub)-1] == '\\' && strings.EqualFold(norm[len(norm)-len(sub):], sub) {
+			return dir[:len(dir)-len(sub)-1]
+		}
+	}
+	return dir
+}
+
+// classesUserOf names the owner of a classes hive from its profile folder,
+// as userOf does for an NTUSER.DAT.
+func classesUserOf(c userHive, profiles map[string]profile, ambiguous map[string]bool, byPath map[string]profile) (sid, username string) {
+	driveDir := ""
+	if dir := c.file.ProfileFolder(); dir != "" {
+		driveDir = profileDirOf(dir)
+	}
+	return profileOwner(driveDir, filepath.Base(profileDirOf(filepath.Dir(c.hive.Path()))), profiles, ambiguous, byPath)
+}
+
+// pairKey is what a user hive and a classes hive of one profile folder
+// share: the folder's path in the input, any case and separator.
+func pairKey(dir string) string {
+	return strings.ToLower(strings.ReplaceAll(dir, `\`, "/"))
+}
+
+// mountClasses mounts each classes hive in the user hive of its profile
+// folder (replacing that hive in users), giving it the owner the user hive
+// has. The classes hives with no user hive in the input are returned as
+// hives of their own, owned as owner says, with a warning each.
+func mountClasses(users []registry.Hive, ntusers, classes []userHive, warnings []error, owner func(userHive) (sid, username string)) (mounted, lone []registry.Hive, _ []error) {
+	byDir := map[string]*hivefile.Hive{}
+	for _, u := range ntusers {
+		key := pairKey(filepath.Dir(u.hive.Path()))
+		if _, dup := byDir[key]; !dup {
+			byDir[key] = u.hive
+		}
+	}
+	with := map[registry.Hive]registry.Hive{}
+	for _, c := range classes {
+		key := pairKey(profileDirOf(filepath.Dir(c.hive.Path())))
+		user, ok := byDir[key]
+		if ok && with[user] == nil {
+			info := user.Info()
+			c.hive.SetUser(info.SID, info.Username)
+			with[user] = registry.UserClasses{User: user, Classes: c.hive}
+			continue
+		}
+		c.hive.SetUser(owner(c))
+		who := c.hive.Info().Username
+		if sid := c.hive.Info().SID; sid != "" {
+			who += " (" + sid + ")"
+		}
+		if ok {
+			warnings = append(warnings, fmt.Errorf("hive %s: a second classes hive (UsrClass.dat) for %s; read on its own", c.file.Path, who))
+		} else {
+			warnings = append(warnings, fmt.Errorf("hive %s: a user's classes hive (UsrClass.dat) without its NTUSER.DAT; read as %s's Software\\Classes, without the user's other keys", c.file.Path, who))
+		}
+		lone = append(lone, registry.UserClasses{Classes: c.hive})
+	}
+	mounted = make([]registry.Hive, len(users))
+	for i, h := range users {
+		if m, ok := with[h]; ok {
+			h = m
+		}
+		mounted[i] = h
+	}
+	return mounted, lone, warnings
 }
 
 // openHive opens a hive file, or a hive inside a zip or .gz.

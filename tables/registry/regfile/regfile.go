@@ -49,8 +49,10 @@ const (
 // Parse reads a whole .reg export into memory and returns its hives: the
 // machine hive (Root HKEY_LOCAL_MACHINE) first, then HKEY_CURRENT_USER,
 // then one hive per HKEY_USERS\<SID> in SID order. Keys under
-// HKEY_CLASSES_ROOT and HKEY_CURRENT_CONFIG are views of other hives and
-// are skipped. name is used in errors and as each hive's SourceFile.
+// HKEY_CLASSES_ROOT are the machine's SOFTWARE\Classes and those under
+// HKEY_USERS\<SID>_Classes the user's Software\Classes (registry.ParsePath);
+// HKEY_CURRENT_CONFIG is a view of SYSTEM and is skipped. name is used in
+// errors and as each hive's SourceFile.
 //
 // A bad line is a warning naming the file and line, and every good value
 // is still read; err is for input that is not a .reg export at all. Open

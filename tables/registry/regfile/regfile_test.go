@@ -128,7 +128,7 @@ func TestRouting(t *testing.T) {
 		"[HKU\\S-1-5-21-1-2-3-1000\\Software]\n"+
 		"[HKLM\\SOFTWARE\\X]\n"+
 		"[HKCU\\Software\\Y]\n"+
-		"[HKEY_CLASSES_ROOT\\Z]\n\"z\"=\"skipped\"\n")
+		"[HKEY_CURRENT_CONFIG\\Z]\n\"z\"=\"skipped\"\n")
 	var roots []string
 	for _, h := range hives {
 		info := h.Info()
@@ -149,6 +149,43 @@ func TestRouting(t *testing.T) {
 	}
 	if k.Path != `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Run` {
 		t.Errorf("path = %q", k.Path)
+	}
+}
+
+// TestClassesViews: HKEY_CLASSES_ROOT keys are the machine's
+// SOFTWARE\Classes, and a user's classes hive (HKEY_USERS\<SID>_Classes)
+// is that user's Software\Classes, merged with the keys spelled that way.
+func TestClassesViews(t *testing.T) {
+	hives := parseString(t, "Windows Registry Editor Version 5.00\n"+
+		"[HKEY_CLASSES_ROOT\\CLSID\\{1}\\InprocServer32]\n@=\"a.dll\"\n"+
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{2}]\n"+
+		"[HKEY_USERS\\S-1-5-21-1-2-3-1001_Classes\\ms-settings\\shell\\open\\command]\n@=\"cmd.exe\"\n"+
+		"[HKEY_USERS\\S-1-5-21-1-2-3-1001\\Software\\Classes\\mscfile]\n")
+	if len(hives) != 2 {
+		t.Fatalf("%d hives, want the machine and one user", len(hives))
+	}
+	k, err := hives[0].Key(`SOFTWARE\Classes\CLSID\{1}\InprocServer32`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Path != `HKEY_LOCAL_MACHINE\SOFTWARE\Classes\CLSID\{1}\InprocServer32` || len(k.Values) != 1 {
+		t.Errorf("HKCR key = %+v", k)
+	}
+	if clsid, err := hives[0].Key(`SOFTWARE\Classes\CLSID`); err != nil || len(clsid.Subkeys) != 2 {
+		t.Errorf("SOFTWARE\\Classes\\CLSID = %+v, %v; want both spellings' subkeys", clsid, err)
+	}
+	if info := hives[1].Info(); info.Root != `HKEY_USERS\S-1-5-21-1-2-3-1001` || info.SID != "S-1-5-21-1-2-3-1001" {
+		t.Errorf("user hive = %+v", info)
+	}
+	k, err = hives[1].Key(`Software\Classes\ms-settings\shell\open\command`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Path != `HKEY_USERS\S-1-5-21-1-2-3-1001\Software\Classes\ms-settings\shell\open\command` || len(k.Values) != 1 {
+		t.Errorf("classes hive key = %+v", k)
+	}
+	if classes, err := hives[1].Key(`Software\Classes`); err != nil || len(classes.Subkeys) != 2 {
+		t.Errorf("Software\\Classes = %+v, %v; want both spellings' subkeys", classes, err)
 	}
 }
 

@@ -139,6 +139,9 @@ func FuzzStreamMatchesWhole(f *testing.F) {
 	f.Add([]byte("Windows Registry Editor Version 5.00\r\n[HKCU\\Software\\Run]\r\n\"a\"=\"1\"\r\n[HKCU\\Software\\RunOnceEx\\0001]\r\n@=\"x\"\r\n[-HKCU\\Software\\Run]\r\n[HKLM\\SOFTWARE\\List\\S]\r\n\"p\"=hex(2):41,00,00,00\r\n[HKCU\\Software\\Other]\r\n\"o\"=\"p\"\r\n"))
 	f.Add([]byte("Windows Registry Editor Version 5.00\r\n[HKLM\\SYSTEM\\Services\\0001\\Parameters]\r\n\"ServiceDll\"=\"a.dll\"\r\n[HKLM\\SYSTEM\\Services\\0001\\Other]\r\n\"x\"=\"y\"\r\n"))
 	f.Add([]byte("REGEDIT4\n[HKEY_USERS\\S-1\\Software\\RunOnceEx\\a\\b]\n\"v\"=hex(7):61,\\\n 00\n[HKCU\\software\\run]\n\"\"=dword:1\n"))
+	// The class views: HKCR is the machine's SOFTWARE\Classes, <SID>_Classes
+	// the user's Software\Classes, both merged with the keys spelled so.
+	f.Add([]byte("Windows Registry Editor Version 5.00\r\n[HKEY_CLASSES_ROOT\\CLSID\\{1}\\InprocServer32]\r\n@=\"a.dll\"\r\n[HKU\\S-1_Classes\\CLSID\\{1}\\InprocServer32]\r\n@=\"b.dll\"\r\n[HKU\\S-1\\Software\\Classes\\ms-settings\\shell\\open\\command]\r\n@=\"c.exe\"\r\n[-HKCR\\CLSID]\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkStreamMatchesWhole(t, data)
 	})

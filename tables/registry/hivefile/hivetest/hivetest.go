@@ -136,6 +136,21 @@ func BuildUserHiveAt(t testing.TB, dir, regText string) string {
 	return path
 }
 
+// BuildClassesHiveAt writes dir/UsrClass.dat, a user's classes hive
+// holding exactly the keys of regText, whose keys start with
+// HKEY_CURRENT_USER standing for the hive's root (as
+// HKEY_USERS\<SID>_Classes shows it): `[HKEY_CURRENT_USER\CLSID\{...}]`.
+// The base block's embedded name is the one Windows writes for it.
+func BuildClassesHiveAt(t testing.TB, dir, regText string) string {
+	t.Helper()
+	path := emptyHive(t, dir, "UsrClass.dat")
+	importReg(t, path, `HKEY_CURRENT_USER`, regText)
+	if err := SetEmbeddedName(path, `\??\C:\Users\user\AppData\Local\Microsoft\Windows\UsrClass.dat`); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // BuildSoftwareHive returns the path of a new SOFTWARE hive holding
 // exactly the keys of regText, whose keys start with
 // HKEY_LOCAL_MACHINE\SOFTWARE.
