@@ -95,6 +95,11 @@ type Scanner struct {
 	Env       func(registry.HiveInfo) map[string]string // nil: DefaultEnv
 	Warn      func(error)                               // nil: warnings dropped
 	Images    evidence.ImageInspector                   // nil: no image_* columns
+
+	// memo is set on the copy of the Scanner one Scan runs with, hive the
+	// current hive's part of it; nil outside Scan (ValueIndicators).
+	memo *scanMemo
+	hive *envMemo
 }
 
 // maxNesting bounds how deep decoded payloads are searched for further
@@ -119,16 +124,15 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list hives: %w", err)
 	}
-	// One environment and one memo per hive for the whole Scan: later
-	// rounds reuse what earlier ones computed.
-	memo := newScanMemo()
-	memos := make([]*envMemo, len(hives))
-	for i, h := range hives {
-		memos[i] = memo.forEnv(s.env(h.Info()))
-	}
+	run := *s // this Scan's memo lives on its own copy
+	run.memo = newScanMemo()
+	return run.scan(ctx, hives)
+}
+
+func (s *Scanner) scan(ctx context.Context, hives []registry.Hive) ([]Row, error) {
 	for round := 0; ; round++ {
 		var warnings []error
-		rows, err := s.scanOnce(ctx, hives, memos, func(e error) { warnings = append(warnings, e) })
+		rows, err := s.scanOnce(ctx, hives, func(e error) { warnings = append(warnings, e) })
 		if err != nil {
 			s.warnAll(warnings)
 			return rows, err
@@ -157,18 +161,18 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 	}
 }
 
-func (s *Scanner) scanOnce(ctx context.Context, hives []registry.Hive, memos []*envMemo, warn func(error)) ([]Row, error) {
+func (s *Scanner) scanOnce(ctx context.Context, hives []registry.Hive, warn func(error)) ([]Row, error) {
 	var rows []Row
 	for i, h := range hives {
 		info := h.Info()
-		memo := memos[i]
-		env := memo.env // once per hive: every value of the hive shares it
+		s.hive = s.memo.forHive(i, func() map[string]string { return s.env(info) })
+		env := s.hive.env // once per Scan and hive: every value and round share it
 		indirect := indirectEnv(hives, h, env)
 		for _, loc := range catalog.ForScope(info.Scope) {
 			if err := ctx.Err(); err != nil {
 				return rows, fmt.Errorf("scan registry: %w", err)
 			}
-			locRows, err := s.scanLocation(ctx, hives, h, memo, indirect, loc, warn)
+			locRows, err := s.scanLocation(ctx, hives, h, env, indirect, loc, warn)
 			// A rescan after a fetch inspects again; the inspectors cache
 			// per path, size and mtime, so that costs a lookup.
 			s.addImageEvidence(ctx, locRows, env)
@@ -261,7 +265,7 @@ func (s *Scanner) locationKeysAt(ctx context.Context, h registry.Hive, loc catal
 	return keys, true, nil
 }
 
-func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, memo *envMemo, indirect map[string]string, loc catalog.Location, warn func(error)) ([]Row, error) {
+func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, warn func(error)) ([]Row, error) {
 	keys, err := s.locationKeys(ctx, h, loc, warn)
 	if err != nil || len(keys) == 0 {
 		return nil, err
@@ -286,7 +290,7 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 			if !loc.MatchesValue(v.Name) || isNumeric(v.Type) {
 				continue
 			}
-			for _, row := range s.valueRows(hives, h, memo, indirect, at, k, v, approved, warn) {
+			for _, row := range s.valueRows(hives, h, env, indirect, at, k, v, approved, warn) {
 				// A flood location gives a row only for a value that is not
 				// benign (README "Autostart locations").
 				if loc.Flood && row.Verdict == indicators.Verdict(0) {
@@ -332,9 +336,8 @@ func ValueName(name string) string {
 	return strings.ReplaceAll(name, "\x00", `\0`)
 }
 
-func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, memo *envMemo, indirect map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key, warn func(error)) []Row {
+func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key, warn func(error)) []Row {
 	info := h.Info()
-	env := memo.env
 	data := v.String()
 	name := ValueName(v.Name)
 	base := Row{
@@ -358,14 +361,14 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, memo *envMem
 			base.Enabled = 0
 		}
 	}
-	common, scored := commonIndicators(memo, loc, v.Name, data, env, indirect)
-	cmd := memo.split(scored, env)
+	common, scored := commonIndicators(loc, v.Name, data, env, indirect)
+	cmd := cmdline.Split(scored, env)
 	base.Image, base.Arguments = cmd.Image, cmd.Arguments
 
 	var rows []Row
-	founds := s.follow(hives, h, memo, env, scored, 0, warn)
-	for _, ref := range profileRefs(memo, scored, env) {
-		founds = append(founds, s.resolve(hives, h, memo, ref, warn)...)
+	founds := s.follow(hives, h, env, scored, 0, warn)
+	for _, ref := range profileRefs(scored, env) {
+		founds = append(founds, s.resolve(hives, h, ref, warn)...)
 	}
 	for _, f := range founds {
 		row := base
@@ -373,15 +376,15 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, memo *envMem
 		for id := range common {
 			set.Add(id)
 		}
-		f.apply(memo, &row, set)
-		dropAdminScript(memo, set, scored, env)
+		f.apply(&row, set)
+		dropAdminScript(set, scored, env)
 		row.Indicators = set.String()
 		row.Score = set.Score()
 		row.Verdict = indicators.Verdict(row.Score)
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
-		dropAdminScript(memo, common, scored, env)
+		dropAdminScript(common, scored, env)
 		base.Indicators = common.String()
 		base.Score = common.Score()
 		base.Verdict = indicators.Verdict(base.Score)
@@ -401,11 +404,11 @@ func hiddenName(name string) bool {
 
 // found is one resolved payload reference.
 type found struct {
-	ref    cmdline.Ref
-	path   string
-	exists bool
-	raw    []byte
-	payloadFacts
+	ref     cmdline.Ref
+	path    string
+	exists  bool
+	raw     []byte
+	decoded payload.Result
 }
 
 var kindIndicator = map[cmdline.Kind]string{
@@ -423,7 +426,7 @@ const (
 	highEntropyMinBytes = 64
 )
 
-func (f found) apply(memo *envMemo, row *Row, set indicators.Set) {
+func (f found) apply(row *Row, set indicators.Set) {
 	row.PayloadKind = string(f.ref.Kind)
 	row.PayloadRef = f.ref.Text
 	row.PayloadPath = f.path
@@ -439,11 +442,11 @@ func (f found) apply(memo *envMemo, row *Row, set indicators.Set) {
 	}
 	row.PayloadExists = 1
 	row.PayloadSize = int64(len(f.raw))
-	row.PayloadSHA256 = f.sha256
-	row.PayloadEntropy = f.entropy
+	row.PayloadSHA256 = payload.SHA256Hex(f.raw)
+	row.PayloadEntropy = payload.Entropy(f.raw)
 	row.PayloadEncoding = f.decoded.Encoding()
 	row.PayloadPreview = payload.Preview(f.decoded.Text)
-	set.Add(memo.textIndicators(f.decoded.Text)...)
+	set.Add(payload.TextIndicators(f.decoded.Text)...)
 	if f.decoded.Compressed {
 		set.Add(indicators.CompressedPayload)
 	}
@@ -455,26 +458,26 @@ func (f found) apply(memo *envMemo, row *Row, set indicators.Set) {
 // follow resolves the references in text; decoded inline payloads are
 // searched again for references (up to maxNesting), so an -enc command that
 // reads a registry value still leads to that value.
-func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, memo *envMemo, env map[string]string, text string, depth int, warn func(error)) []found {
+func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, env map[string]string, text string, depth int, warn func(error)) []found {
 	var out []found
-	for _, ref := range memo.extractRefs(text, env) {
-		for _, f := range s.resolve(hives, h, memo, ref, warn) {
+	for _, ref := range s.hive.extractRefs(text, env) {
+		for _, f := range s.resolve(hives, h, ref, warn) {
 			out = append(out, f)
 			if f.exists && depth < maxNesting && f.decoded.Text != "" {
-				out = append(out, s.follow(hives, h, memo, env, f.decoded.Text, depth+1, warn)...)
+				out = append(out, s.follow(hives, h, env, f.decoded.Text, depth+1, warn)...)
 			}
 		}
 	}
 	return out
 }
 
-func (s *Scanner) resolve(hives []registry.Hive, h registry.Hive, memo *envMemo, ref cmdline.Ref, warn func(error)) []found {
+func (s *Scanner) resolve(hives []registry.Hive, h registry.Hive, ref cmdline.Ref, warn func(error)) []found {
 	switch ref.Kind {
 	case cmdline.KindRegistry:
-		return s.resolveRegistry(hives, h, memo, ref)
+		return s.resolveRegistry(hives, h, ref)
 	case cmdline.KindInline:
 		raw := []byte(ref.Data)
-		return []found{{ref: ref, exists: true, raw: raw, payloadFacts: memo.payload(raw)}}
+		return []found{{ref: ref, exists: true, raw: raw, decoded: s.memo.decode(raw)}}
 	case cmdline.KindEventLog:
 		log := ref.Log
 		if log == "" {
@@ -483,34 +486,34 @@ func (s *Scanner) resolve(hives []registry.Hive, h registry.Hive, memo *envMemo,
 		f := found{ref: ref, path: fmt.Sprintf("%s:EventID=%d", log, ref.EventID)}
 		if s.Resolver != nil {
 			raw, err := s.Resolver.ReadEventLog(log, ref.EventID, payload.MaxExpanded)
-			s.fill(memo, &f, raw, err, warn)
+			s.fill(&f, raw, err, warn)
 		}
 		return []found{f}
 	case cmdline.KindADS, cmdline.KindFile:
 		f := found{ref: ref, path: ref.Path}
 		if s.Resolver != nil {
 			raw, err := s.Resolver.ReadFile(ref.Path, payload.MaxExpanded)
-			s.fill(memo, &f, raw, err, warn)
+			s.fill(&f, raw, err, warn)
 		}
 		return []found{f}
 	}
 	return nil
 }
 
-func (s *Scanner) fill(memo *envMemo, f *found, raw []byte, err error, warn func(error)) {
+func (s *Scanner) fill(f *found, raw []byte, err error, warn func(error)) {
 	if err != nil {
 		if !errors.Is(err, ErrPayloadNotFound) {
 			warn(fmt.Errorf("read payload %s: %w", f.path, err))
 		}
 		return
 	}
-	f.exists, f.raw, f.payloadFacts = true, raw, memo.payload(raw)
+	f.exists, f.raw, f.decoded = true, raw, s.memo.decode(raw)
 }
 
 // resolveRegistry finds the hives a registry reference can mean: HKCU is
 // the user whose hive holds the autorun (every user for a machine autorun),
 // HKLM the machine, HKU\<SID> that user.
-func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, memo *envMemo, ref cmdline.Ref) []found {
+func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, ref cmdline.Ref) []found {
 	p, ok := registry.ParsePath(ref.Key)
 	if !ok {
 		return []found{{ref: ref, path: ref.Key}}
@@ -553,7 +556,7 @@ func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, memo *
 			continue
 		}
 		raw := v.Bytes()
-		out = append(out, found{ref: ref, path: key.Path + `\` + ValueName(v.Name), exists: true, raw: raw, payloadFacts: memo.payload(raw)})
+		out = append(out, found{ref: ref, path: key.Path + `\` + ValueName(v.Name), exists: true, raw: raw, decoded: s.memo.decode(raw)})
 	}
 	if len(out) == 0 {
 		missing := registry.Path{Root: p.Root, Rel: p.Rel}.String()

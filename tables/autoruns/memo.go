@@ -5,56 +5,51 @@ import (
 	"github.com/runkeyhunt/runkeyhunt/tables/payload"
 )
 
-// scanMemo remembers what the pure parts of scoring computed, for the
+// scanMemo remembers what the pure steps of following references
+// computed (the references in a text, a payload's decoding), for the
 // length of one Scan and no longer. A streamed .reg is scanned again
 // after the keys its references named are fetched: the second round meets
-// the same commands and payloads, and only what the fetch changed is
-// computed again. Values that repeat (svchost lines across services, one
-// payload named by many values) are scored once. Every cached function is
-// a function of its key alone; text is cached only up to memoMaxText
-// bytes, so a huge payload is never held twice.
+// the same commands and payloads again. A payload that many values name
+// (or that repeats across users) is decoded once. Every cached result is a
+// function of its key alone; text is cached only up to memoMaxText bytes,
+// so a huge payload is never held twice. A nil memo computes everything
+// afresh (ValueIndicators scores one value).
 type scanMemo struct {
-	payloads map[string]payloadFacts // by raw payload bytes
-	text     map[string][]string     // payload.TextIndicators by text
+	payloads map[string]payload.Result // payload.Decode by the raw bytes
+	hives    []*envMemo                // by hive index
 }
 
 // memoMaxText bounds the texts and payloads the memo keeps.
 const memoMaxText = 64 << 10
 
-// payloadFacts is what a raw payload gives whatever refers to it.
-type payloadFacts struct {
-	decoded payload.Result
-	sha256  string
-	entropy float64
-}
-
 func newScanMemo() *scanMemo {
-	return &scanMemo{payloads: map[string]payloadFacts{}, text: map[string][]string{}}
+	return &scanMemo{payloads: map[string]payload.Result{}}
 }
 
 // envMemo is the part of a scanMemo that depends on one hive's
-// environment (commands expand %VAR% with it). A nil envMemo computes
-// everything afresh (ValueIndicators scores one value).
+// environment (references expand %VAR% with it).
 type envMemo struct {
-	shared   *scanMemo
-	env      map[string]string
-	refs     map[string][]cmdline.Ref
-	commands map[commandKey][]string
-	ps       map[string]payload.PowerShellRun
-	splits   map[string]cmdline.Command
+	env  map[string]string
+	refs map[string][]cmdline.Ref
 }
 
-type commandKey struct{ valueName, data string }
-
-func (m *scanMemo) forEnv(env map[string]string) *envMemo {
-	return &envMemo{shared: m, env: env, refs: map[string][]cmdline.Ref{}, commands: map[commandKey][]string{},
-		ps: map[string]payload.PowerShellRun{}, splits: map[string]cmdline.Command{}}
+// forHive returns hive i's part, its environment made once by env.
+func (m *scanMemo) forHive(i int, env func() map[string]string) *envMemo {
+	if m == nil {
+		return &envMemo{env: env()}
+	}
+	for len(m.hives) <= i {
+		m.hives = append(m.hives, nil)
+	}
+	if m.hives[i] == nil {
+		m.hives[i] = &envMemo{env: env(), refs: map[string][]cmdline.Ref{}}
+	}
+	return m.hives[i]
 }
 
-func cacheable(s string) bool { return len(s) <= memoMaxText }
-
+// extractRefs is cmdline.ExtractRefs(text, env); env must be m's own.
 func (m *envMemo) extractRefs(text string, env map[string]string) []cmdline.Ref {
-	if m == nil || !cacheable(text) {
+	if m == nil || m.refs == nil || len(text) > memoMaxText {
 		return cmdline.ExtractRefs(text, env)
 	}
 	refs, ok := m.refs[text]
@@ -65,65 +60,17 @@ func (m *envMemo) extractRefs(text string, env map[string]string) []cmdline.Ref 
 	return refs
 }
 
-func (m *envMemo) commandIndicators(valueName, data string, env map[string]string) []string {
-	if m == nil || !cacheable(data) {
-		return payload.CommandIndicators(valueName, data, env)
-	}
-	k := commandKey{valueName, data}
-	ids, ok := m.commands[k]
-	if !ok {
-		ids = payload.CommandIndicators(valueName, data, env)
-		m.commands[k] = ids
-	}
-	return ids
-}
-
-func (m *envMemo) parsePowerShell(line string, env map[string]string) payload.PowerShellRun {
-	if m == nil || !cacheable(line) {
-		return payload.ParsePowerShell(line, env)
-	}
-	run, ok := m.ps[line]
-	if !ok {
-		run = payload.ParsePowerShell(line, env)
-		m.ps[line] = run
-	}
-	return run
-}
-
-func (m *envMemo) split(line string, env map[string]string) cmdline.Command {
-	if m == nil || !cacheable(line) {
-		return cmdline.Split(line, env)
-	}
-	cmd, ok := m.splits[line]
-	if !ok {
-		cmd = cmdline.Split(line, env)
-		m.splits[line] = cmd
-	}
-	return cmd
-}
-
-// payload decodes and measures a raw payload.
-func (m *envMemo) payload(raw []byte) payloadFacts {
-	if m != nil && len(raw) <= memoMaxText {
-		if f, ok := m.shared.payloads[string(raw)]; ok {
-			return f
+// decode is payload.Decode(raw).
+func (m *scanMemo) decode(raw []byte) payload.Result {
+	keep := m != nil && len(raw) <= memoMaxText
+	if keep {
+		if res, ok := m.payloads[string(raw)]; ok {
+			return res
 		}
 	}
-	f := payloadFacts{decoded: payload.Decode(raw), sha256: payload.SHA256Hex(raw), entropy: payload.Entropy(raw)}
-	if m != nil && len(raw) <= memoMaxText {
-		m.shared.payloads[string(raw)] = f
+	res := payload.Decode(raw)
+	if keep {
+		m.payloads[string(raw)] = res
 	}
-	return f
-}
-
-func (m *envMemo) textIndicators(text string) []string {
-	if m == nil || !cacheable(text) {
-		return payload.TextIndicators(text)
-	}
-	ids, ok := m.shared.text[text]
-	if !ok {
-		ids = payload.TextIndicators(text)
-		m.shared.text[text] = ids
-	}
-	return ids
+	return res
 }

@@ -20,33 +20,33 @@ import (
 func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, data string) indicators.Set {
 	env := DefaultEnv(info)
 	var s Scanner
-	common, scored := commonIndicators(nil, loc, valueName, data, env, nil)
+	common, scored := commonIndicators(loc, valueName, data, env, nil)
 	set := indicators.Set{}
 	set.Add(common.Sorted()...)
-	for _, f := range s.follow(nil, nil, nil, env, scored, 0, func(error) {}) {
-		f.apply(nil, &Row{}, set)
+	for _, f := range s.follow(nil, nil, env, scored, 0, func(error) {}) {
+		f.apply(&Row{}, set)
 	}
-	for _, ref := range profileRefs(nil, scored, env) {
-		for _, f := range s.resolve(nil, nil, nil, ref, func(error) {}) {
-			f.apply(nil, &Row{}, set)
+	for _, ref := range profileRefs(scored, env) {
+		for _, f := range s.resolve(nil, nil, ref, func(error) {}) {
+			f.apply(&Row{}, set)
 		}
 	}
-	dropAdminScript(nil, set, scored, env)
+	dropAdminScript(set, scored, env)
 	return set
 }
 
 // commonIndicators are the indicators every row of a value shares, and the
 // command as scored: the data with the variables of the registry's
-// Environment keys (indirect) expanded. memo may be nil.
-func commonIndicators(memo *envMemo, loc catalog.Location, valueName, data string, env, indirect map[string]string) (indicators.Set, string) {
+// Environment keys (indirect) expanded.
+func commonIndicators(loc catalog.Location, valueName, data string, env, indirect map[string]string) (indicators.Set, string) {
 	set := indicators.Set{}
 	scored := data
 	if exp, ok := expandIndirect(data, indirect); ok {
 		scored = exp
 		set.Add(indicators.EnvIndirection)
 	}
-	cmd := memo.split(scored, env)
-	set.Add(memo.commandIndicators(valueName, scored, env)...)
+	cmd := cmdline.Split(scored, env)
+	set.Add(payload.CommandIndicators(valueName, scored, env)...)
 	if UserWritable(cmd.Image) {
 		set.Add(indicators.UserWritableImage)
 	}
@@ -62,7 +62,7 @@ func commonIndicators(memo *envMemo, loc catalog.Location, valueName, data strin
 	if loc.Shadowing {
 		set.Add(indicators.ShadowedMachineCLSID)
 	}
-	if memo.parsePowerShell(scored, env).FileWithoutPath {
+	if payload.ParsePowerShell(scored, env).FileWithoutPath {
 		set.Add(indicators.FileWithoutPath)
 	}
 	return set, scored
@@ -76,12 +76,12 @@ const sysmonBinaryData = "Binary Data"
 // profileRefs are the profile scripts a PowerShell started with no
 // command and no -NoProfile runs: its code lives there (PowerSploit
 // Add-Persistence profile mode), so each is a file payload.
-func profileRefs(memo *envMemo, line string, env map[string]string) []cmdline.Ref {
-	ps := memo.parsePowerShell(line, env)
+func profileRefs(line string, env map[string]string) []cmdline.Ref {
+	ps := payload.ParsePowerShell(line, env)
 	if !ps.IsPowerShell || !ps.NoCommand || ps.NoProfile {
 		return nil
 	}
-	cmd := memo.split(line, env)
+	cmd := cmdline.Split(line, env)
 	pwsh := strings.HasPrefix(strings.ToLower(baseName(cmd.Image)), "pwsh")
 	var out []cmdline.Ref
 	for _, p := range payload.Profiles(pwsh, env["USERPROFILE"]) {
@@ -107,8 +107,8 @@ var adminScriptIndicators = []string{
 // dropAdminScript clears the indicators of a PowerShell line that runs a
 // script from an admin folder (Program Files, Windows, NETLOGON/SYSVOL)
 // when nothing else fires: that is how agents and logon scripts run.
-func dropAdminScript(memo *envMemo, set indicators.Set, line string, env map[string]string) {
-	ps := memo.parsePowerShell(line, env)
+func dropAdminScript(set indicators.Set, line string, env map[string]string) {
+	ps := payload.ParsePowerShell(line, env)
 	if !ps.IsPowerShell || ps.Script == "" || !payload.AdminScriptFolder(cmdline.Expand(ps.Script, env)) {
 		return
 	}
