@@ -100,6 +100,9 @@ type Scanner struct {
 	// current hive's part of it; nil outside Scan (ValueIndicators).
 	memo *scanMemo
 	hive *envMemo
+	// probe: this round only follows references, so that hives reading
+	// keys on demand learn which they need; no row is scored.
+	probe bool
 }
 
 // maxNesting bounds how deep decoded payloads are searched for further
@@ -130,6 +133,15 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 }
 
 func (s *Scanner) scan(ctx context.Context, hives []registry.Hive) ([]Row, error) {
+	// While a hive still fetches the keys references name, rounds only
+	// follow references (probe); the last round, once nothing more is
+	// fetched, scores: every value is scored once. The switch is one round
+	// more than without probing.
+	s.probe = slices.ContainsFunc(hives, func(h registry.Hive) bool { _, ok := h.(registry.Fetcher); return ok })
+	rounds := maxFetchRounds
+	if s.probe {
+		rounds++
+	}
 	for round := 0; ; round++ {
 		var warnings []error
 		rows, err := s.scanOnce(ctx, hives, func(e error) { warnings = append(warnings, e) })
@@ -138,7 +150,7 @@ func (s *Scanner) scan(ctx context.Context, hives []registry.Hive) ([]Row, error
 			return rows, err
 		}
 		fetched := false
-		if round < maxFetchRounds {
+		if round < rounds {
 			for _, h := range hives {
 				f, ok := h.(registry.Fetcher)
 				if !ok {
@@ -155,6 +167,10 @@ func (s *Scanner) scan(ctx context.Context, hives []registry.Hive) ([]Row, error
 			}
 		}
 		if !fetched {
+			if s.probe {
+				s.probe = false
+				continue
+			}
 			s.warnAll(warnings)
 			return rows, nil
 		}
@@ -339,6 +355,10 @@ func ValueName(name string) string {
 func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key, warn func(error)) []Row {
 	info := h.Info()
 	data := v.String()
+	if s.probe {
+		s.probeValue(hives, h, env, indirect, data, warn)
+		return nil
+	}
 	name := ValueName(v.Name)
 	base := Row{
 		Key:        k.Path,

@@ -3,6 +3,7 @@ package autoruns
 import (
 	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
 	"github.com/runkeyhunt/runkeyhunt/tables/payload"
+	"github.com/runkeyhunt/runkeyhunt/tables/registry"
 )
 
 // scanMemo remembers what the pure steps of following references
@@ -73,4 +74,14 @@ func (m *scanMemo) decode(raw []byte) payload.Result {
 		m.payloads[string(raw)] = res
 	}
 	return res
+}
+
+// probeValue follows a value's references as valueRows would, scoring
+// nothing: a probe round asks on-demand hives for the keys they name.
+func (s *Scanner) probeValue(hives []registry.Hive, h registry.Hive, env, indirect map[string]string, data string, warn func(error)) {
+	scored, _ := expandIndirect(data, indirect)
+	s.follow(hives, h, env, scored, 0, warn)
+	for _, ref := range profileRefs(scored, env) {
+		s.resolve(hives, h, ref, warn)
+	}
 }
