@@ -128,16 +128,16 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 		return nil, fmt.Errorf("list hives: %w", err)
 	}
 	run := *s // this Scan's memo lives on its own copy
-	run.memo = newScanMemo()
+	run.probe = slices.ContainsFunc(hives, func(h registry.Hive) bool { _, ok := h.(registry.Fetcher); return ok })
+	run.memo = newScanMemo(run.probe)
 	return run.scan(ctx, hives)
 }
 
 func (s *Scanner) scan(ctx context.Context, hives []registry.Hive) ([]Row, error) {
-	// While a hive still fetches the keys references name, rounds only
-	// follow references (probe); the last round, once nothing more is
-	// fetched, scores: every value is scored once. The switch is one round
-	// more than without probing.
-	s.probe = slices.ContainsFunc(hives, func(h registry.Hive) bool { _, ok := h.(registry.Fetcher); return ok })
+	// While a hive still fetches the keys references name (s.probe is set
+	// when one can), rounds only follow references; the last round, once
+	// nothing more is fetched, scores: every value is scored once. The
+	// switch is one round more than without probing.
 	rounds := maxFetchRounds
 	if s.probe {
 		rounds++

@@ -23,8 +23,15 @@ type scanMemo struct {
 // memoMaxText bounds the texts and payloads the memo keeps.
 const memoMaxText = 64 << 10
 
-func newScanMemo() *scanMemo {
-	return &scanMemo{payloads: map[string]payload.Result{}}
+// newScanMemo makes a Scan's memo. Decodings are kept only when the scan
+// goes over the values more than once (rounds): a payload's bytes are the
+// key, and a single pass would hold them for nothing.
+func newScanMemo(rounds bool) *scanMemo {
+	m := &scanMemo{}
+	if rounds {
+		m.payloads = map[string]payload.Result{}
+	}
+	return m
 }
 
 // envMemo is the part of a scanMemo that depends on one hive's
@@ -63,7 +70,7 @@ func (m *envMemo) extractRefs(text string, env map[string]string) []cmdline.Ref 
 
 // decode is payload.Decode(raw).
 func (m *scanMemo) decode(raw []byte) payload.Result {
-	keep := m != nil && len(raw) <= memoMaxText
+	keep := m != nil && m.payloads != nil && len(raw) <= memoMaxText
 	if keep {
 		if res, ok := m.payloads[string(raw)]; ok {
 			return res
