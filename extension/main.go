@@ -19,6 +19,7 @@ import (
 
 	"github.com/runkeyhunt/runkeyhunt/extension/query"
 	"github.com/runkeyhunt/runkeyhunt/fleet/cli"
+	"github.com/runkeyhunt/runkeyhunt/tables/host"
 )
 
 // Stamped at build time (-ldflags -X).
@@ -33,6 +34,7 @@ const usage = `runkeyhunt: find Run-key loaders and the payloads they hide elsew
 Usage:
   runkeyhunt --socket PATH [--timeout S] [--interval S] [--verbose]
              [--allow_source PATH[,PATH]] [--generate_timeout S]
+             [--share_window S]
       osquery extension mode (osqueryd starts it this way); registers the
       tables run_key_payloads and sysmon_reg_net_chain. Offline sources
       (WHERE source = 'PATH') are refused unless under an --allow_source
@@ -205,6 +207,7 @@ func runExtension(args []string, stdout, stderr io.Writer) int {
 	var allow sourceList
 	fs.Var(&allow, "allow_source", "offline `PATH` prefixes a query's source may name (comma-separated, repeatable; also $"+allowSourceEnv+"); none by default: only live data")
 	generateTimeout := fs.Int("generate_timeout", 600, "seconds one table call may run before it is cancelled (0: no limit)")
+	shareWindow := fs.Float64("share_window", host.DefaultCacheIdle.Seconds(), "seconds after a table call during which a call on the same source reuses its parsed host, so a JOIN's two tables read it once (0: only calls that overlap; changed files and live data older than "+host.DefaultLiveMaxAge.String()+" are read again)")
 	showVersion := fs.Bool("version", false, "print version and exit")
 	help := fs.Bool("help", false, "print usage and exit")
 	if err := fs.Parse(args); err != nil {
@@ -228,6 +231,9 @@ func runExtension(args []string, stdout, stderr io.Writer) int {
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "runkeyhunt: unexpected argument %q (runkeyhunt --help)\n", fs.Arg(0))
 		return exitUsage
+	case *shareWindow < 0:
+		fmt.Fprintf(stderr, "runkeyhunt: --share_window %v: want 0 or more seconds\n", *shareWindow)
+		return exitUsage
 	}
 	logger := newLogger(stderr, hclog.Info, *verbose)
 	policy, err := newSourcePolicy(allowedSources(allow, os.Getenv(allowSourceEnv)), logger)
@@ -242,6 +248,7 @@ func runExtension(args []string, stdout, stderr io.Writer) int {
 		timeout:         time.Duration(*timeout) * time.Second,
 		interval:        time.Duration(*interval) * time.Second,
 		generateTimeout: time.Duration(*generateTimeout) * time.Second,
+		shareWindow:     time.Duration(*shareWindow * float64(time.Second)),
 		sources:         policy,
 		logger:          logger,
 	})

@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	osquery "github.com/osquery/osquery-go"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/host"
 )
 
 type serveOptions struct {
@@ -15,7 +17,11 @@ type serveOptions struct {
 	interval        time.Duration
 	generateTimeout time.Duration // per table call; 0: none
 	sources         *sourcePolicy // which offline sources a query may name
-	logger          hclog.Logger
+	// shareWindow is how long after a table call a following call of the
+	// same source reuses its host (host.Cache.Idle; 0: only overlapping
+	// calls share).
+	shareWindow time.Duration
+	logger      hclog.Logger
 }
 
 // extensionName is what osqueryd lists in osquery_extensions and what
@@ -29,8 +35,11 @@ func serve(ctx context.Context, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// One cache for both tables: osqueryd calls their generates one after
+	// the other for a JOIN, and does not say they belong together.
+	hosts := &host.Cache{Idle: opts.shareWindow}
 	for _, t := range allTables(tableOptions{logger: opts.logger}) {
-		server.RegisterPlugin(guard(t, opts.sources, ctx, opts.generateTimeout, opts.logger).OsqueryPlugin())
+		server.RegisterPlugin(guard(t, opts.sources, hosts, ctx, opts.generateTimeout, opts.logger).OsqueryPlugin())
 	}
 	opts.logger.Info("extension starting", "socket", opts.socket, "version", version)
 	done := make(chan error, 1)

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/osquery/osquery-go/plugin/table"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/host"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/tablekit"
 )
@@ -213,10 +214,11 @@ func within(path, prefix string) bool {
 
 // guard wraps a table's generate for extension mode: the sources a query
 // names are checked against the policy (a refusal is the query's error and
-// one log line), and the call is cancelled when osquery abandons it (the
-// Thrift server's connectivity check cancels ctx), when the extension shuts
-// down (life), or after timeout.
-func guard(t tablekit.Table, policy *sourcePolicy, life context.Context, timeout time.Duration, logger hclog.Logger) tablekit.Table {
+// one log line), the call shares hosts through hosts (only once allowed),
+// and it is cancelled when osquery abandons it (the Thrift server's
+// connectivity check cancels ctx), when the extension shuts down (life),
+// or after timeout.
+func guard(t tablekit.Table, policy *sourcePolicy, hosts *host.Cache, life context.Context, timeout time.Duration, logger hclog.Logger) tablekit.Table {
 	generate := t.Generate
 	t.Generate = func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
 		for _, src := range tablekit.Equals(qc, "source") {
@@ -229,6 +231,8 @@ func guard(t tablekit.Table, policy *sourcePolicy, life context.Context, timeout
 				return nil, err
 			}
 		}
+		ctx, endCall := hosts.Call(ctx)
+		defer endCall()
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		defer context.AfterFunc(life, cancel)()

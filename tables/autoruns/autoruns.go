@@ -95,6 +95,14 @@ type Scanner struct {
 	Env       func(registry.HiveInfo) map[string]string // nil: DefaultEnv
 	Warn      func(error)                               // nil: warnings dropped
 	Images    evidence.ImageInspector                   // nil: no image_* columns
+
+	// memo is set on the copy of the Scanner one Scan runs with, hive the
+	// current hive's part of it; nil outside Scan (ValueIndicators).
+	memo *scanMemo
+	hive *envMemo
+	// probe: this round only follows references, so that hives reading
+	// keys on demand learn which they need; no row is scored.
+	probe bool
 }
 
 // maxNesting bounds how deep decoded payloads are searched for further
@@ -119,6 +127,21 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list hives: %w", err)
 	}
+	run := *s // this Scan's memo lives on its own copy
+	run.probe = slices.ContainsFunc(hives, func(h registry.Hive) bool { _, ok := h.(registry.Fetcher); return ok })
+	run.memo = newScanMemo(run.probe)
+	return run.scan(ctx, hives)
+}
+
+func (s *Scanner) scan(ctx context.Context, hives []registry.Hive) ([]Row, error) {
+	// While a hive still fetches the keys references name (s.probe is set
+	// when one can), rounds only follow references; the last round, once
+	// nothing more is fetched, scores: every value is scored once. The
+	// switch is one round more than without probing.
+	rounds := maxFetchRounds
+	if s.probe {
+		rounds++
+	}
 	for round := 0; ; round++ {
 		var warnings []error
 		rows, err := s.scanOnce(ctx, hives, func(e error) { warnings = append(warnings, e) })
@@ -127,7 +150,7 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 			return rows, err
 		}
 		fetched := false
-		if round < maxFetchRounds {
+		if round < rounds {
 			for _, h := range hives {
 				f, ok := h.(registry.Fetcher)
 				if !ok {
@@ -144,6 +167,10 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 			}
 		}
 		if !fetched {
+			if s.probe {
+				s.probe = false
+				continue
+			}
 			s.warnAll(warnings)
 			return rows, nil
 		}
@@ -152,9 +179,10 @@ func (s *Scanner) Scan(ctx context.Context) ([]Row, error) {
 
 func (s *Scanner) scanOnce(ctx context.Context, hives []registry.Hive, warn func(error)) ([]Row, error) {
 	var rows []Row
-	for _, h := range hives {
+	for i, h := range hives {
 		info := h.Info()
-		env := s.env(info) // once per hive: every value of the hive shares it
+		s.hive = s.memo.forHive(i, func() map[string]string { return s.env(info) })
+		env := s.hive.env // once per Scan and hive: every value and round share it
 		indirect := indirectEnv(hives, h, env)
 		for _, loc := range catalog.ForScope(info.Scope) {
 			if err := ctx.Err(); err != nil {
@@ -356,6 +384,10 @@ func ValueName(name string) string {
 func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, k *registry.Key, v registry.Value, approved *registry.Key, warn func(error)) []Row {
 	info := h.Info()
 	data := v.String()
+	if s.probe {
+		s.probeValue(hives, h, env, indirect, data, warn)
+		return nil
+	}
 	name := ValueName(v.Name)
 	base := Row{
 		Key:        k.Path,
@@ -488,7 +520,7 @@ func (f found) apply(row *Row, set indicators.Set) {
 // reads a registry value still leads to that value.
 func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, env map[string]string, text string, depth int, warn func(error)) []found {
 	var out []found
-	for _, ref := range cmdline.ExtractRefs(text, env) {
+	for _, ref := range s.hive.extractRefs(text, env) {
 		for _, f := range s.resolve(hives, h, ref, warn) {
 			out = append(out, f)
 			if f.exists && depth < maxNesting && f.decoded.Text != "" {
@@ -505,7 +537,7 @@ func (s *Scanner) resolve(hives []registry.Hive, h registry.Hive, ref cmdline.Re
 		return s.resolveRegistry(hives, h, ref)
 	case cmdline.KindInline:
 		raw := []byte(ref.Data)
-		return []found{{ref: ref, exists: true, raw: raw, decoded: payload.Decode(raw)}}
+		return []found{{ref: ref, exists: true, raw: raw, decoded: s.memo.decode(raw)}}
 	case cmdline.KindEventLog:
 		log := ref.Log
 		if log == "" {
@@ -535,7 +567,7 @@ func (s *Scanner) fill(f *found, raw []byte, err error, warn func(error)) {
 		}
 		return
 	}
-	f.exists, f.raw, f.decoded = true, raw, payload.Decode(raw)
+	f.exists, f.raw, f.decoded = true, raw, s.memo.decode(raw)
 }
 
 // resolveRegistry finds the hives a registry reference can mean: HKCU is
@@ -582,7 +614,7 @@ func (s *Scanner) resolveRegistry(hives []registry.Hive, h registry.Hive, ref cm
 			continue
 		}
 		raw := v.Bytes()
-		out = append(out, found{ref: ref, path: key.Path + `\` + ValueName(v.Name), exists: true, raw: raw, decoded: payload.Decode(raw)})
+		out = append(out, found{ref: ref, path: key.Path + `\` + ValueName(v.Name), exists: true, raw: raw, decoded: s.memo.decode(raw)})
 	}
 	if len(out) == 0 {
 		missing := registry.Path{Root: p.Root, Rel: p.Rel}.String()

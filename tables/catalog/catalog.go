@@ -378,30 +378,48 @@ func (l Location) MatchesValue(name string) bool {
 // names it. ok is false when the value is not an autorun.
 func Match(scope, keyRel, valueName string) (Location, bool) {
 	keyRel = CurrentControlSet(strings.Trim(keyRel, `\`))
-	for _, l := range All {
-		if l.Scope != scope {
-			continue
+	if ix := index(); ix.usable && isASCII(keyRel) {
+		return ix.lookup(All, scope, keyRel, valueName)
+	}
+	return matchLinear(All, scope, keyRel, valueName)
+}
+
+// matchLinear is Match trying every location in order: the reference the
+// index agrees with, and the path for non-ASCII key paths.
+func matchLinear(locs []Location, scope, keyRel, valueName string) (Location, bool) {
+	for _, l := range locs {
+		if m, ok := matchAt(l, scope, keyRel, valueName); ok {
+			return m, true
 		}
-		if l.Subkeys {
-			rest := keyRel
-			if l.Suffix != "" {
-				head, suffix, found := cutSuffixFold(keyRel, `\`+l.Suffix)
-				if !found || suffix == "" {
-					continue
-				}
-				rest = head
+	}
+	return Location{}, false
+}
+
+// matchAt tells whether keyRel (trimmed, CurrentControlSet spelling) and
+// valueName are location l's, with its Item set.
+func matchAt(l Location, scope, keyRel, valueName string) (Location, bool) {
+	if l.Scope != scope {
+		return Location{}, false
+	}
+	if l.Subkeys {
+		rest := keyRel
+		if l.Suffix != "" {
+			head, suffix, found := cutSuffixFold(keyRel, `\`+l.Suffix)
+			if !found || suffix == "" {
+				return Location{}, false
 			}
-			parent, item, found := cutLast(rest)
-			// A key name is never empty: `Classes\\shell` names no item.
-			if found && item != "" && strings.EqualFold(parent, l.Key) && l.MatchesValue(valueName) {
-				l.Item = item
-				return l, true
-			}
-			continue
+			rest = head
 		}
-		if strings.EqualFold(keyRel, l.Key) && l.MatchesValue(valueName) {
+		parent, item, found := cutLast(rest)
+		// A key name is never empty: `Classes\\shell` names no item.
+		if found && item != "" && strings.EqualFold(parent, l.Key) && l.MatchesValue(valueName) {
+			l.Item = item
 			return l, true
 		}
+		return Location{}, false
+	}
+	if strings.EqualFold(keyRel, l.Key) && l.MatchesValue(valueName) {
+		return l, true
 	}
 	return Location{}, false
 }

@@ -33,3 +33,26 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMatchIndex: the index finds exactly what trying every location in
+// order finds, item included, for any key path and value name.
+func FuzzMatchIndex(f *testing.F) {
+	f.Add(`SYSTEM\ControlSet001\Services\x\Parameters`, "ServiceDll")
+	f.Add(`Software\Classes\CLSID\{X}\InprocServer32`, "")
+	f.Add(`SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Run\`, "a")
+	f.Add(`software\classes\\shell\open\command`, "")
+	f.Fuzz(func(t *testing.T, key, value string) {
+		for _, scope := range []string{registry.ScopeMachine, registry.ScopeUser} {
+			checkIndexAgrees(t, scope, key, value)
+		}
+	})
+}
+
+func checkIndexAgrees(t *testing.T, scope, key, value string) {
+	t.Helper()
+	got, ok := Match(scope, key, value)
+	want, wantOK := matchLinear(All, scope, CurrentControlSet(strings.Trim(key, `\`)), value)
+	if ok != wantOK || got.ID != want.ID || got.Scope != want.Scope || got.Item != want.Item {
+		t.Errorf("Match(%s, %q, %q) = %s %q %v, every location in order gives %s %q %v", scope, key, value, got.ID, got.Item, ok, want.ID, want.Item, wantOK)
+	}
+}

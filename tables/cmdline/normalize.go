@@ -264,27 +264,41 @@ func foldLiterals(s string) string {
 	if !mayFold(s) {
 		return s
 	}
+	// Only the folds are written: the text between them is copied in one
+	// piece, and a pass that folds nothing returns s itself.
 	var b strings.Builder
-	b.Grow(len(s))
+	copied, changed := 0, false
+	replace := func(start int, with string, end int) {
+		if !changed {
+			b.Grow(len(s))
+			changed = true
+		}
+		b.WriteString(s[copied:start])
+		b.WriteString(with)
+		copied = end
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c == '(' && canUnwrap(s, i) {
 			if v, e, ok := literal(s, skipSpaces(s, i+1)); ok {
 				if q := skipSpaces(s, e); q < len(s) && s[q] == ')' {
-					b.WriteString(quoteLiteral(v))
+					replace(i, quoteLiteral(v), q+1)
 					i = q + 1
 					continue
 				}
 			}
 		}
 		if c != '\'' && c != '"' {
-			b.WriteByte(c)
 			i++
+			if j := strings.IndexAny(s[i:], "('\""); j >= 0 {
+				i += j
+			} else {
+				i = len(s)
+			}
 			continue
 		}
 		v, e, ok := literal(s, i)
 		if !ok {
-			b.WriteByte(c)
 			i++
 			continue
 		}
@@ -308,16 +322,18 @@ func foldLiterals(s string) string {
 		}
 		switch {
 		case joined.Len() > 0:
-			b.WriteString(quoteLiteral(joined.String()))
+			replace(i, quoteLiteral(joined.String()), e)
 			i = e
 		case c == '\'':
-			b.WriteString(s[i:e])
 			i = e
 		default:
-			b.WriteByte(c)
 			i++
 		}
 	}
+	if !changed {
+		return s
+	}
+	b.WriteString(s[copied:])
 	return b.String()
 }
 

@@ -7,9 +7,10 @@
 //
 // A Host remembers what it computed (the autorun scan, each correlation),
 // so the two tables of a JOIN that share a host parse the source once. A
-// host is shared only inside a Scope (one `runkeyhunt query` statement);
-// without one every Open makes a fresh host, which lives for one generate
-// call.
+// host is shared inside a Scope (one `runkeyhunt query` statement) and,
+// in extension mode, through a Cache (generate calls that follow each
+// other within a short window: see Cache); without either every Open
+// makes a fresh host, which lives for one generate call.
 package host
 
 import (
@@ -95,11 +96,15 @@ type Options struct {
 var ErrNoLive = errors.New("no live registry or Sysmon log on this platform; constrain source to read offline input")
 
 // Open returns the host of source: the one already opened in ctx's Scope
-// for the same source, else a new one. Offline sources are expanded here,
-// so a missing file is Open's error, naming it.
+// for the same source, or the one a Cache.Call context shares, else a new
+// one. Offline sources are expanded here, so a missing file is Open's
+// error, naming it.
 func (o Options) Open(ctx context.Context, source string) (Host, error) {
 	if s := scopeOf(ctx); s != nil {
 		return s.open(ctx, source, o)
+	}
+	if cl := callOf(ctx); cl != nil {
+		return cl.open(ctx, source, o)
 	}
 	return o.open(ctx, source)
 }
@@ -131,7 +136,7 @@ func (o Options) open(ctx context.Context, source string) (Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &offlineHost{source: source, files: files, warn: warn}, nil
+	return &offlineHost{source: source, files: files, warn: warn, log: log}, nil
 }
 
 // memo holds what a host computed. Only successes are kept: a cancelled
@@ -184,6 +189,7 @@ type offlineHost struct {
 	source string
 	files  []input.File
 	warn   func(error)
+	log    hclog.Logger
 	memo   memo
 }
 
@@ -266,6 +272,9 @@ func (h *offlineHost) Chain(ctx context.Context, q ChainQuery) ([]chain.Row, err
 			}
 			targets = chain.AutorunTargets(autoruns.VisibleRows(rows, nil))
 		}
+		// One line per correlation: with --verbose it shows whether the
+		// tables of a JOIN shared it (tests count it).
+		h.log.Debug("correlating Sysmon events", "source", h.source, "window", q.Window.String())
 		return chain.Correlate(ctx, h.files, q.Window, targets, h.warn)
 	})
 }

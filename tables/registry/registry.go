@@ -143,6 +143,13 @@ func DecodeUTF16Raw(b []byte) string {
 // EncodeUTF16 encodes s as NUL-terminated UTF-16LE registry string data.
 // Invalid UTF-8 becomes U+FFFD.
 func EncodeUTF16(s string) []byte {
+	if ascii(s) { // most registry strings: one code unit a byte
+		out := make([]byte, 2*len(s)+2)
+		for i := 0; i < len(s); i++ {
+			out[2*i] = s[i]
+		}
+		return out
+	}
 	n := 0
 	for _, r := range s {
 		n += utf16.RuneLen(r)
@@ -161,6 +168,15 @@ func EncodeUTF16(s string) []byte {
 		out = binary.LittleEndian.AppendUint16(out, uint16(r))
 	}
 	return append(out, 0, 0)
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Key is one key: its full canonical path, last write time, subkey names and values.

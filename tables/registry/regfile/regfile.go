@@ -334,7 +334,7 @@ func (p *parser) valueLine(trimmed string) error {
 		// the lines of a continued value need reading, and only hex data
 		// continues (as valueData reads it: a bad hex type continues
 		// nothing, so its next line stands alone).
-		if strings.HasPrefix(strings.ToLower(data), "hex") {
+		if hasPrefixFold(data, "hex") {
 			if _, body, err := p.hexType(name, data); err == nil {
 				p.skipContinuation(body)
 			}
@@ -384,6 +384,10 @@ func (p *parser) valueName(s string) (name, rest string, err error) {
 // are escapes, any other backslash is kept as written. It returns the
 // string and the number of bytes consumed.
 func unquote(s string) (string, int, bool) {
+	// Most strings hold no escape: the text up to the closing quote.
+	if i := strings.IndexAny(s[1:], `"\`); i >= 0 && s[1+i] == '"' {
+		return s[1 : 1+i], i + 2, true
+	}
 	var sb strings.Builder
 	for i := 1; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -405,7 +409,6 @@ func unquote(s string) (string, int, bool) {
 
 func (p *parser) valueData(name, data string) (registry.Value, error) {
 	v := registry.Value{Name: name}
-	lower := strings.ToLower(data)
 	switch {
 	case strings.HasPrefix(data, `"`):
 		s, n, ok := unquote(data)
@@ -416,7 +419,7 @@ func (p *parser) valueData(name, data string) (registry.Value, error) {
 			return v, err
 		}
 		v.Type, v.Data = registry.RegSZ, registry.EncodeUTF16(s)
-	case strings.HasPrefix(lower, "dword:"):
+	case hasPrefixFold(data, "dword:"):
 		digits := strings.TrimSpace(data[len("dword:"):])
 		if i := strings.IndexByte(digits, ';'); i >= 0 {
 			digits = strings.TrimSpace(digits[:i])
@@ -429,7 +432,7 @@ func (p *parser) valueData(name, data string) (registry.Value, error) {
 			return v, p.errorf("value %q: bad dword %q", clip(name), clip(digits))
 		}
 		v.Type, v.Data = registry.RegDWORD, binary.LittleEndian.AppendUint32(nil, uint32(n))
-	case strings.HasPrefix(lower, "hex"):
+	case hasPrefixFold(data, "hex"):
 		typ, body, err := p.hexType(name, data)
 		if err != nil {
 			return v, err
@@ -450,6 +453,13 @@ func (p *parser) valueData(name, data string) (registry.Value, error) {
 		return v, p.errorf("value %q: data larger than %d bytes", clip(name), registry.MaxValueBytes)
 	}
 	return v, nil
+}
+
+// hasPrefixFold is strings.HasPrefix(strings.ToLower(s), prefix) for an
+// ASCII prefix none of whose letters is another rune's lower case, without
+// lowering the whole of s (a value's data may be megabytes).
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // trailing accepts only whitespace or a comment after a value's data.
