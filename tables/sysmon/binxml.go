@@ -118,15 +118,31 @@ type recordWalker struct {
 	ev     Event
 	fields map[string]string
 	args   [maxNesting + 1][]value // substitution values by nesting level, reused
+
+	// compiled templates (binxml_compile.go), per chunk
+	programs    map[compileKey]*program
+	compileLeft int               // work the chunk's compiling may still take
+	interned    map[string]string // names and values that repeat in the chunk
+	// per record
+	charged int         // work the compiled reading counted, as the walker counts it
+	scratch []byte      // a value being rendered
+	vals    []byte      // the record's Data values, one after the other
+	spans   []valueSpan // where each Data value is in vals
 }
 
 func newRecordWalker(filter Filter) *recordWalker {
-	return &recordWalker{filter: filter, names: make(map[uint32]string)}
+	return &recordWalker{filter: filter, names: make(map[uint32]string),
+		programs: make(map[compileKey]*program), interned: make(map[string]string)}
 }
 
 func (w *recordWalker) reset(chunk []byte) {
 	w.chunk = chunk
 	clear(w.names)
+	clear(w.programs)
+	clear(w.interned)
+	// Compiling walks each template body once: it may take as much work
+	// as the chunk's records may, then the walker reads the rest.
+	w.compileLeft = chunkWorkPerByte * max(len(chunk)-chunkHeaderSize, 0)
 }
 
 // parseRecord interprets the BinXML in chunk[start:end] of one record. It
@@ -136,10 +152,28 @@ func (w *recordWalker) parseRecord(start, end int, recordID uint64) (*Event, err
 }
 
 // parseRecordBudget is parseRecord with a token budget; w.used tells how
-// much of it the record took.
+// much of it the record took. Records are read with the chunk's compiled
+// templates where those apply, by walking their tokens otherwise.
 func (w *recordWalker) parseRecordBudget(start, end int, recordID uint64, budget int) (*Event, error) {
+	w.begin(recordID, budget)
+	switch w.runRecord(start, end) {
+	case runStopped:
+		w.used = w.charged
+		w.sysmon = w.isSysmon()
+		return nil, nil
+	case runDone:
+		w.used = w.charged
+		w.sysmon = w.isSysmon()
+		return w.compiledEvent(), nil
+	}
+	w.begin(recordID, budget)
+	return w.walkRecord(start, end)
+}
+
+// begin resets the per-record state.
+func (w *recordWalker) begin(recordID uint64, budget int) {
 	w.budget = budget
-	defer func() { w.used = budget - max(w.budget, 0) }()
+	w.charged = 0
 	w.depth = 0
 	w.attr = aNone
 	w.inAttr = false
@@ -148,6 +182,26 @@ func (w *recordWalker) parseRecordBudget(start, end int, recordID uint64, budget
 	w.ev = Event{RecordID: int64(recordID)}
 	w.fields = nil
 	w.sysmon = false
+	w.vals = w.vals[:0]
+	w.spans = w.spans[:0]
+}
+
+// compiledEvent is the event runRecord read: its Data values share one
+// string.
+func (w *recordWalker) compiledEvent() *Event {
+	ev := w.ev
+	ev.Fields = make(map[string]string, len(w.spans))
+	all := string(w.vals)
+	for _, sp := range w.spans {
+		ev.Fields[sp.name] = all[sp.start:sp.end]
+	}
+	return &ev
+}
+
+// walkRecord reads a record by walking its tokens.
+func (w *recordWalker) walkRecord(start, end int) (*Event, error) {
+	budget := w.budget
+	defer func() { w.used = budget - max(w.budget, 0) }()
 	if _, err := w.walk(start, end, nil, 0, false); err != nil {
 		if err == errNotWanted {
 			w.sysmon = w.isSysmon()
@@ -532,36 +586,57 @@ func (w *recordWalker) elementStart(off int, hasAttrs bool, inValue bool) (int, 
 	return p + extra, name, nil
 }
 
-// templateInstance reads a template instance token (token, unknown byte,
-// template id, definition offset, the definition itself when inline, then
-// the substitution values) and walks the template body with those values.
-// It returns the offset after the values.
+// templateInstance reads a template instance token and walks the template
+// body with its substitution values. It returns the offset after the
+// values.
 func (w *recordWalker) templateInstance(off, end, nest int) (int, error) {
+	in, err := w.instance(off, end, nest)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := w.walk(in.bodyStart, in.bodyEnd, in.args, nest+1, false); err != nil {
+		return 0, err
+	}
+	return in.valOff, nil
+}
+
+// instanceOf is a template instance as read: the definition's body and
+// the substitution values.
+type instanceOf struct {
+	defOff, bodyStart, bodyEnd int
+	args                       []value
+	valOff                     int // after the values
+}
+
+// instance reads a template instance token (token, unknown byte, template
+// id, definition offset, the definition itself when inline, then the
+// substitution values), keeping the values in w.args[nest].
+func (w *recordWalker) instance(off, end, nest int) (instanceOf, error) {
 	if off+10 > end {
-		return 0, errOutOfBounds
+		return instanceOf{}, errOutOfBounds
 	}
 	defOff, _ := w.u32(off + 6)
 	p := off + 10
 	// Definition: next definition offset, GUID, body size, body.
 	bodySize, err := w.u32(defOff + 20)
 	if err != nil || defOff < chunkHeaderSize {
-		return 0, fmt.Errorf("template definition offset %d: %w", defOff, errOutOfBounds)
+		return instanceOf{}, fmt.Errorf("template definition offset %d: %w", defOff, errOutOfBounds)
 	}
 	bodyStart := defOff + 24
 	bodyEnd := bodyStart + bodySize
 	if bodyEnd > len(w.chunk) || bodyEnd < bodyStart {
-		return 0, fmt.Errorf("template definition offset %d: %w", defOff, errOutOfBounds)
+		return instanceOf{}, fmt.Errorf("template definition offset %d: %w", defOff, errOutOfBounds)
 	}
 	if defOff == p {
 		p = bodyEnd
 	}
 	n, err := w.u32(p)
 	if err != nil || p+4 > end {
-		return 0, errOutOfBounds
+		return instanceOf{}, errOutOfBounds
 	}
 	p += 4
 	if n > (end-p)/4 {
-		return 0, fmt.Errorf("template instance at chunk offset %d: %d values: %w", off, n, errOutOfBounds)
+		return instanceOf{}, fmt.Errorf("template instance at chunk offset %d: %d values: %w", off, n, errOutOfBounds)
 	}
 	args := w.args[nest][:0]
 	valOff := p + 4*n
@@ -571,13 +646,10 @@ func (w *recordWalker) templateInstance(off, end, nest int) (int, error) {
 		valOff += size
 	}
 	if valOff > end {
-		return 0, fmt.Errorf("template instance at chunk offset %d: values: %w", off, errOutOfBounds)
+		return instanceOf{}, fmt.Errorf("template instance at chunk offset %d: values: %w", off, errOutOfBounds)
 	}
 	w.args[nest] = args
-	if _, err := w.walk(bodyStart, bodyEnd, args, nest+1, false); err != nil {
-		return 0, err
-	}
-	return valOff, nil
+	return instanceOf{defOff: defOff, bodyStart: bodyStart, bodyEnd: bodyEnd, args: args, valOff: valOff}, nil
 }
 
 // substitute puts one substitution value where the template has it.
