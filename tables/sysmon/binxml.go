@@ -115,9 +115,8 @@ type recordWalker struct {
 	hasName  bool
 	timeSet  bool
 
-	ev     Event
-	fields map[string]string
-	args   [maxNesting + 1][]value // substitution values by nesting level, reused
+	ev   Event
+	args [maxNesting + 1][]value // substitution values by nesting level, reused
 
 	// compiled templates (binxml_compile.go), per chunk
 	programs    map[compileKey]*program
@@ -128,6 +127,9 @@ type recordWalker struct {
 	scratch []byte      // a value being rendered
 	vals    []byte      // the record's Data values, one after the other
 	spans   []valueSpan // where each Data value is in vals
+	// namesDistinct: the spans' names are known to differ (one program
+	// gave them, its names literal and distinct)
+	namesDistinct bool
 }
 
 func newRecordWalker(filter Filter) *recordWalker {
@@ -180,20 +182,24 @@ func (w *recordWalker) begin(recordID uint64, budget int) {
 	w.decided = false
 	w.timeSet = false
 	w.ev = Event{RecordID: int64(recordID)}
-	w.fields = nil
 	w.sysmon = false
 	w.vals = w.vals[:0]
 	w.spans = w.spans[:0]
+	w.namesDistinct = true
 }
 
 // compiledEvent is the event runRecord read: its Data values share one
 // string.
 func (w *recordWalker) compiledEvent() *Event {
 	ev := w.ev
-	ev.Fields = make(map[string]string, len(w.spans))
+	ev.fields = make([]field, 0, len(w.spans))
 	all := string(w.vals)
 	for _, sp := range w.spans {
-		ev.Fields[sp.name] = all[sp.start:sp.end]
+		if w.namesDistinct {
+			ev.fields = append(ev.fields, field{sp.name, all[sp.start:sp.end]})
+		} else {
+			ev.SetField(sp.name, all[sp.start:sp.end])
+		}
 	}
 	return &ev
 }
@@ -215,10 +221,6 @@ func (w *recordWalker) walkRecord(start, end int) (*Event, error) {
 		return nil, nil
 	}
 	ev := w.ev
-	ev.Fields = w.fields
-	if ev.Fields == nil {
-		ev.Fields = map[string]string{}
-	}
 	return &ev, nil
 }
 
@@ -428,10 +430,7 @@ func (w *recordWalker) closeElement() error {
 		w.ev.Computer = string(w.text)
 	case kData:
 		if w.hasName && w.decided {
-			if w.fields == nil {
-				w.fields = make(map[string]string, 20)
-			}
-			w.fields[w.dataName] = string(w.text)
+			w.ev.SetField(w.dataName, string(w.text))
 		}
 	}
 	w.depth--

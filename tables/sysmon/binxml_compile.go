@@ -66,6 +66,9 @@ type program struct {
 	ops     []op
 	cost    int  // the walker's work for the whole body
 	decided bool // whether the filter has decided after the body
+	// hasData: the body names Data values; distinctNames: each by a
+	// literal name of its own
+	hasData, distinctNames bool
 }
 
 // runResult is how running compiled templates on a record ended.
@@ -91,6 +94,9 @@ type compiler struct {
 	text     []piece
 	attrText []piece
 	cost     int
+	lastName string // the last Data name, when literal
+	literal  bool   // whether lastName is
+	names    map[string]bool
 }
 
 // program returns the compiled body of the template at key, compiling it
@@ -197,6 +203,10 @@ func (c *compiler) endAttribute() {
 	case aDataName:
 		c.emit(opDataName, c.attrText, true)
 		c.hasName = true
+		c.literal = len(c.attrText) == 1 && c.attrText[0].sub < 0
+		if c.literal {
+			c.lastName = c.attrText[0].text
+		}
 	}
 	c.attr = aNone
 	c.inAttr = false
@@ -237,6 +247,13 @@ func (c *compiler) closeElement() bool {
 	case kData:
 		if c.hasName && c.decided {
 			c.emit(opData, c.text, false)
+			if !c.p.hasData {
+				c.p.hasData, c.p.distinctNames, c.names = true, true, map[string]bool{}
+			}
+			if !c.literal || c.names[c.lastName] {
+				c.p.distinctNames = false
+			}
+			c.names[c.lastName] = true
 		} else {
 			c.discard(c.text, false)
 		}
@@ -417,6 +434,9 @@ func (w *recordWalker) runInstance(off, end, nest int, at compileKey) runResult 
 // is the work before the body plus the values' work so far; the body's own
 // work is the ops' costs.
 func (w *recordWalker) run(p *program, args []value, nest int) runResult {
+	if p.hasData {
+		w.namesDistinct = len(w.spans) == 0 && p.distinctNames
+	}
 	for i := range p.ops {
 		o := &p.ops[i]
 		ok := true

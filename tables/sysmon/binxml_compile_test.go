@@ -51,7 +51,7 @@ func describe(e *Event) string {
 	if e == nil {
 		return "none"
 	}
-	return fmt.Sprintf("%s fields=%d", formatEvent(e), len(e.Fields))
+	return fmt.Sprintf("%s fields=%d", formatEvent(e), e.NumFields())
 }
 
 // TestCompiledTemplatesMatchWalker: on real Sysmon chunks, and with the
