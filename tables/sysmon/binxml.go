@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ const (
 	maxElementDepth   = 64      // nested XML elements
 	maxNesting        = 8       // template instances and BinXML values inside each other
 	recordTokenBudget = 1 << 16 // BinXML tokens walked per record, template bodies included
+	maxNameStrings    = 4096    // distinct names a reader keeps from chunk to chunk
 )
 
 var (
@@ -119,9 +121,16 @@ type recordWalker struct {
 	args [maxNesting + 1][]value // substitution values by nesting level, reused
 
 	// compiled templates (binxml_compile.go), per chunk
-	programs    map[compileKey]*program
-	compileLeft int               // work the chunk's compiling may still take
-	interned    map[string]string // names and values that repeat in the chunk
+	programs     map[compileKey]*program
+	programPool  []*program // reused chunk after chunk
+	programsUsed int
+	ops          []op    // the chunk's programs' ops
+	pieces       []piece // the chunk's ops' pieces
+	compiler     compiler
+	nameStrings  map[string]string // names met in earlier chunks
+	nameBuf      []byte
+	compileLeft  int               // work the chunk's compiling may still take
+	interned     map[string]string // names and values that repeat in the chunk
 	// per record
 	charged int         // work the compiled reading counted, as the walker counts it
 	scratch []byte      // a value being rendered
@@ -134,7 +143,8 @@ type recordWalker struct {
 
 func newRecordWalker(filter Filter) *recordWalker {
 	return &recordWalker{filter: filter, names: make(map[uint32]string),
-		programs: make(map[compileKey]*program), interned: make(map[string]string)}
+		programs: make(map[compileKey]*program), interned: make(map[string]string),
+		nameStrings: make(map[string]string)}
 }
 
 func (w *recordWalker) reset(chunk []byte) {
@@ -142,6 +152,9 @@ func (w *recordWalker) reset(chunk []byte) {
 	clear(w.names)
 	clear(w.programs)
 	clear(w.interned)
+	w.programsUsed = 0
+	w.ops = w.ops[:0]
+	w.pieces = w.pieces[:0]
 	// Compiling walks each template body once: it may take as much work
 	// as the chunk's records may, then the walker reads the rest.
 	w.compileLeft = chunkWorkPerByte * max(len(chunk)-chunkHeaderSize, 0)
@@ -261,7 +274,15 @@ func (w *recordWalker) name(off int) (string, error) {
 	if off+8+2*n > len(w.chunk) {
 		return "", errOutOfBounds
 	}
-	s := string(appendUTF16(nil, w.chunk[off+8:off+8+2*n]))
+	// The same names come back chunk after chunk: one string each.
+	w.nameBuf = appendUTF16(w.nameBuf[:0], w.chunk[off+8:off+8+2*n])
+	s, ok := w.nameStrings[string(w.nameBuf)]
+	if !ok {
+		s = string(w.nameBuf)
+		if len(w.nameStrings) < maxNameStrings {
+			w.nameStrings[s] = s
+		}
+	}
 	w.names[uint32(off)] = s
 	return s, nil
 }
@@ -705,7 +726,28 @@ func appendUTF16(dst, b []byte) []byte {
 	for n > 0 && b[2*n-2] == 0 && b[2*n-1] == 0 {
 		n--
 	}
-	for i := 0; i < n; i++ {
+	b = b[:2*n]
+	// Most text is ASCII: copy it a byte a character into room made once.
+	start := len(dst)
+	dst = slices.Grow(dst, n)
+	ascii := dst[start : start+n]
+	i := 0
+	for ; i+4 <= n; i += 4 { // four characters at a time
+		v := binary.LittleEndian.Uint64(b[2*i:])
+		if v&0xFF80FF80FF80FF80 != 0 {
+			break
+		}
+		ascii[i], ascii[i+1], ascii[i+2], ascii[i+3] = byte(v), byte(v>>16), byte(v>>32), byte(v>>48)
+	}
+	for ; i < n; i++ {
+		lo, hi := b[2*i], b[2*i+1]
+		if hi != 0 || lo >= utf8.RuneSelf {
+			break
+		}
+		ascii[i] = lo
+	}
+	dst = dst[:start+i]
+	for ; i < n; i++ {
 		u := uint16(b[2*i]) | uint16(b[2*i+1])<<8
 		switch {
 		case u < utf8.RuneSelf:
@@ -730,7 +772,8 @@ func filetime(ft uint64) time.Time {
 	return time.Unix(int64(ft/1e7)-epochDelta, int64(ft%1e7)*100).UTC()
 }
 
-var fixedSize = map[byte]int{
+// fixedSize is the size of each fixed-size value type, 0 for the others.
+var fixedSize = [tArray]int{
 	tInt8: 1, tUint8: 1, tInt16: 2, tUint16: 2, tInt32: 4, tUint32: 4,
 	tInt64: 8, tUint64: 8, tFloat32: 4, tFloat64: 8, tBool: 4, tGUID: 16,
 	tFileTime: 8, tSysTime: 16, tHex32: 4, tHex64: 8,
@@ -743,7 +786,7 @@ func appendValue(dst []byte, typ byte, b []byte) []byte {
 		return appendArray(dst, typ&^tArray, b)
 	}
 	le := binary.LittleEndian
-	if size, ok := fixedSize[typ]; ok && len(b) < size {
+	if len(b) < fixedSize[typ] {
 		return appendHex(dst, b)
 	}
 	switch typ {
@@ -872,8 +915,8 @@ func appendArray(dst []byte, typ byte, b []byte) []byte {
 		}
 		return dst
 	}
-	size, ok := fixedSize[typ]
-	if !ok {
+	size := fixedSize[typ&^tArray]
+	if size == 0 {
 		return appendHex(dst, b)
 	}
 	for i := 0; i+size <= len(b); i += size {

@@ -2,6 +2,7 @@ package sysmon
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -49,6 +50,12 @@ type op struct {
 	pieces []piece    // the text the effect takes
 	sub    int        // opNested: the substitution index
 	at     compileKey // opNested: where the value goes
+
+	// the last value renderString made of one substitution value, and
+	// its bytes in the chunk: the next record's is most often the same
+	lastRaw []byte
+	lastTyp byte
+	last    string
 }
 
 // compileKey is a template body where it is walked: the walker's state
@@ -94,9 +101,9 @@ type compiler struct {
 	text     []piece
 	attrText []piece
 	cost     int
-	lastName string // the last Data name, when literal
-	literal  bool   // whether lastName is
-	names    map[string]bool
+	lastName string   // the last Data name, when literal
+	literal  bool     // whether lastName is
+	names    []string // the literal Data names so far
 }
 
 // program returns the compiled body of the template at key, compiling it
@@ -105,18 +112,35 @@ func (w *recordWalker) program(key compileKey, bodyStart, bodyEnd int) *program 
 	if p, ok := w.programs[key]; ok {
 		return p
 	}
-	p := &program{}
+	p := w.newProgram()
 	if w.compileLeft > 0 {
-		c := compiler{w: w, key: key, p: p, depth: int(key.depth), decided: key.decided}
+		c := &w.compiler
+		*c = compiler{w: w, key: key, p: p, depth: int(key.depth), decided: key.decided,
+			text: c.text[:0], attrText: c.attrText[:0], names: c.names[:0]}
 		if key.depth > 0 {
 			c.stack[key.depth-1] = key.parent
 		}
+		start := len(w.ops)
 		p.ok = c.body(bodyStart, bodyEnd)
-		if !p.ok {
-			p.ops = nil
+		if p.ok {
+			p.ops = w.ops[start:len(w.ops):len(w.ops)]
+		} else {
+			w.ops = w.ops[:start]
 		}
 	}
 	w.programs[key] = p
+	return p
+}
+
+// newProgram is an empty program from the walker's, reused chunk after
+// chunk.
+func (w *recordWalker) newProgram() *program {
+	if w.programsUsed == len(w.programPool) {
+		w.programPool = append(w.programPool, new(program))
+	}
+	p := w.programPool[w.programsUsed]
+	w.programsUsed++
+	*p = program{}
 	return p
 }
 
@@ -159,8 +183,13 @@ func (c *compiler) appendText(s *[]piece, text string) {
 	*s = append(*s, piece{sub: -1, text: text})
 }
 
+// emit adds an op to the program being compiled, its pieces copied to
+// the walker's store for the chunk.
 func (c *compiler) emit(kind opKind, pieces []piece, inAttr bool) {
-	c.p.ops = append(c.p.ops, op{kind: kind, inAttr: inAttr, cost: c.cost, pieces: pieces})
+	w := c.w
+	start := len(w.pieces)
+	w.pieces = append(w.pieces, pieces...)
+	w.ops = append(w.ops, op{kind: kind, inAttr: inAttr, cost: c.cost, pieces: w.pieces[start:len(w.pieces):len(w.pieces)]})
 }
 
 // discard drops collected text; values in it still cost their rendering.
@@ -189,7 +218,7 @@ func (c *compiler) openElement(name string) bool {
 	c.stack[c.depth] = kind
 	c.depth++
 	c.attr = aNone
-	c.text = nil
+	c.text = c.text[:0]
 	c.hasName = false
 	return true
 }
@@ -215,7 +244,7 @@ func (c *compiler) endAttribute() {
 func (c *compiler) startAttribute(name string) {
 	c.endAttribute()
 	c.inAttr = true
-	c.attrText = nil
+	c.attrText = c.attrText[:0]
 	switch {
 	case c.current() == kProvider && name == "Name":
 		c.attr = aProviderName
@@ -248,12 +277,12 @@ func (c *compiler) closeElement() bool {
 		if c.hasName && c.decided {
 			c.emit(opData, c.text, false)
 			if !c.p.hasData {
-				c.p.hasData, c.p.distinctNames, c.names = true, true, map[string]bool{}
+				c.p.hasData, c.p.distinctNames = true, true
 			}
-			if !c.literal || c.names[c.lastName] {
+			if !c.literal || slices.Contains(c.names, c.lastName) {
 				c.p.distinctNames = false
 			}
-			c.names[c.lastName] = true
+			c.names = append(c.names, c.lastName)
 		} else {
 			c.discard(c.text, false)
 		}
@@ -261,7 +290,7 @@ func (c *compiler) closeElement() bool {
 		c.discard(c.text, false)
 	}
 	c.depth--
-	c.text = nil
+	c.text = c.text[:0]
 	c.hasName = false
 	if kind == kSystem && !c.decided {
 		c.emit(opDecide, nil, false)
@@ -362,7 +391,7 @@ func (c *compiler) body(off, end int) bool {
 			if s := c.sink(); s != nil {
 				*s = append(*s, piece{sub: id})
 			} else if !c.inAttr {
-				c.p.ops = append(c.p.ops, op{kind: opNested, cost: c.cost, sub: id,
+				w.ops = append(w.ops, op{kind: opNested, cost: c.cost, sub: id,
 					at: compileKey{depth: uint8(c.depth), parent: c.current(), decided: c.decided}})
 			}
 		default: // a template instance right in a body, an unknown token
@@ -575,6 +604,23 @@ func (w *recordWalker) renderString(o *op, args []value) (string, bool) {
 	if len(o.pieces) == 1 && o.pieces[0].sub < 0 {
 		return o.pieces[0].text, true
 	}
+	if len(o.pieces) == 1 && o.pieces[0].sub < len(args) {
+		v := args[o.pieces[0].sub]
+		raw := w.chunk[v.off : v.off+v.size]
+		if o.lastRaw != nil && v.typ == o.lastTyp && string(raw) == string(o.lastRaw) {
+			w.charged += v.size / 16 // as render charges it
+			return o.last, true
+		}
+		s, ok := w.renderString1(o, args)
+		if ok && v.size != 0 && v.typ != tNull && v.typ != tBinXML {
+			o.lastRaw, o.lastTyp, o.last = raw, v.typ, s
+		}
+		return s, ok
+	}
+	return w.renderString1(o, args)
+}
+
+func (w *recordWalker) renderString1(o *op, args []value) (string, bool) {
 	var ok bool
 	if w.scratch, ok = w.render(w.scratch[:0], o, args); !ok {
 		return "", false
