@@ -450,7 +450,7 @@ func (w *recordWalker) closeElement() error {
 	case kComputer:
 		w.ev.Computer = string(w.text)
 	case kData:
-		if w.hasName && w.decided {
+		if w.hasName && w.decided && w.filter.wantsField(w.dataName) {
 			w.ev.SetField(w.dataName, string(w.text))
 		}
 	}

@@ -44,12 +44,14 @@ const (
 
 // op is one effect of a template body on the Event, in walk order.
 type op struct {
-	kind   opKind
-	inAttr bool       // pieces are an attribute's value
-	cost   int        // the walker's work from the body's start to here
-	pieces []piece    // the text the effect takes
-	sub    int        // opNested: the substitution index
-	at     compileKey // opNested: where the value goes
+	kind      opKind
+	inAttr    bool       // pieces are an attribute's value
+	sysTime   bool       // pieces are TimeCreated/@SystemTime: a FILETIME value sets the time
+	checkName bool       // opData: the name is not literal, the filter's Fields decide at run time
+	cost      int        // the walker's work from the body's start to here
+	pieces    []piece    // the text the effect takes
+	sub       int        // opNested: the substitution index
+	at        compileKey // opNested: where the value goes
 
 	// the last value renderString made of one substitution value, and
 	// its bytes in the chunk: the next record's is most often the same
@@ -185,18 +187,22 @@ func (c *compiler) appendText(s *[]piece, text string) {
 
 // emit adds an op to the program being compiled, its pieces copied to
 // the walker's store for the chunk.
-func (c *compiler) emit(kind opKind, pieces []piece, inAttr bool) {
+func (c *compiler) emit(kind opKind, pieces []piece, inAttr bool) *op {
 	w := c.w
 	start := len(w.pieces)
 	w.pieces = append(w.pieces, pieces...)
-	w.ops = append(w.ops, op{kind: kind, inAttr: inAttr, cost: c.cost, pieces: w.pieces[start:len(w.pieces):len(w.pieces)]})
+	w.ops = append(w.ops, op{kind: kind, inAttr: inAttr, sysTime: kind == opSystemTime, cost: c.cost,
+		pieces: w.pieces[start:len(w.pieces):len(w.pieces)]})
+	return &w.ops[len(w.ops)-1]
 }
 
 // discard drops collected text; values in it still cost their rendering.
 func (c *compiler) discard(pieces []piece, inAttr bool) {
 	for _, pc := range pieces {
 		if pc.sub >= 0 {
-			c.emit(opDiscard, pieces, inAttr)
+			// A FILETIME value sets the time as it is met, even in a
+			// SystemTime that does not end.
+			c.emit(opDiscard, pieces, inAttr).sysTime = inAttr && c.attr == aSystemTime
 			return
 		}
 	}
@@ -274,8 +280,10 @@ func (c *compiler) closeElement() bool {
 	case kComputer:
 		c.emit(opComputer, c.text, false)
 	case kData:
-		if c.hasName && c.decided {
-			c.emit(opData, c.text, false)
+		if c.hasName && c.decided && c.literal && !c.w.filter.wantsField(c.lastName) {
+			c.emit(opDiscard, c.text, false)
+		} else if c.hasName && c.decided {
+			c.emit(opData, c.text, false).checkName = !c.literal
 			if !c.p.hasData {
 				c.p.hasData, c.p.distinctNames = true, true
 			}
@@ -501,11 +509,15 @@ func (w *recordWalker) run(p *program, args []value, nest int) runResult {
 		case opComputer:
 			w.ev.Computer, ok = w.renderString(o, args)
 		case opData:
+			if o.checkName && !w.filter.wantsField(w.dataName) {
+				_, ok = w.renderOr(nil, o, args, false)
+				break
+			}
 			start := len(w.vals)
 			w.vals, ok = w.render(w.vals, o, args)
 			w.spans = append(w.spans, valueSpan{name: w.dataName, start: start, end: len(w.vals)})
 		case opDiscard:
-			w.scratch, ok = w.render(w.scratch[:0], o, args)
+			_, ok = w.renderOr(nil, o, args, false)
 		case opDecide:
 			if !w.decide() {
 				return w.stop(o.cost)
@@ -568,9 +580,17 @@ func (w *recordWalker) runValue(v value, nest int, at compileKey) runResult {
 // walker renders it and charged as it charges it. It returns false where
 // the walker would walk BinXML into the text.
 func (w *recordWalker) render(dst []byte, o *op, args []value) ([]byte, bool) {
+	return w.renderOr(dst, o, args, true)
+}
+
+// renderOr is render, or without draw only what rendering counts and sets
+// (the work, a FILETIME time): for text that is dropped.
+func (w *recordWalker) renderOr(dst []byte, o *op, args []value, draw bool) ([]byte, bool) {
 	for _, pc := range o.pieces {
 		if pc.sub < 0 {
-			dst = append(dst, pc.text...)
+			if draw {
+				dst = append(dst, pc.text...)
+			}
 			continue
 		}
 		if pc.sub >= len(args) {
@@ -588,12 +608,14 @@ func (w *recordWalker) render(dst []byte, o *op, args []value) ([]byte, bool) {
 		}
 		w.charged += v.size / 16
 		data := w.chunk[v.off : v.off+v.size]
-		if o.kind == opSystemTime && v.typ == tFileTime && len(data) == 8 {
+		if o.sysTime && v.typ == tFileTime && len(data) == 8 {
 			w.ev.TimeCreated = filetime(binary.LittleEndian.Uint64(data))
 			w.timeSet = true
 			continue
 		}
-		dst = appendValue(dst, v.typ, data)
+		if draw {
+			dst = appendValue(dst, v.typ, data)
+		}
 	}
 	return dst, true
 }

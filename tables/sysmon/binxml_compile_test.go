@@ -1,6 +1,8 @@
 package sysmon
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -16,7 +18,8 @@ func readBoth(t testing.TB, chunk []byte, filter Filter, budget int) (compiled, 
 	compiledReader.reset(chunk)
 	walker.reset(chunk)
 	limit := min(int(binary.LittleEndian.Uint32(chunk[48:])), len(chunk))
-	for p := chunkHeaderSize; p+recordHeaderSize <= limit; {
+	left := chunkWorkPerByte * (limit - chunkHeaderSize) // as parseChunk bounds a chunk's work
+	for p := chunkHeaderSize; p+recordHeaderSize <= limit && left > 0; {
 		size := int(binary.LittleEndian.Uint32(chunk[p+4:]))
 		if string(chunk[p:p+4]) != string(recordMagic) || size < recordHeaderSize+recordTrailerSize || size > len(chunk)-p {
 			break
@@ -24,8 +27,11 @@ func readBoth(t testing.TB, chunk []byte, filter Filter, budget int) (compiled, 
 		start, end := p+recordHeaderSize, p+size-recordTrailerSize
 		p += size
 		records++
-		compiledReader.begin(7, budget)
+		compiledReader.begin(7, min(budget, left))
 		res := compiledReader.runRecord(start, end)
+		walker.begin(7, min(budget, left))
+		want, err := walker.walkRecord(start, end)
+		left -= walker.used
 		if res == runFallback {
 			continue
 		}
@@ -34,8 +40,6 @@ func readBoth(t testing.TB, chunk []byte, filter Filter, budget int) (compiled, 
 		if res == runDone {
 			got = compiledReader.compiledEvent()
 		}
-		walker.begin(7, budget)
-		want, err := walker.walkRecord(start, end)
 		if err != nil {
 			t.Fatalf("record at %d: compiled read it (%v), the walker fails: %v", start, res, err)
 		}
@@ -67,6 +71,7 @@ func TestCompiledTemplatesMatchWalker(t *testing.T) {
 		"registry":  {EventIDs: map[int]bool{12: true, 13: true, 14: true}},
 		"process":   {EventIDs: map[int]bool{1: true}},
 		"providers": {anyProvider: true, EventIDs: map[int]bool{3: true}},
+		"fields":    {EventIDs: map[int]bool{1: true, 13: true}, Fields: map[string]bool{"Image": true, "TargetObject": true}},
 	}
 	for name, filter := range filters {
 		t.Run(name, func(t *testing.T) {
@@ -94,7 +99,10 @@ func FuzzCompiledTemplates(f *testing.F) {
 		}
 		filter := Filter{}
 		if id != 0 {
-			filter.EventIDs = map[int]bool{int(id): true}
+			filter.EventIDs = map[int]bool{int(id &^ 1): true, int(id): true}
+		}
+		if id&1 != 0 {
+			filter.Fields = map[string]bool{"Details": true, "User": true}
 		}
 		b := recordTokenBudget
 		if budget != 0 {
@@ -102,4 +110,43 @@ func FuzzCompiledTemplates(f *testing.F) {
 		}
 		readBoth(t, chunk, filter, b)
 	})
+}
+
+// TestFilterFields: with Fields, an EVTX event holds those fields, as a
+// full read gives them, and no other.
+func TestFilterFields(t *testing.T) {
+	data, err := os.ReadFile(sharedFile(t, "evtx-corpus/sysmon.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(filter Filter) []*Event {
+		var events []*Event
+		if err := ReadEVTX(context.Background(), bytes.NewReader(data), int64(len(data)), "sysmon.evtx", filter,
+			func(e *Event) error { events = append(events, e); return nil }, nil); err != nil {
+			t.Fatal(err)
+		}
+		return events
+	}
+	wanted := map[string]bool{"Image": true, "ProcessGuid": true, "NoSuchField": true}
+	all, some := read(Filter{}), read(Filter{Fields: wanted})
+	if len(all) != len(some) || len(all) == 0 {
+		t.Fatalf("%d events with Fields, %d without", len(some), len(all))
+	}
+	kept := 0
+	for i, e := range some {
+		for name, value := range e.Fields() {
+			if !wanted[name] || value != all[i].Field(name) {
+				t.Fatalf("event %d: field %s=%q, full read %q", i, name, value, all[i].Field(name))
+			}
+			kept++
+		}
+		for name := range wanted {
+			if e.Field(name) != all[i].Field(name) {
+				t.Fatalf("event %d: %s=%q, full read %q", i, name, e.Field(name), all[i].Field(name))
+			}
+		}
+	}
+	if kept == 0 {
+		t.Error("no field kept")
+	}
 }

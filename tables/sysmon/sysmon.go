@@ -91,6 +91,10 @@ func (e *Event) NumFields() int { return len(e.fields) }
 // are ever returned.
 type Filter struct {
 	EventIDs map[int]bool // empty = all
+	// Fields, when set, names the EventData fields wanted: the EVTX
+	// reader leaves the others out without rendering them (the text
+	// formats may keep them).
+	Fields map[string]bool
 	// Line, when set, is a cheap necessary condition on a JSON line's raw
 	// bytes, checked before it is parsed (e.g. "mentions one of these
 	// process GUIDs"). Formats without raw lines ignore it.
@@ -104,6 +108,10 @@ type Filter struct {
 
 func (f Filter) wantsID(id int) bool {
 	return len(f.EventIDs) == 0 || f.EventIDs[id]
+}
+
+func (f Filter) wantsField(name string) bool {
+	return len(f.Fields) == 0 || f.Fields[name]
 }
 
 // isSysmon tells whether provider or channel names Sysmon.
