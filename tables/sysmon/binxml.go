@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -437,7 +436,7 @@ func (w *recordWalker) closeElement() error {
 		// Skip before decoding: Provider comes first in System, so a
 		// Sysmon event of an id not wanted is known now; the rest of
 		// System and all of EventData are not walked.
-		if len(w.filter.EventIDs) > 0 && !w.filter.anyProvider && !w.filter.wantsID(w.ev.EventID) && strings.EqualFold(w.ev.Provider, Provider) {
+		if len(w.filter.EventIDs) > 0 && !w.filter.anyProvider && !w.filter.wantsID(w.ev.EventID) && sameName(w.ev.Provider, Provider) {
 			w.depth--
 			return errNotWanted
 		}

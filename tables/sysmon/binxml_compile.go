@@ -3,7 +3,6 @@ package sysmon
 import (
 	"encoding/binary"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -496,7 +495,7 @@ func (w *recordWalker) run(p *program, args []value, nest int) runResult {
 			if v, parsed := parseIntBytes(w.scratch); parsed {
 				w.ev.EventID = int(v)
 			}
-			if len(w.filter.EventIDs) > 0 && !w.filter.anyProvider && !w.filter.wantsID(w.ev.EventID) && strings.EqualFold(w.ev.Provider, Provider) {
+			if len(w.filter.EventIDs) > 0 && !w.filter.anyProvider && !w.filter.wantsID(w.ev.EventID) && sameName(w.ev.Provider, Provider) {
 				return w.stop(o.cost)
 			}
 		case opRecordID:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 )
 
@@ -20,13 +21,16 @@ type chunkJob struct {
 	ids    chunkIDs
 	err    error // what was wrong with the chunk (a warning)
 	fatal  error // reading failed, or the parser broke: the read stops
+	read   bool  // the worker reads the chunk
 	done   chan struct{}
 }
 
 // readChunksParallel is readEVTX's chunk loop on several cores: chunks
 // are independent, so workers parse them while the caller's goroutine
 // emits their events in file order, the same events, warnings and notes
-// as one core gives. At most 2*workers chunks are in flight.
+// as one core gives. At most 2*workers chunks are in flight. Where r may
+// be read by several goroutines at once, each worker reads its chunks;
+// otherwise one goroutine reads them all, in order.
 func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name string, filter Filter, emit func(*Event) error, warn func(error), notes *chunkNotes, later, first bool, workers int) error {
 	inFlight := 2 * workers
 	ctx, stop := context.WithCancel(ctx)
@@ -41,6 +45,7 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 	work := make(chan *chunkJob, inFlight)
 	ordered := make(chan *chunkJob, inFlight)
 
+	concurrent := readsConcurrently(r)
 	wg.Add(1)
 	go func() { // reader: one ReadAt at a time, as the input may need
 		defer wg.Done()
@@ -62,14 +67,11 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 			}
 			job.index, job.off, job.events, job.ids, job.err, job.fatal = i, off, job.events[:0], chunkIDs{}, nil, nil
 			job.done = make(chan struct{})
-			n, err := r.ReadAt(job.buf, off)
-			job.n = n
-			last := n == 0
-			if n < chunkSize && !errors.Is(err, io.EOF) && err != nil {
-				job.fatal = fmt.Errorf("%s: chunk at offset %d: %w", name, off, err)
-				last = true
+			job.read = concurrent
+			if !concurrent {
+				readJob(r, name, job)
 			}
-			if last {
+			if !concurrent && (job.n == 0 || job.fatal != nil) {
 				close(job.done)
 				select {
 				case ordered <- job:
@@ -91,7 +93,12 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 			defer wg.Done()
 			reader := chunkReader{name: name, walker: newRecordWalker(filter)}
 			for job := range work {
-				parseJob(&reader, job)
+				if job.read {
+					readJob(r, name, job)
+				}
+				if job.n > 0 && job.fatal == nil {
+					parseJob(&reader, job)
+				}
 				close(job.done)
 			}
 		}()
@@ -132,6 +139,27 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 		warn(fmt.Errorf("%s: offset %d: EVTX file holds no chunks (%d bytes, %d after the header)", name, fileHeaderSize, size, max(size-fileHeaderSize, 0)))
 	}
 	return nil
+}
+
+// readJob reads a job's chunk: job.n is 0 past the end, job.fatal says
+// why reading failed.
+func readJob(r io.ReaderAt, name string, job *chunkJob) {
+	n, err := r.ReadAt(job.buf, job.off)
+	job.n = n
+	if n < chunkSize && !errors.Is(err, io.EOF) && err != nil {
+		job.fatal = fmt.Errorf("%s: chunk at offset %d: %w", name, job.off, err)
+	}
+}
+
+// readsConcurrently tells whether r's ReadAt may be called by several
+// goroutines at once: a file on disk, or bytes in memory. Decompressed
+// content pages through one stream and may not.
+func readsConcurrently(r io.ReaderAt) bool {
+	switch r.(type) {
+	case *os.File, *bytes.Reader, interface{ Fd() uintptr }:
+		return true
+	}
+	return false
 }
 
 // parseJob parses one chunk, turning a parser panic into the job's fatal

@@ -116,7 +116,13 @@ func (f Filter) wantsField(name string) bool {
 
 // isSysmon tells whether provider or channel names Sysmon.
 func isSysmon(provider, channel string) bool {
-	return strings.EqualFold(provider, Provider) || strings.EqualFold(channel, Channel)
+	return sameName(provider, Provider) || sameName(channel, Channel)
+}
+
+// sameName is strings.EqualFold, quick for the names as Windows writes
+// them, which every record repeats.
+func sameName(s, name string) bool {
+	return s == name || strings.EqualFold(s, name)
 }
 
 func (f Filter) accepts(e *Event) bool {
