@@ -121,6 +121,7 @@ type recordWalker struct {
 
 	// compiled templates (binxml_compile.go), per chunk
 	programs     map[compileKey]*program
+	recent       [8]recentProgram
 	programPool  []*program // reused chunk after chunk
 	programsUsed int
 	ops          []op    // the chunk's programs' ops
@@ -150,6 +151,7 @@ func (w *recordWalker) reset(chunk []byte) {
 	w.chunk = chunk
 	clear(w.names)
 	clear(w.programs)
+	clear(w.recent[:])
 	clear(w.interned)
 	w.programsUsed = 0
 	w.ops = w.ops[:0]

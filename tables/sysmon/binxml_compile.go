@@ -110,7 +110,12 @@ type compiler struct {
 // program returns the compiled body of the template at key, compiling it
 // on first use in the chunk.
 func (w *recordWalker) program(key compileKey, bodyStart, bodyEnd int) *program {
+	slot := &w.recent[(key.defOff>>2)%int32(len(w.recent))]
+	if slot.p != nil && slot.key == key {
+		return slot.p
+	}
 	if p, ok := w.programs[key]; ok {
+		slot.key, slot.p = key, p
 		return p
 	}
 	p := w.newProgram()
@@ -130,7 +135,15 @@ func (w *recordWalker) program(key compileKey, bodyStart, bodyEnd int) *program 
 		}
 	}
 	w.programs[key] = p
+	slot.key, slot.p = key, p
 	return p
+}
+
+// recentProgram is an entry of the walker's small cache in front of its
+// programs: a record looks up two, the same as the record before.
+type recentProgram struct {
+	key compileKey
+	p   *program
 }
 
 // newProgram is an empty program from the walker's, reused chunk after
