@@ -275,17 +275,24 @@ func (w *recordWalker) name(off int) (string, error) {
 	if off+8+2*n > len(w.chunk) {
 		return "", errOutOfBounds
 	}
-	// The same names come back chunk after chunk: one string each.
-	w.nameBuf = appendUTF16(w.nameBuf[:0], w.chunk[off+8:off+8+2*n])
-	s, ok := w.nameStrings[string(w.nameBuf)]
+	s := w.lasting(appendUTF16(w.nameBuf[:0], w.chunk[off+8:off+8+2*n]))
+	w.names[uint32(off)] = s
+	return s, nil
+}
+
+// lasting returns b as a string kept from chunk to chunk: the same names
+// and template texts come back in every chunk. b is the walker's nameBuf,
+// which it keeps.
+func (w *recordWalker) lasting(b []byte) string {
+	w.nameBuf = b
+	s, ok := w.nameStrings[string(b)]
 	if !ok {
-		s = string(w.nameBuf)
+		s = string(b)
 		if len(w.nameStrings) < maxNameStrings {
 			w.nameStrings[s] = s
 		}
 	}
-	w.names[uint32(off)] = s
-	return s, nil
+	return s
 }
 
 // nameRef reads a name reference at p and skips the name when it is stored

@@ -358,7 +358,7 @@ func (c *compiler) body(off, end int) bool {
 			}
 			if s := c.sink(); s != nil {
 				c.cost += n / 8
-				c.appendText(s, string(appendUTF16(nil, w.chunk[off+4:off+4+2*n])))
+				c.appendText(s, w.lasting(appendUTF16(w.nameBuf[:0], w.chunk[off+4:off+4+2*n])))
 			}
 			off += 4 + 2*n
 		case 0x06, 0x46:
@@ -375,7 +375,7 @@ func (c *compiler) body(off, end int) bool {
 			}
 			if s := c.sink(); s != nil && tok != 0x0B {
 				c.cost += n / 8
-				c.appendText(s, string(appendUTF16(nil, w.chunk[off+3:off+3+2*n])))
+				c.appendText(s, w.lasting(appendUTF16(w.nameBuf[:0], w.chunk[off+3:off+3+2*n])))
 			}
 			off += 3 + 2*n
 		case 0x08, 0x48:

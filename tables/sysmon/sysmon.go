@@ -42,7 +42,9 @@ type field struct {
 	name, value string
 }
 
-// Field returns the named EventData field, or "" when absent.
+// Field returns the named EventData field, or "" when absent. The values
+// of an event read from EVTX share one string: a value kept long after its
+// event, alone, is better kept as a copy (strings.Clone).
 func (e *Event) Field(name string) string {
 	for i := range e.fields {
 		if e.fields[i].name == name {
