@@ -466,23 +466,23 @@ func writeJSONLines(evtxPath, jsonOut string) error {
 	var line []byte
 	err = sysmon.ReadFile(context.Background(), input.File{Path: evtxPath, Format: input.EVTX}, sysmon.Filter{}, func(ev *sysmon.Event) error {
 		t := ev.TimeCreated.UTC().Format("2006-01-02 15:04:05")
-		names := make([]string, 0, len(ev.Fields))
-		for k := range ev.Fields {
+		names := make([]string, 0, ev.NumFields())
+		for k := range ev.Fields() {
 			names = append(names, k)
 		}
 		slices.Sort(names)
 		var msg strings.Builder
 		msg.WriteString(title(ev.EventID) + ":")
 		for _, k := range names {
-			msg.WriteString("\r\n" + k + ": " + ev.Fields[k])
+			msg.WriteString("\r\n" + k + ": " + ev.Field(k))
 		}
 		line = append(line[:0], '{')
 		line = kv(line, "EventTime", t)
 		line = kv(line, "Hostname", ev.Computer)
 		line = append(line, `"Keywords":-9223372036854775808,`...)
 		// NXLog's own EventType gives way to the event's field of that name.
-		if v, ok := ev.Fields["EventType"]; ok {
-			line = kv(line, "EventType", v)
+		if slices.Contains(names, "EventType") {
+			line = kv(line, "EventType", ev.Field("EventType"))
 		} else {
 			line = kv(line, "EventType", "INFO")
 		}
@@ -503,7 +503,7 @@ func writeJSONLines(evtxPath, jsonOut string) error {
 		line = kv(line, "Opcode", "Info")
 		for _, k := range names {
 			if k != "EventType" {
-				line = kv(line, k, ev.Fields[k])
+				line = kv(line, k, ev.Field(k))
 			}
 		}
 		line = kv(line, "EventReceivedTime", t)

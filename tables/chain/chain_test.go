@@ -25,8 +25,12 @@ func ev(rid int64, id int, created time.Time, utcShift time.Duration, fields map
 	for k, v := range fields {
 		f[k] = v
 	}
-	return &sysmon.Event{EventID: id, RecordID: rid, TimeCreated: created, Computer: "WIN-DEMO01",
-		Provider: sysmon.Provider, Channel: sysmon.Channel, Fields: f, SourceFile: "test.xml"}
+	e := &sysmon.Event{EventID: id, RecordID: rid, TimeCreated: created, Computer: "WIN-DEMO01",
+		Provider: sysmon.Provider, Channel: sysmon.Channel, SourceFile: "test.xml"}
+	for k, v := range f {
+		e.SetField(k, v)
+	}
+	return e
 }
 
 func netEv(rid int64, created time.Time, shift time.Duration, guid, ip string) *sysmon.Event {
@@ -211,9 +215,11 @@ func FuzzObserve(f *testing.F) {
 	f.Add(int64(2), 3, "", `HKLM\x`, "", "garbage")
 	f.Add(int64(3), 12, "DeleteValue", `\REGISTRY\MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\Shell`, "", "")
 	f.Fuzz(func(t *testing.T, rid int64, id int, eventType, target, details, utc string) {
-		x := &sysmon.Event{EventID: id, RecordID: rid, TimeCreated: t0, Computer: "c", Fields: map[string]string{
-			"EventType": eventType, "TargetObject": target, "Details": details, "UtcTime": utc, "ProcessGuid": "{g}",
-			"DestinationIp": "203.0.113.1", "DestinationPort": "80"}}
+		x := &sysmon.Event{EventID: id, RecordID: rid, TimeCreated: t0, Computer: "c"}
+		for k, v := range map[string]string{"EventType": eventType, "TargetObject": target, "Details": details,
+			"UtcTime": utc, "ProcessGuid": "{g}", "DestinationIp": "203.0.113.1", "DestinationPort": "80"} {
+			x.SetField(k, v)
+		}
 		e := New(DefaultWindow)
 		e.Collect(x)
 		e.Observe(x)

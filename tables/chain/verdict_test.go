@@ -79,7 +79,7 @@ func TestOneVerdictTwoTables(t *testing.T) {
 			target = v.row.Key + `\`
 		}
 		e := setValue(int64(100+i), t0, psGUID, target, v.row.Data)
-		e.Fields["User"] = `WIN-DEMO01\` + v.row.Username
+		e.SetField("User", `WIN-DEMO01\`+v.row.Username)
 		got := run(DefaultWindow, e)
 		if len(got) != 1 {
 			t.Errorf("%s: %d chain rows", path, len(got))

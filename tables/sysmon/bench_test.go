@@ -3,7 +3,9 @@ package sysmon
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"runtime"
 	"testing"
 )
 
@@ -78,5 +80,40 @@ func BenchmarkReadXML(b *testing.B) {
 		if err := ReadXML(context.Background(), bytes.NewReader(data), "x", Filter{}, func(*Event) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkReadEVTXFile reads the large EVTX named by RUNKEYHUNT_BENCH_EVTX
+// (e.g. one scripts/bench.sh builds) with the chain's filter and a no-op
+// emit, on 1 and 2 cores: the reader alone, without the correlation.
+func BenchmarkReadEVTXFile(b *testing.B) {
+	path := os.Getenv("RUNKEYHUNT_BENCH_EVTX")
+	if path == "" {
+		b.Skip("set RUNKEYHUNT_BENCH_EVTX to a large EVTX file")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	filter := Filter{EventIDs: map[int]bool{1: true, 3: true, 12: true, 13: true, 14: true}}
+	for _, procs := range []int{1, 2} {
+		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			b.SetBytes(info.Size())
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				n = 0
+				if err := ReadEVTX(context.Background(), f, info.Size(), path, filter, func(*Event) error { n++; return nil }, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n), "events/op")
+		})
 	}
 }

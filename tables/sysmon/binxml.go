@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -22,6 +22,7 @@ const (
 	maxElementDepth   = 64      // nested XML elements
 	maxNesting        = 8       // template instances and BinXML values inside each other
 	recordTokenBudget = 1 << 16 // BinXML tokens walked per record, template bodies included
+	maxNameStrings    = 4096    // distinct names a reader keeps from chunk to chunk
 )
 
 var (
@@ -115,18 +116,49 @@ type recordWalker struct {
 	hasName  bool
 	timeSet  bool
 
-	ev     Event
-	fields map[string]string
-	args   [maxNesting + 1][]value // substitution values by nesting level, reused
+	ev   Event
+	args [maxNesting + 1][]value // substitution values by nesting level, reused
+
+	// compiled templates (binxml_compile.go), per chunk
+	programs     map[compileKey]*program
+	recent       [8]recentProgram
+	programPool  []*program // reused chunk after chunk
+	programsUsed int
+	ops          []op    // the chunk's programs' ops
+	pieces       []piece // the chunk's ops' pieces
+	compiler     compiler
+	nameStrings  map[string]string // names met in earlier chunks
+	nameBuf      []byte
+	compileLeft  int               // work the chunk's compiling may still take
+	interned     map[string]string // names and values that repeat in the chunk
+	// per record
+	charged int         // work the compiled reading counted, as the walker counts it
+	scratch []byte      // a value being rendered
+	vals    []byte      // the record's Data values, one after the other
+	spans   []valueSpan // where each Data value is in vals
+	// namesDistinct: the spans' names are known to differ (one program
+	// gave them, its names literal and distinct)
+	namesDistinct bool
 }
 
 func newRecordWalker(filter Filter) *recordWalker {
-	return &recordWalker{filter: filter, names: make(map[uint32]string)}
+	return &recordWalker{filter: filter, names: make(map[uint32]string),
+		programs: make(map[compileKey]*program), interned: make(map[string]string),
+		nameStrings: make(map[string]string)}
 }
 
 func (w *recordWalker) reset(chunk []byte) {
 	w.chunk = chunk
 	clear(w.names)
+	clear(w.programs)
+	clear(w.recent[:])
+	clear(w.interned)
+	w.programsUsed = 0
+	w.ops = w.ops[:0]
+	w.pieces = w.pieces[:0]
+	// Compiling walks each template body once: it may take as much work
+	// as the chunk's records may, then the walker reads the rest.
+	w.compileLeft = chunkWorkPerByte * max(len(chunk)-chunkHeaderSize, 0)
 }
 
 // parseRecord interprets the BinXML in chunk[start:end] of one record. It
@@ -136,18 +168,60 @@ func (w *recordWalker) parseRecord(start, end int, recordID uint64) (*Event, err
 }
 
 // parseRecordBudget is parseRecord with a token budget; w.used tells how
-// much of it the record took.
+// much of it the record took. Records are read with the chunk's compiled
+// templates where those apply, by walking their tokens otherwise.
 func (w *recordWalker) parseRecordBudget(start, end int, recordID uint64, budget int) (*Event, error) {
+	w.begin(recordID, budget)
+	switch w.runRecord(start, end) {
+	case runStopped:
+		w.used = w.charged
+		w.sysmon = w.isSysmon()
+		return nil, nil
+	case runDone:
+		w.used = w.charged
+		w.sysmon = w.isSysmon()
+		return w.compiledEvent(), nil
+	}
+	w.begin(recordID, budget)
+	return w.walkRecord(start, end)
+}
+
+// begin resets the per-record state.
+func (w *recordWalker) begin(recordID uint64, budget int) {
 	w.budget = budget
-	defer func() { w.used = budget - max(w.budget, 0) }()
+	w.charged = 0
 	w.depth = 0
 	w.attr = aNone
 	w.inAttr = false
 	w.decided = false
 	w.timeSet = false
 	w.ev = Event{RecordID: int64(recordID)}
-	w.fields = nil
 	w.sysmon = false
+	w.vals = w.vals[:0]
+	w.spans = w.spans[:0]
+	w.namesDistinct = true
+}
+
+// compiledEvent is the event runRecord read: its Data values share one
+// string.
+func (w *recordWalker) compiledEvent() *Event {
+	ev := w.ev
+	ev.fields = make([]field, 0, len(w.spans))
+	all := string(w.vals)
+	for _, sp := range w.spans {
+		if w.namesDistinct {
+			ev.fields = append(ev.fields, field{sp.name, all[sp.start:sp.end]})
+		} else {
+			ev.SetField(sp.name, all[sp.start:sp.end])
+		}
+	}
+	return &ev
+}
+
+// walkRecord reads a record by walking its tokens.
+func (w *recordWalker) walkRecord(start, end int) (*Event, error) {
+	budget := w.budget
+	defer func() { w.used = budget - max(w.budget, 0) }()
 	if _, err := w.walk(start, end, nil, 0, false); err != nil {
 		if err == errNotWanted {
 			w.sysmon = w.isSysmon()
@@ -161,10 +235,6 @@ func (w *recordWalker) parseRecordBudget(start, end int, recordID uint64, budget
 		return nil, nil
 	}
 	ev := w.ev
-	ev.Fields = w.fields
-	if ev.Fields == nil {
-		ev.Fields = map[string]string{}
-	}
 	return &ev, nil
 }
 
@@ -205,9 +275,24 @@ func (w *recordWalker) name(off int) (string, error) {
 	if off+8+2*n > len(w.chunk) {
 		return "", errOutOfBounds
 	}
-	s := string(appendUTF16(nil, w.chunk[off+8:off+8+2*n]))
+	s := w.lasting(appendUTF16(w.nameBuf[:0], w.chunk[off+8:off+8+2*n]))
 	w.names[uint32(off)] = s
 	return s, nil
+}
+
+// lasting returns b as a string kept from chunk to chunk: the same names
+// and template texts come back in every chunk. b is the walker's nameBuf,
+// which it keeps.
+func (w *recordWalker) lasting(b []byte) string {
+	w.nameBuf = b
+	s, ok := w.nameStrings[string(b)]
+	if !ok {
+		s = string(b)
+		if len(w.nameStrings) < maxNameStrings {
+			w.nameStrings[s] = s
+		}
+	}
+	return s
 }
 
 // nameRef reads a name reference at p and skips the name when it is stored
@@ -360,7 +445,7 @@ func (w *recordWalker) closeElement() error {
 		// Skip before decoding: Provider comes first in System, so a
 		// Sysmon event of an id not wanted is known now; the rest of
 		// System and all of EventData are not walked.
-		if len(w.filter.EventIDs) > 0 && !w.filter.anyProvider && !w.filter.wantsID(w.ev.EventID) && strings.EqualFold(w.ev.Provider, Provider) {
+		if len(w.filter.EventIDs) > 0 && !w.filter.anyProvider && !w.filter.wantsID(w.ev.EventID) && sameName(w.ev.Provider, Provider) {
 			w.depth--
 			return errNotWanted
 		}
@@ -373,11 +458,8 @@ func (w *recordWalker) closeElement() error {
 	case kComputer:
 		w.ev.Computer = string(w.text)
 	case kData:
-		if w.hasName && w.decided {
-			if w.fields == nil {
-				w.fields = make(map[string]string, 20)
-			}
-			w.fields[w.dataName] = string(w.text)
+		if w.hasName && w.decided && w.filter.wantsField(w.dataName) {
+			w.ev.SetField(w.dataName, string(w.text))
 		}
 	}
 	w.depth--
@@ -532,36 +614,57 @@ func (w *recordWalker) elementStart(off int, hasAttrs bool, inValue bool) (int, 
 	return p + extra, name, nil
 }
 
-// templateInstance reads a template instance token (token, unknown byte,
-// template id, definition offset, the definition itself when inline, then
-// the substitution values) and walks the template body with those values.
-// It returns the offset after the values.
+// templateInstance reads a template instance token and walks the template
+// body with its substitution values. It returns the offset after the
+// values.
 func (w *recordWalker) templateInstance(off, end, nest int) (int, error) {
+	in, err := w.instance(off, end, nest)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := w.walk(in.bodyStart, in.bodyEnd, in.args, nest+1, false); err != nil {
+		return 0, err
+	}
+	return in.valOff, nil
+}
+
+// instanceOf is a template instance as read: the definition's body and
+// the substitution values.
+type instanceOf struct {
+	defOff, bodyStart, bodyEnd int
+	args                       []value
+	valOff                     int // after the values
+}
+
+// instance reads a template instance token (token, unknown byte, template
+// id, definition offset, the definition itself when inline, then the
+// substitution values), keeping the values in w.args[nest].
+func (w *recordWalker) instance(off, end, nest int) (instanceOf, error) {
 	if off+10 > end {
-		return 0, errOutOfBounds
+		return instanceOf{}, errOutOfBounds
 	}
 	defOff, _ := w.u32(off + 6)
 	p := off + 10
 	// Definition: next definition offset, GUID, body size, body.
 	bodySize, err := w.u32(defOff + 20)
 	if err != nil || defOff < chunkHeaderSize {
-		return 0, fmt.Errorf("template definition offset %d: %w", defOff, errOutOfBounds)
+		return instanceOf{}, fmt.Errorf("template definition offset %d: %w", defOff, errOutOfBounds)
 	}
 	bodyStart := defOff + 24
 	bodyEnd := bodyStart + bodySize
 	if bodyEnd > len(w.chunk) || bodyEnd < bodyStart {
-		return 0, fmt.Errorf("template definition offset %d: %w", defOff, errOutOfBounds)
+		return instanceOf{}, fmt.Errorf("template definition offset %d: %w", defOff, errOutOfBounds)
 	}
 	if defOff == p {
 		p = bodyEnd
 	}
 	n, err := w.u32(p)
 	if err != nil || p+4 > end {
-		return 0, errOutOfBounds
+		return instanceOf{}, errOutOfBounds
 	}
 	p += 4
 	if n > (end-p)/4 {
-		return 0, fmt.Errorf("template instance at chunk offset %d: %d values: %w", off, n, errOutOfBounds)
+		return instanceOf{}, fmt.Errorf("template instance at chunk offset %d: %d values: %w", off, n, errOutOfBounds)
 	}
 	args := w.args[nest][:0]
 	valOff := p + 4*n
@@ -571,13 +674,10 @@ func (w *recordWalker) templateInstance(off, end, nest int) (int, error) {
 		valOff += size
 	}
 	if valOff > end {
-		return 0, fmt.Errorf("template instance at chunk offset %d: values: %w", off, errOutOfBounds)
+		return instanceOf{}, fmt.Errorf("template instance at chunk offset %d: values: %w", off, errOutOfBounds)
 	}
 	w.args[nest] = args
-	if _, err := w.walk(bodyStart, bodyEnd, args, nest+1, false); err != nil {
-		return 0, err
-	}
-	return valOff, nil
+	return instanceOf{defOff: defOff, bodyStart: bodyStart, bodyEnd: bodyEnd, args: args, valOff: valOff}, nil
 }
 
 // substitute puts one substitution value where the template has it.
@@ -634,7 +734,28 @@ func appendUTF16(dst, b []byte) []byte {
 	for n > 0 && b[2*n-2] == 0 && b[2*n-1] == 0 {
 		n--
 	}
-	for i := 0; i < n; i++ {
+	b = b[:2*n]
+	// Most text is ASCII: copy it a byte a character into room made once.
+	start := len(dst)
+	dst = slices.Grow(dst, n)
+	ascii := dst[start : start+n]
+	i := 0
+	for ; i+4 <= n; i += 4 { // four characters at a time
+		v := binary.LittleEndian.Uint64(b[2*i:])
+		if v&0xFF80FF80FF80FF80 != 0 {
+			break
+		}
+		ascii[i], ascii[i+1], ascii[i+2], ascii[i+3] = byte(v), byte(v>>16), byte(v>>32), byte(v>>48)
+	}
+	for ; i < n; i++ {
+		lo, hi := b[2*i], b[2*i+1]
+		if hi != 0 || lo >= utf8.RuneSelf {
+			break
+		}
+		ascii[i] = lo
+	}
+	dst = dst[:start+i]
+	for ; i < n; i++ {
 		u := uint16(b[2*i]) | uint16(b[2*i+1])<<8
 		switch {
 		case u < utf8.RuneSelf:
@@ -659,7 +780,8 @@ func filetime(ft uint64) time.Time {
 	return time.Unix(int64(ft/1e7)-epochDelta, int64(ft%1e7)*100).UTC()
 }
 
-var fixedSize = map[byte]int{
+// fixedSize is the size of each fixed-size value type, 0 for the others.
+var fixedSize = [tArray]int{
 	tInt8: 1, tUint8: 1, tInt16: 2, tUint16: 2, tInt32: 4, tUint32: 4,
 	tInt64: 8, tUint64: 8, tFloat32: 4, tFloat64: 8, tBool: 4, tGUID: 16,
 	tFileTime: 8, tSysTime: 16, tHex32: 4, tHex64: 8,
@@ -672,7 +794,7 @@ func appendValue(dst []byte, typ byte, b []byte) []byte {
 		return appendArray(dst, typ&^tArray, b)
 	}
 	le := binary.LittleEndian
-	if size, ok := fixedSize[typ]; ok && len(b) < size {
+	if len(b) < fixedSize[typ] {
 		return appendHex(dst, b)
 	}
 	switch typ {
@@ -801,8 +923,8 @@ func appendArray(dst []byte, typ byte, b []byte) []byte {
 		}
 		return dst
 	}
-	size, ok := fixedSize[typ]
-	if !ok {
+	size := fixedSize[typ&^tArray]
+	if size == 0 {
 		return appendHex(dst, b)
 	}
 	for i := 0; i+size <= len(b); i += size {

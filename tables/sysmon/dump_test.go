@@ -28,13 +28,13 @@ func formatEvent(e *Event) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "id=%d rec=%d time=%s computer=%q channel=%q provider=%q",
 		e.EventID, e.RecordID, e.TimeCreated.UTC().Format(time.RFC3339Nano), e.Computer, e.Channel, e.Provider)
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
+	keys := make([]string, 0, e.NumFields())
+	for k := range e.Fields() {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%q", k, e.Fields[k])
+		fmt.Fprintf(&b, " %s=%q", k, e.Field(k))
 	}
 	return b.String()
 }

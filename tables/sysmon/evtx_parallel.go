@@ -6,27 +6,44 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 )
 
-// chunkJob is one chunk on its way through readChunksParallel: read in file
-// order, parsed by any worker, handed on in file order.
+// chunksPerJob is how many chunks go through readChunksParallel together:
+// each hand-over between goroutines wakes one, which costs about as much
+// as parsing a few records, so they are handed over a few chunks at a time.
+const chunksPerJob = 4
+
+// chunkJob is a few chunks on their way through readChunksParallel: read
+// in file order, parsed by any worker, handed on in file order.
 type chunkJob struct {
-	index  int
+	buf   []byte // chunksPerJob chunks
+	slots []chunkSlot
+	read  bool // the worker reads the chunks
+	done  chan struct{}
+}
+
+// chunkSlot is one chunk of a job.
+type chunkSlot struct {
 	off    int64
-	buf    []byte
 	n      int
 	events []*Event
 	ids    chunkIDs
 	err    error // what was wrong with the chunk (a warning)
-	fatal  error // reading failed, or the parser broke: the read stops
-	done   chan struct{}
+	fatal  error // reading failed, or the parser broke: the read stops here
+}
+
+func (j *chunkJob) chunk(k int) []byte {
+	return j.buf[k*chunkSize : (k+1)*chunkSize]
 }
 
 // readChunksParallel is readEVTX's chunk loop on several cores: chunks
 // are independent, so workers parse them while the caller's goroutine
 // emits their events in file order, the same events, warnings and notes
-// as one core gives. At most 2*workers chunks are in flight.
+// as one core gives. At most 2*workers jobs are in flight. Where r may
+// be read by several goroutines at once, each worker reads its chunks;
+// otherwise one goroutine reads them all, in order.
 func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name string, filter Filter, emit func(*Event) error, warn func(error), notes *chunkNotes, later, first bool, workers int) error {
 	inFlight := 2 * workers
 	ctx, stop := context.WithCancel(ctx)
@@ -36,45 +53,48 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 
 	free := make(chan *chunkJob, inFlight)
 	for range inFlight {
-		free <- &chunkJob{buf: make([]byte, chunkSize)}
+		free <- &chunkJob{buf: make([]byte, chunksPerJob*chunkSize)}
 	}
 	work := make(chan *chunkJob, inFlight)
 	ordered := make(chan *chunkJob, inFlight)
 
+	concurrent := readsConcurrently(r)
 	wg.Add(1)
 	go func() { // reader: one ReadAt at a time, as the input may need
 		defer wg.Done()
 		defer close(ordered)
 		defer close(work)
-		for i := 0; ; i++ {
-			off := fileHeaderSize + int64(i)*chunkSize
-			if off >= size {
-				return
-			}
-			if later && (i >= len(notes.chunks) || !notes.chunks[i].wanted(filter)) {
-				continue
-			}
+		i := 0
+		for {
 			var job *chunkJob
 			select {
 			case job = <-free:
 			case <-ctx.Done():
 				return
 			}
-			job.index, job.off, job.events, job.ids, job.err, job.fatal = i, off, job.events[:0], chunkIDs{}, nil, nil
-			job.done = make(chan struct{})
-			n, err := r.ReadAt(job.buf, off)
-			job.n = n
-			last := n == 0
-			if n < chunkSize && !errors.Is(err, io.EOF) && err != nil {
-				job.fatal = fmt.Errorf("%s: chunk at offset %d: %w", name, off, err)
-				last = true
-			}
-			if last {
-				close(job.done)
-				select {
-				case ordered <- job:
-				case <-ctx.Done():
+			job.slots, job.read, job.done = job.slots[:0], concurrent, make(chan struct{})
+			last := false
+			for len(job.slots) < chunksPerJob && !last {
+				off := fileHeaderSize + int64(i)*chunkSize
+				if off >= size {
+					last = true
+					break
 				}
+				index := i
+				i++
+				if later && (index >= len(notes.chunks) || !notes.chunks[index].wanted(filter)) {
+					continue
+				}
+				s := job.newSlot(off)
+				if !concurrent {
+					if err := ctx.Err(); err != nil {
+						return
+					}
+					job.readSlot(r, name, len(job.slots)-1)
+					last = s.n == 0 || s.fatal != nil
+				}
+			}
+			if len(job.slots) == 0 {
 				return
 			}
 			select {
@@ -83,6 +103,9 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 				return
 			}
 			work <- job // never blocks for long: work holds as many as ordered
+			if last {
+				return
+			}
 		}
 	}()
 	for range workers {
@@ -91,7 +114,20 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 			defer wg.Done()
 			reader := chunkReader{name: name, walker: newRecordWalker(filter)}
 			for job := range work {
-				parseJob(&reader, job)
+				for k := range job.slots {
+					s := &job.slots[k]
+					if job.read {
+						if err := ctx.Err(); err != nil {
+							s.fatal = fmt.Errorf("%s: chunk at offset %d: %w", name, s.off, err)
+						} else {
+							job.readSlot(r, name, k)
+						}
+					}
+					if s.n == 0 || s.fatal != nil {
+						break // the read stops here
+					}
+					parseSlot(&reader, job.chunk(k)[:s.n], s)
+				}
 				close(job.done)
 			}
 		}()
@@ -100,31 +136,39 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 	chunks := 0
 	for job := range ordered {
 		<-job.done
-		if job.fatal != nil {
-			return job.fatal
-		}
-		if job.n == 0 {
-			break
-		}
-		if bytes.HasPrefix(job.buf[:job.n], chunkMagic) {
-			chunks++
-		}
-		if first {
-			notes.chunks = append(notes.chunks, job.ids)
-		}
-		for _, ev := range job.events {
-			if err := emit(ev); err != nil {
-				return err
+		for k := range job.slots {
+			s := &job.slots[k]
+			if s.fatal != nil {
+				return s.fatal
 			}
-		}
-		if job.err != nil && !later {
-			warn(job.err)
-		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("%s: chunk at offset %d: %w", name, job.off+chunkSize, err)
+			if s.n == 0 {
+				return finish(ctx, name, size, chunks, later, warn)
+			}
+			if bytes.HasPrefix(job.chunk(k)[:s.n], chunkMagic) {
+				chunks++
+			}
+			if first {
+				notes.chunks = append(notes.chunks, s.ids)
+			}
+			for _, ev := range s.events {
+				if err := emit(ev); err != nil {
+					return err
+				}
+			}
+			if s.err != nil && !later {
+				warn(s.err)
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("%s: chunk at offset %d: %w", name, s.off+chunkSize, err)
+			}
 		}
 		free <- job
 	}
+	return finish(ctx, name, size, chunks, later, warn)
+}
+
+// finish ends readChunksParallel once every chunk was emitted.
+func finish(ctx context.Context, name string, size int64, chunks int, later bool, warn func(error)) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -134,15 +178,50 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 	return nil
 }
 
-// parseJob parses one chunk, turning a parser panic into the job's fatal
+// newSlot adds the chunk at off to the job, reusing the slot's storage.
+func (j *chunkJob) newSlot(off int64) *chunkSlot {
+	k := len(j.slots)
+	if k < cap(j.slots) {
+		j.slots = j.slots[:k+1]
+	} else {
+		j.slots = append(j.slots, chunkSlot{})
+	}
+	s := &j.slots[k]
+	*s = chunkSlot{off: off, events: s.events[:0]}
+	return s
+}
+
+// readSlot reads a job's k-th chunk: its n is 0 past the end, its fatal
+// says why reading failed.
+func (j *chunkJob) readSlot(r io.ReaderAt, name string, k int) {
+	s := &j.slots[k]
+	n, err := r.ReadAt(j.chunk(k), s.off)
+	s.n = n
+	if n < chunkSize && !errors.Is(err, io.EOF) && err != nil {
+		s.fatal = fmt.Errorf("%s: chunk at offset %d: %w", name, s.off, err)
+	}
+}
+
+// readsConcurrently tells whether r's ReadAt may be called by several
+// goroutines at once: a file on disk, or bytes in memory. Decompressed
+// content pages through one stream and may not.
+func readsConcurrently(r io.ReaderAt) bool {
+	switch r.(type) {
+	case *os.File, *bytes.Reader, interface{ Fd() uintptr }:
+		return true
+	}
+	return false
+}
+
+// parseSlot parses one chunk, turning a parser panic into the slot's fatal
 // error as readEVTX does on one core.
-func parseJob(reader *chunkReader, job *chunkJob) {
+func parseSlot(reader *chunkReader, chunk []byte, s *chunkSlot) {
 	defer func() {
 		if p := recover(); p != nil {
-			job.fatal = fmt.Errorf("%s: offset %d: internal error reading EVTX: %v", reader.name, job.off, p)
+			s.fatal = fmt.Errorf("%s: offset %d: internal error reading EVTX: %v", reader.name, s.off, p)
 		}
 	}()
-	events, ids, err := reader.parseChunk(job.buf[:job.n], job.off)
-	job.events = append(job.events, events...)
-	job.ids, job.err = ids, err
+	events, ids, err := reader.parseChunk(chunk, s.off)
+	s.events = append(s.events, events...)
+	s.ids, s.err = ids, err
 }

@@ -1,12 +1,16 @@
 package sysmon
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 )
@@ -78,5 +82,49 @@ func TestParallelChunksStop(t *testing.T) {
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Errorf("%d goroutines after the read, %d before", after, before)
+	}
+}
+
+// oneAtATime is a ReaderAt that may not be read by two goroutines at once,
+// as decompressed content may not.
+type oneAtATime struct {
+	r       *bytes.Reader
+	busy    atomic.Bool
+	overlap atomic.Bool
+}
+
+func (o *oneAtATime) ReadAt(p []byte, off int64) (int, error) {
+	if o.busy.Swap(true) {
+		o.overlap.Store(true)
+	}
+	defer o.busy.Store(false)
+	time.Sleep(50 * time.Microsecond) // room for another reader to come in
+	return o.r.ReadAt(p, off)
+}
+
+// TestParallelReadsInputsOneAtATime: on several cores, an input that
+// cannot be read concurrently is read by one goroutine, and gives the
+// events a file on disk gives.
+func TestParallelReadsInputsOneAtATime(t *testing.T) {
+	data, err := os.ReadFile(sharedFile(t, "evtx-corpus/sysmon.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(r io.ReaderAt, procs int) []string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		return collect(t, func(emit func(*Event) error) error {
+			return ReadEVTX(context.Background(), r, int64(len(data)), "sysmon.evtx", Filter{}, emit, nil)
+		})
+	}
+	serial := &oneAtATime{r: bytes.NewReader(data)}
+	want, got := read(bytes.NewReader(data), 1), read(serial, 4)
+	if serial.overlap.Load() {
+		t.Error("ReadAt called by two goroutines at once")
+	}
+	if !reflect.DeepEqual(got, want) || len(want) == 0 {
+		t.Errorf("%d events read one at a time on 4 cores, %d on one", len(got), len(want))
+	}
+	if readsConcurrently(serial) || !readsConcurrently(bytes.NewReader(data)) {
+		t.Error("readsConcurrently is wrong")
 	}
 }

@@ -48,8 +48,8 @@ func normalizeForEvtxexport(line string) string {
 // surrounding white space, which evtxexport drops, trimmed.
 func xmlEquivalent(e *Event) *Event {
 	c := *e
-	c.Fields = map[string]string{}
-	for k, v := range e.Fields {
+	c.fields = nil
+	for k, v := range e.Fields() {
 		v = strings.ReplaceAll(v, "\r\n", "\n")
 		v = strings.Map(func(r rune) rune {
 			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
@@ -57,7 +57,7 @@ func xmlEquivalent(e *Event) *Event {
 			}
 			return r
 		}, v)
-		c.Fields[k] = strings.TrimSpace(v)
+		c.SetField(k, strings.TrimSpace(v))
 	}
 	return &c
 }

@@ -124,13 +124,13 @@ func TestScenarioAllFormats(t *testing.T) {
 	for _, e := range all {
 		te := testEvent{id: uint16(e.EventID), recordID: uint64(e.RecordID), time: e.TimeCreated,
 			provider: e.Provider, channel: e.Channel, computer: e.Computer}
-		keys := make([]string, 0, len(e.Fields))
-		for k := range e.Fields {
+		keys := make([]string, 0, e.NumFields())
+		for k := range e.Fields() {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			te.data = append(te.data, [2]string{k, e.Fields[k]})
+			te.data = append(te.data, [2]string{k, e.Field(k)})
 		}
 		tes = append(tes, te)
 	}

@@ -311,7 +311,6 @@ func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
 	if !filter.accepts(ev) {
 		return nil, nil
 	}
-	ev.Fields = make(map[string]string, len(data))
 	for _, f := range data {
 		ev.SetField(f.k, f.v)
 	}

@@ -64,3 +64,18 @@ func TestValueRenderingWithoutFmt(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendUTF16: text of every kind comes out as UTF-8, ASCII runs of
+// any length and alignment, other characters and surrogate pairs among
+// them, lone surrogates as U+FFFD, trailing NULs dropped.
+func TestAppendUTF16(t *testing.T) {
+	for _, s := range []string{"", "a", "abc", "abcd", "abcdefghi", "C:\\Windows\\System32\\svchost.exe -k netsvcs",
+		"é", "abcdé", "abcdefgé", "日本語のテキスト", "a😀b", "abcd😀efgh", "\u007f\u0080\u00ffabcd"} {
+		if got := string(appendUTF16([]byte("x"), append(utf16LE(s), 0, 0, 0, 0))); got != "x"+s {
+			t.Errorf("%q: got %q", s, got)
+		}
+	}
+	if got := string(appendUTF16(nil, []byte{0x00, 0xD8, 'a', 0, 'b', 0, 'c', 0, 'd', 0})); got != "\uFFFDabcd" {
+		t.Errorf("lone surrogate: %q", got)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,24 +31,61 @@ type Event struct {
 	Computer    string
 	Channel     string
 	Provider    string
-	Fields      map[string]string // EventData/Data[@Name] -> value; missing fields absent
+	fields      []field // EventData/Data[@Name] and value, in document order, each name once
 	SourceFile  string
 	Offset      int64 // EVTX: record offset; XML: byte offset of the event element; JSON: line number
 }
 
-// Field returns the named EventData field, or "" when absent.
+// field is one EventData field. An event holds about twenty: a slice
+// scanned is cheaper than a map per event.
+type field struct {
+	name, value string
+}
+
+// Field returns the named EventData field, or "" when absent. The values
+// of an event read from EVTX share one string: a value kept long after its
+// event, alone, is better kept as a copy (strings.Clone).
 func (e *Event) Field(name string) string {
-	return e.Fields[name]
+	for i := range e.fields {
+		if e.fields[i].name == name {
+			return e.fields[i].value
+		}
+	}
+	return ""
 }
 
 // SetField sets the named EventData field. Readers and generators set
 // fields only through it, so the representation can change behind it.
 func (e *Event) SetField(name, value string) {
-	if e.Fields == nil {
-		e.Fields = map[string]string{}
+	for i := range e.fields {
+		if e.fields[i].name == name {
+			e.fields[i].value = value
+			return
+		}
 	}
-	e.Fields[name] = value
+	e.fields = append(e.fields, field{name, value})
 }
+
+// Fields yields the EventData fields in the order they came.
+func (e *Event) Fields() iter.Seq2[string, string] {
+	return func(yield func(name, value string) bool) {
+		for _, f := range e.fields {
+			if !yield(f.name, f.value) {
+				return
+			}
+		}
+	}
+}
+
+// Clone returns a copy of e whose fields can be set without changing e's.
+func (e *Event) Clone() *Event {
+	c := *e
+	c.fields = slices.Clone(e.fields)
+	return &c
+}
+
+// NumFields is how many EventData fields the event has.
+func (e *Event) NumFields() int { return len(e.fields) }
 
 // Filter decides cheaply, before the full event is materialised where the
 // format allows, whether an event is wanted. Only events from provider
@@ -54,6 +93,10 @@ func (e *Event) SetField(name, value string) {
 // are ever returned.
 type Filter struct {
 	EventIDs map[int]bool // empty = all
+	// Fields, when set, names the EventData fields wanted: the EVTX
+	// reader leaves the others out without rendering them (the text
+	// formats may keep them).
+	Fields map[string]bool
 	// Line, when set, is a cheap necessary condition on a JSON line's raw
 	// bytes, checked before it is parsed (e.g. "mentions one of these
 	// process GUIDs"). Formats without raw lines ignore it.
@@ -69,9 +112,19 @@ func (f Filter) wantsID(id int) bool {
 	return len(f.EventIDs) == 0 || f.EventIDs[id]
 }
 
+func (f Filter) wantsField(name string) bool {
+	return len(f.Fields) == 0 || f.Fields[name]
+}
+
 // isSysmon tells whether provider or channel names Sysmon.
 func isSysmon(provider, channel string) bool {
-	return strings.EqualFold(provider, Provider) || strings.EqualFold(channel, Channel)
+	return sameName(provider, Provider) || sameName(channel, Channel)
+}
+
+// sameName is strings.EqualFold, quick for the names as Windows writes
+// them, which every record repeats.
+func sameName(s, name string) bool {
+	return s == name || strings.EqualFold(s, name)
 }
 
 func (f Filter) accepts(e *Event) bool {

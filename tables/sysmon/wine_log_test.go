@@ -32,8 +32,8 @@ func TestWriteWineSysmonLog(t *testing.T) {
 	err = ReadXML(context.Background(), f, "scenario.xml", Filter{}, func(ev *Event) error {
 		e := testEvent{id: uint16(ev.EventID), recordID: uint64(ev.RecordID), time: ev.TimeCreated,
 			provider: ev.Provider, channel: ev.Channel, computer: ev.Computer}
-		names := make([]string, 0, len(ev.Fields))
-		for name := range ev.Fields {
+		names := make([]string, 0, ev.NumFields())
+		for name := range ev.Fields() {
 			names = append(names, name)
 		}
 		sort.Strings(names)
@@ -41,7 +41,7 @@ func TestWriteWineSysmonLog(t *testing.T) {
 			if !chainFields[name] {
 				continue // one chunk holds them all
 			}
-			e.data = append(e.data, [2]string{name, ev.Fields[name]})
+			e.data = append(e.data, [2]string{name, ev.Field(name)})
 		}
 		events = append(events, e)
 		return nil

@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -142,7 +143,7 @@ func TestParseRenderedRealEvents(t *testing.T) {
 	if ev.Field("TargetObject") != `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\RunOnce\NextRun` ||
 		!strings.Contains(ev.Field("Details"), "DownloadString(`\"https://raw.githubusercontent.com") ||
 		ev.Field("ProcessGuid") != "{3368E97D-BD2E-5FC0-EC00-000000009101}" {
-		t.Errorf("event data: %v", ev.Fields)
+		t.Errorf("event data: %v", maps.Collect(ev.Fields()))
 	}
 	ev, err = ParseRendered(renderLike(t, "empire_launcher_1.xml"), sysmon.Channel)
 	if err != nil || ev == nil || ev.Field("Product") != "Microsoft® Windows® Operating System" || ev.Field("User") != `WIN-40TITGP9BI7\IEuser` {
@@ -193,16 +194,13 @@ func TestCorrelateAsksOnlyForProcessesThatMatter(t *testing.T) {
 	// The real events come from different hosts; to see the network
 	// half of the chain, the Empire process also writes a Run value (a
 	// copy of the real RunOnce event, moved to that process and host).
-	write := *events[3]
-	write.Fields = map[string]string{}
-	for k, v := range events[3].Fields {
-		write.Fields[k] = v
-	}
+	write := events[3].Clone()
 	write.RecordID, write.Computer = 13925, events[1].Computer
 	write.TimeCreated = events[1].TimeCreated.Add(time.Second)
-	write.Fields["UtcTime"] = write.TimeCreated.Format("2006-01-02 15:04:05.000")
-	write.Fields["ProcessGuid"], write.Fields["ProcessId"] = events[1].Field("ProcessGuid"), events[1].Field("ProcessId")
-	events = append(events, &write)
+	write.SetField("UtcTime", write.TimeCreated.Format("2006-01-02 15:04:05.000"))
+	write.SetField("ProcessGuid", events[1].Field("ProcessGuid"))
+	write.SetField("ProcessId", events[1].Field("ProcessId"))
+	events = append(events, write)
 	// Record order, as the service returns it.
 	log := &fakeLog{events: []*sysmon.Event{events[2], events[3], events[0], events[1], events[4]}}
 	rows, err := Correlate(context.Background(), log.query, Options{Window: chain.DefaultWindow, Range: TimeRange{Last: DefaultRange}})
