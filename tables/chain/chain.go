@@ -320,6 +320,8 @@ type interest struct {
 
 	linkedAt   stamp // time of the linked write, to keep the nearest
 	linkedSame bool  // the linked write came from the same process
+
+	pos position // where Correlate read it
 }
 
 // Engine holds the state of one correlation run.
@@ -342,6 +344,9 @@ type Engine struct {
 	seen       map[string]*recordSet // by computer
 	targetSet  map[Target]bool
 	linkWork   int // payloads link compared with autoruns, for tests of the cost
+	// missed, when set, is told of each registry write that is of no
+	// interest when read: a payload target named later may want it.
+	missed func(regTarget)
 }
 
 // New returns an engine for the given window.
@@ -366,17 +371,22 @@ func (e *Engine) AddTargets(targets ...Target) {
 // Collect is pass 1: it takes registry events and records the payload
 // targets of the autorun commands they write.
 func (e *Engine) Collect(ev *sysmon.Event) {
+	e.AddTargets(collectTargets(ev)...)
+}
+
+// collectTargets is what Collect adds.
+func collectTargets(ev *sysmon.Event) []Target {
 	if ev.EventID != EventRegistryValue {
-		return
+		return nil
 	}
 	rt, ok := splitTarget(ev.Field("TargetObject"), "SetValue")
 	if !ok {
-		return
+		return nil
 	}
 	if _, ok := catalog.Match(rt.scope, rt.keyRel, rt.valueName); !ok {
-		return
+		return nil
 	}
-	e.AddTargets(TargetsOf(ev.Field("Details"), rt.scope, rt.root)...)
+	return TargetsOf(ev.Field("Details"), rt.scope, rt.root)
 }
 
 func (e *Engine) horizon() time.Duration { return e.window + clockSkew }
@@ -384,6 +394,12 @@ func (e *Engine) horizon() time.Duration { return e.window + clockSkew }
 // Observe is pass 2: it takes registry and network events (ObserveIDs) in
 // file order.
 func (e *Engine) Observe(ev *sysmon.Event) {
+	e.observe(ev)
+}
+
+// observe is Observe. It returns the interest event made of ev (nil if
+// none), ev's time, and whether ev was new (not a record already read).
+func (e *Engine) observe(ev *sysmon.Event) (*interest, stamp, bool) {
 	if ev.RecordID != 0 {
 		set := e.seen[ev.Computer]
 		if set == nil {
@@ -391,7 +407,7 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 			e.seen[ev.Computer] = set
 		}
 		if !set.add(ev.RecordID) {
-			return
+			return nil, stamp{}, false
 		}
 	}
 	if ev.SourceFile != e.file {
@@ -447,7 +463,7 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 	case EventRegistryKey, EventRegistryValue, EventRegistryName:
 		in := e.classify(ev, at)
 		if in == nil {
-			return
+			return nil, at, true
 		}
 		in.proc = key
 		if in.row.User == "" {
@@ -457,13 +473,15 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 			in.add(c, e.window)
 		}
 		p.interest = append(p.interest, in)
-		at := sort.Search(len(p.byTime), func(i int) bool { return p.byTime[i].at.t.After(in.at.t) })
-		p.byTime = slices.Insert(p.byTime, at, in) // mostly at the end: logs are mostly in time order
+		k := sort.Search(len(p.byTime), func(i int) bool { return p.byTime[i].at.t.After(in.at.t) })
+		p.byTime = slices.Insert(p.byTime, k, in) // mostly at the end: logs are mostly in time order
 		if in.row.User == "" {
 			p.userless = append(p.userless, in)
 		}
 		e.interests = append(e.interests, in)
+		return in, at, true
 	}
+	return nil, at, true
 }
 
 func remote(ev *sysmon.Event) string {
@@ -609,6 +627,9 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 			row.Role = RolePayload
 			return newInterest(row, rt, at)
 		}
+	}
+	if e.missed != nil {
+		e.missed(rt)
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 			if off >= size {
 				return
 			}
-			if later && (i >= len(notes.chunks) || !notes.chunks[i].wanted(filter)) {
+			if later && (i >= len(notes.chunks) || !notes.chunks[i].wanted(filter)) || !first && filter.Chunks != nil && !filter.Chunks(i) {
 				continue
 			}
 			var job *chunkJob

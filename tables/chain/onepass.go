@@ -1,0 +1,404 @@
+package chain
+
+import (
+	"hash/fnv"
+	"math"
+	"sort"
+
+	"github.com/runkeyhunt/runkeyhunt/tables/input"
+	"github.com/runkeyhunt/runkeyhunt/tables/sysmon"
+)
+
+// OnePassIDs are the event ids Correlate's one pass reads: registry and
+// network events for the engine, ProcessCreate for the users.
+var OnePassIDs = map[int]bool{EventProcessCreate: true, EventNetwork: true, EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
+
+// Bounds of the one pass's state (see the package doc).
+const (
+	// maxCreates bounds the ProcessCreate users kept; past it, the users
+	// of the processes not kept come from a ProcessCreate pass.
+	maxCreates = 1 << 16
+	// maxPaths bounds the registry values remembered as written but of no
+	// interest; past it, a payload target named later is looked for in
+	// every chunk read before it.
+	maxPaths = 1 << 16
+	// maxRuns bounds the runs of chunks remembered per value; past it,
+	// the value is looked for in every chunk.
+	maxRuns = 64
+)
+
+// position is where an event was read: the file's index among
+// Correlate's files and the event's offset in it (ordered as read).
+type position struct {
+	file int
+	off  int64
+}
+
+func (a position) before(b position) bool {
+	return a.file < b.file || a.file == b.file && a.off < b.off
+}
+
+// chunkRun is chunks lo..hi of one file (0..0 for a file without chunks).
+type chunkRun struct {
+	file   int
+	lo, hi int
+}
+
+// written is where a registry value of no interest was written.
+type written struct {
+	runs []chunkRun
+	all  bool // more runs than kept: anywhere
+}
+
+// lateTarget is a payload target named after a write to its value was
+// read: those earlier writes get a second look.
+type lateTarget struct {
+	target Target
+	at     position // where it was named
+	runs   []chunkRun
+	all    bool
+}
+
+// timeRange is the times (UnixNano) of the events read in one chunk;
+// empty when lo > hi.
+type timeRange struct{ lo, hi int64 }
+
+// onePass is the state Correlate's single pass keeps beside the engine's:
+// the users of ProcessCreate events, the registry values written before
+// anything named them, and each EVTX chunk's time range.
+type onePass struct {
+	e       *Engine
+	files   []input.File
+	at      position // of the event being read
+	creates map[string]string
+	// createsFull: a ProcessCreate was not kept.
+	createsFull bool
+	users       map[string]string // interned user names
+	paths       map[uint64]*written
+	pathsFull   bool
+	late        []lateTarget
+	named       map[Target]position // targets named during the pass
+	times       [][]timeRange       // by file, by chunk (EVTX only)
+}
+
+func newOnePass(e *Engine, files []input.File) *onePass {
+	op := &onePass{e: e, files: files, creates: map[string]string{}, users: map[string]string{},
+		paths: map[uint64]*written{}, named: map[Target]position{}, times: make([][]timeRange, len(files))}
+	e.missed = op.missed
+	return op
+}
+
+func (op *onePass) evtx(file int) bool { return op.files[file].Format == input.EVTX }
+
+// chunk is the chunk of the event being read (0 for formats without).
+func (op *onePass) chunk() int {
+	if op.evtx(op.at.file) {
+		return sysmon.ChunkOf(op.at.off)
+	}
+	return 0
+}
+
+// take is the pass's emit: one event of OnePassIDs, in file order.
+func (op *onePass) take(file int, ev *sysmon.Event) {
+	op.at = position{file, ev.Offset}
+	if ev.EventID == EventProcessCreate {
+		op.keepCreate(ev)
+		return
+	}
+	in, at, fresh := op.e.observe(ev)
+	if fresh && op.evtx(file) {
+		op.keepTime(file, at.t.UnixNano())
+	}
+	if in != nil {
+		in.pos = op.at
+	}
+	if ev.EventID != EventRegistryValue {
+		return
+	}
+	eventType := ev.Field("EventType")
+	switch {
+	case in != nil && in.row.Role == RoleAutorun && in.row.EventType == "SetValue":
+		op.name(in.targets) // what Collect would find, found once
+	case fresh && (eventType == "SetValue" || eventType == ""):
+		// Not an autorun write: Collect would find nothing.
+	default:
+		op.name(collectTargets(ev))
+	}
+}
+
+// name adds the payload targets an autorun write names.
+func (op *onePass) name(targets []Target) {
+	for _, t := range targets {
+		if op.e.targetSet[t] {
+			continue
+		}
+		op.e.AddTargets(t)
+		op.named[t] = op.at
+		w := op.paths[pathKey(t.Rel, t.ValueName)]
+		switch {
+		case w != nil:
+			op.late = append(op.late, lateTarget{target: t, at: op.at, runs: append([]chunkRun(nil), w.runs...), all: w.all})
+		case op.pathsFull:
+			op.late = append(op.late, lateTarget{target: t, at: op.at, all: true})
+		}
+	}
+}
+
+// missed remembers where a registry value of no interest was written.
+func (op *onePass) missed(rt regTarget) {
+	k := pathKey(rt.keyRel, rt.valueName)
+	w := op.paths[k]
+	if w == nil {
+		if len(op.paths) >= maxPaths {
+			op.pathsFull = true
+			return
+		}
+		w = &written{}
+		op.paths[k] = w
+	}
+	if w.all {
+		return
+	}
+	c := op.chunk()
+	if n := len(w.runs); n > 0 && w.runs[n-1].file == op.at.file && w.runs[n-1].hi+1 >= c {
+		w.runs[n-1].hi = max(w.runs[n-1].hi, c)
+		return
+	}
+	if len(w.runs) == maxRuns {
+		w.runs, w.all = nil, true
+		return
+	}
+	w.runs = append(w.runs, chunkRun{op.at.file, c, c})
+}
+
+// pathKey hashes a value's key and name, case-folded as targets match.
+func pathKey(rel, value string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(foldCase(rel)))
+	h.Write([]byte{0})
+	h.Write([]byte(foldCase(value)))
+	return h.Sum64()
+}
+
+// keepTime widens the time range of the event's chunk.
+func (op *onePass) keepTime(file int, t int64) {
+	c := op.chunk()
+	if c < 0 {
+		return
+	}
+	ts := op.times[file]
+	for len(ts) <= c {
+		ts = append(ts, timeRange{math.MaxInt64, math.MinInt64})
+	}
+	r := &ts[c]
+	r.lo, r.hi = min(r.lo, t), max(r.hi, t)
+	op.times[file] = ts
+}
+
+// keepCreate keeps the user of a ProcessCreate, the first one of each
+// process (as the ProcessCreate pass gave it).
+func (op *onePass) keepCreate(ev *sysmon.Event) {
+	u := ev.Field("User")
+	if u == "" || ev.Field("ProcessGuid") == "" {
+		return
+	}
+	key := processKey(ev)
+	if _, ok := op.creates[key]; ok {
+		return
+	}
+	if len(op.creates) >= maxCreates {
+		op.createsFull = true
+		return
+	}
+	if in, ok := op.users[u]; ok {
+		u = in
+	} else if len(op.users) < maxCreates {
+		op.users[u] = u
+	}
+	op.creates[key] = u
+}
+
+// looks are the parts of the files a second look reads: by file, the
+// chunks (nil: the whole file; absent: none).
+type looks map[int][]bool
+
+// secondLook finds the writes to late targets read before they were
+// named: it reads again the chunks that held such writes and the chunks
+// within the window and clock slack of them, through an engine that
+// knows only the late targets, and adds the payload writes it finds that
+// were read before any target named them, as if they had been known.
+func (op *onePass) secondLook(read func(file int, filter sysmon.Filter, emit func(*sysmon.Event)) error) error {
+	if len(op.late) == 0 {
+		return nil
+	}
+	sel := looks{}
+	mark := func(file, lo, hi int) {
+		if !op.evtx(file) {
+			sel[file] = nil
+			return
+		}
+		s, ok := sel[file]
+		if ok && s == nil {
+			return
+		}
+		for len(s) <= hi {
+			s = append(s, false)
+		}
+		for c := lo; c <= hi; c++ {
+			s[c] = true
+		}
+		sel[file] = s
+	}
+	sub := New(op.e.window)
+	for _, lt := range op.late {
+		sub.AddTargets(lt.target)
+		if lt.all {
+			for f := 0; f <= lt.at.file; f++ {
+				sel[f] = nil
+			}
+			continue
+		}
+		for _, r := range lt.runs {
+			mark(r.file, r.lo, r.hi)
+		}
+	}
+	for f, s := range sel {
+		if s != nil {
+			sel[f] = op.widen(f, s)
+		}
+	}
+	var found []*interest
+	files := make([]int, 0, len(sel))
+	for f := range sel {
+		files = append(files, f)
+	}
+	sort.Ints(files)
+	for _, f := range files {
+		filter := sysmon.Filter{EventIDs: ObserveIDs}
+		if s := sel[f]; s != nil {
+			filter.Chunks = func(c int) bool { return c < len(s) && s[c] }
+		}
+		err := read(f, filter, func(ev *sysmon.Event) {
+			in, _, _ := sub.observe(ev)
+			if in == nil || in.row.Role != RolePayload {
+				return
+			}
+			in.pos = position{f, ev.Offset}
+			if op.missedAt(in) {
+				found = append(found, in)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	for _, in := range found {
+		if p := op.e.procs[in.proc]; in.row.User == "" && p != nil {
+			in.row.User = p.user
+		}
+	}
+	op.e.interests = append(op.e.interests, found...)
+	sort.SliceStable(op.e.interests, func(i, j int) bool { return op.e.interests[i].pos.before(op.e.interests[j].pos) })
+	return nil
+}
+
+// missedAt tells whether the one pass read the payload write in before
+// any target it matches was named.
+func (op *onePass) missedAt(in *interest) bool {
+	w := in.written
+	for _, t := range op.e.targets {
+		if !t.matches(w.root, w.keyRel, w.valueName) {
+			continue
+		}
+		named, ok := op.named[t]
+		if !ok || !in.pos.before(named) {
+			return false // known from the start, or named before the write
+		}
+	}
+	return true
+}
+
+// widen adds to the chunks of one file those whose events lie within the
+// horizon (window and clock slack) of a chunk already chosen: the network
+// events around the writes.
+func (op *onePass) widen(file int, s []bool) []bool {
+	ts := op.times[file]
+	h := op.e.horizon().Nanoseconds()
+	type span struct{ lo, hi int64 }
+	var spans []span
+	for c, ok := range s {
+		if ok && c < len(ts) && ts[c].lo <= ts[c].hi {
+			spans = append(spans, span{ts[c].lo - h, ts[c].hi + h})
+		}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	merged := spans[:0]
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && sp.lo <= merged[n-1].hi {
+			merged[n-1].hi = max(merged[n-1].hi, sp.hi)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	for len(s) < len(ts) {
+		s = append(s, false)
+	}
+	for c, r := range ts {
+		if s[c] || r.lo > r.hi {
+			continue
+		}
+		// The first span ending at or after the chunk's start.
+		i := sort.Search(len(merged), func(i int) bool { return merged[i].hi >= r.lo })
+		s[c] = i < len(merged) && merged[i].lo <= r.hi
+	}
+	return s
+}
+
+// fillUsers gives interest rows still without a user the user of their
+// process's ProcessCreate: from what the pass kept, or, for processes it
+// could not keep (past maxCreates), from a ProcessCreate pass over the
+// chunks and lines that name them.
+func (op *onePass) fillUsers(read func(file int, filter sysmon.Filter, emit func(*sysmon.Event)) error) error {
+	waiting := map[string][]*interest{}
+	var guids []string
+	for _, in := range op.e.interests {
+		if in.row.User != "" || in.row.ProcessGUID == "" {
+			continue
+		}
+		if u, ok := op.creates[in.proc]; ok {
+			in.row.User = u
+			continue
+		}
+		if !op.createsFull {
+			continue
+		}
+		if _, ok := waiting[in.proc]; !ok {
+			guids = append(guids, in.row.ProcessGUID)
+		}
+		waiting[in.proc] = append(waiting[in.proc], in)
+	}
+	if len(waiting) == 0 {
+		return nil
+	}
+	filter := sysmon.Filter{EventIDs: ProcessIDs, Line: lineMentions(guids), Chunk: sysmon.ChunkMentions(guids)}
+	for f := range op.files {
+		err := read(f, filter, func(ev *sysmon.Event) {
+			u := ev.Field("User")
+			if ev.EventID != EventProcessCreate || u == "" {
+				return
+			}
+			for _, in := range waiting[processKey(ev)] {
+				if in.row.User == "" {
+					in.row.User = u
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
