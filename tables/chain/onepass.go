@@ -13,8 +13,9 @@ import (
 // network events for the engine, ProcessCreate for the users.
 var OnePassIDs = map[int]bool{EventProcessCreate: true, EventNetwork: true, EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
 
-// Bounds of the one pass's state (see the package doc).
-const (
+// Bounds of the one pass's state (see the package doc); variables for
+// tests.
+var (
 	// maxCreates bounds the ProcessCreate users kept; past it, the users
 	// of the processes not kept come from a ProcessCreate pass.
 	maxCreates = 1 << 16
