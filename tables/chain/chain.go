@@ -27,6 +27,7 @@
 package chain
 
 import (
+	"encoding/binary"
 	"slices"
 	"sort"
 	"strconv"
@@ -344,6 +345,8 @@ type Engine struct {
 	seen       map[string]*recordSet // by computer
 	targetSet  map[Target]bool
 	linkWork   int // payloads link compared with autoruns, for tests of the cost
+	scores     scoreMemo
+	memo       memo
 	// missed, when set, is told of each registry write that is of no
 	// interest when read: a payload target named later may want it.
 	missed func(regTarget)
@@ -601,7 +604,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	if eventType == "" {
 		eventType = defaultEventType(ev.EventID)
 	}
-	rt, ok := splitTarget(ev.Field("TargetObject"), eventType)
+	rt, ok := e.memo.split(ev.Field("TargetObject"), eventType)
 	if !ok {
 		return nil
 	}
@@ -618,7 +621,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 		row.Role, row.Location = RoleAutorun, loc.ID
 		in := newInterest(row, rt, at)
 		if eventType == "SetValue" {
-			in.targets = TargetsOf(row.Details, rt.scope, rt.root)
+			in.targets = e.memo.targetsOf(row.Details, rt.scope, rt.root)
 		}
 		return in
 	}
@@ -932,7 +935,25 @@ func (in *interest) finish(e *Engine) {
 		r.SecondsAfter = in.gapAfter.Seconds()
 	}
 	r.RemoteAddresses, r.RemoteHostnames = joinSorted(in.remotes), joinSorted(in.hostnames)
+	var flags int
+	if r.NetBefore > 0 {
+		flags |= 1
+	}
+	if r.NetAfter > 0 {
+		flags |= 2
+	}
+	if r.LinkedRecordID != 0 && in.linkedSame {
+		flags |= 4
+	}
+	v := e.scores.verdict(in, flags)
+	r.Indicators, r.Score, r.Verdict = v.indicators, v.score, v.verdict
+}
 
+// contentIndicators are the indicators of what the event wrote: all but
+// the network and two-stage ones. scoreKey must name everything they
+// depend on.
+func (in *interest) contentIndicators() []string {
+	r := &in.row
 	set := indicators.Set{}
 	if r.Role == RoleAutorun && r.EventType == "SetValue" {
 		// The value's own verdict comes from the engine run_key_payloads uses.
@@ -951,18 +972,85 @@ func (in *interest) finish(e *Engine) {
 	if strings.ContainsRune(r.ValueName, 0) || strings.Contains(r.ValueName, `\0`) {
 		set.Add(indicators.HiddenValueName)
 	}
-	if r.NetBefore > 0 {
+	return set.Sorted()
+}
+
+// scoreKey is what contentIndicators depend on: the role and event type,
+// the hive (scope, SID, user name), the key, the value name and the data.
+func (in *interest) scoreKey() string {
+	r := &in.row
+	info := in.hiveInfo()
+	var b []byte
+	for _, part := range []string{r.Role, r.EventType, info.Scope, info.SID, info.Username, in.written.keyRel, r.ValueName, r.Details} {
+		b = binary.AppendUvarint(b, uint64(len(part))) // lengths first: no two keys alike
+		b = append(b, part...)
+	}
+	return string(b)
+}
+
+// scoreMemo remembers the verdicts of one run by scoreKey: a busy host
+// writes the same values again and again, and scoring a command is most
+// of the cost of a row. Bounded: at most maxScores keys of at most
+// maxScoreKey bytes; when full it starts again.
+type scoreMemo struct {
+	byKey map[string]*[8]*verdict // by the flags of finish
+}
+
+type verdict struct {
+	content    []string
+	indicators string
+	score      int
+	verdict    string
+}
+
+const (
+	maxScores   = 4096
+	maxScoreKey = 4096
+)
+
+func (m *scoreMemo) verdict(in *interest, flags int) *verdict {
+	key := in.scoreKey()
+	var variants *[8]*verdict
+	if len(key) <= maxScoreKey {
+		variants = m.byKey[key]
+		if variants == nil {
+			if m.byKey == nil || len(m.byKey) >= maxScores {
+				m.byKey = map[string]*[8]*verdict{}
+			}
+			variants = &[8]*verdict{}
+			m.byKey[key] = variants
+		}
+	} else {
+		variants = &[8]*verdict{}
+	}
+	if v := variants[flags]; v != nil {
+		return v
+	}
+	var content []string
+	for _, v := range variants {
+		if v != nil {
+			content = v.content
+			break
+		}
+	}
+	if content == nil {
+		content = in.contentIndicators()
+	}
+	set := indicators.Set{}
+	set.Add(content...)
+	if flags&1 != 0 {
 		set.Add(indicators.NetworkBeforeWrite)
 	}
-	if r.NetAfter > 0 {
+	if flags&2 != 0 {
 		set.Add(indicators.NetworkAfterWrite)
 	}
-	if r.LinkedRecordID != 0 && in.linkedSame {
+	if flags&4 != 0 {
 		set.Add(indicators.TwoStageWrite)
 	}
-	r.Indicators = set.String()
-	r.Score = set.Score()
-	r.Verdict = indicators.Verdict(r.Score)
+	v := &verdict{content: content, indicators: set.String(), score: set.Score()}
+	v.verdict = indicators.Verdict(v.score)
+	variants[flags] = v
+	return v
 }
 
 // hiveInfo is the hive a write went to, as the scoring engine needs it: a
@@ -994,4 +1082,50 @@ func FormatSeconds(s float64) string {
 		return "-1"
 	}
 	return strconv.FormatFloat(s, 'f', 3, 64)
+}
+
+// memo remembers, within one run, what the engine derives from strings
+// that a busy host writes again and again: the split of a TargetObject and
+// the payload targets of a command. Each map holds at most maxMemo keys
+// (commands of at most maxScoreKey bytes) and starts again when full.
+type memo struct {
+	splits  map[[2]string]splitResult
+	targets map[[3]string][]Target
+}
+
+type splitResult struct {
+	rt regTarget
+	ok bool
+}
+
+const maxMemo = 4096
+
+func (m *memo) split(target, eventType string) (regTarget, bool) {
+	k := [2]string{target, eventType}
+	if r, ok := m.splits[k]; ok {
+		return r.rt, r.ok
+	}
+	rt, ok := splitTarget(target, eventType)
+	if m.splits == nil || len(m.splits) >= maxMemo {
+		m.splits = map[[2]string]splitResult{}
+	}
+	m.splits[k] = splitResult{rt, ok}
+	return rt, ok
+}
+
+// targetsOf is TargetsOf; the slice is shared, not to be changed.
+func (m *memo) targetsOf(command, scope, hiveRoot string) []Target {
+	if len(command) > maxScoreKey {
+		return TargetsOf(command, scope, hiveRoot) // not worth keeping
+	}
+	k := [3]string{command, scope, hiveRoot}
+	if t, ok := m.targets[k]; ok {
+		return t
+	}
+	t := TargetsOf(command, scope, hiveRoot)
+	if m.targets == nil || len(m.targets) >= maxMemo {
+		m.targets = map[[3]string][]Target{}
+	}
+	m.targets[k] = t
+	return t
 }
