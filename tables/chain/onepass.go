@@ -10,8 +10,19 @@ import (
 )
 
 // OnePassIDs are the event ids Correlate's one pass reads: registry and
-// network events for the engine, ProcessCreate for the users.
+// network events for the engine, ProcessCreate for the users (when
+// usersInPass).
 var OnePassIDs = map[int]bool{EventProcessCreate: true, EventNetwork: true, EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
+
+// usersInPass tells the formats whose ProcessCreate events the one pass
+// reads. A JSON line (or XML event) can be told to name a process still
+// without a user before it is parsed, and a ProcessCreate line is the
+// longest of a log: parsing them all in the pass costs more than a pass
+// that parses only the lines naming the processes that need a user (a
+// set lookup per GUID-shaped text, linear in the input). When any file is
+// of another format, every user comes from that pass, as the three passes
+// gave them.
+var usersInPass = map[input.Format]bool{input.EVTX: true}
 
 // Bounds of the one pass's state (see the package doc); variables for
 // tests.
@@ -72,7 +83,8 @@ type onePass struct {
 	files   []input.File
 	at      position // of the event being read
 	creates map[string]string
-	// createsFull: a ProcessCreate was not kept.
+	// createsFull: a ProcessCreate was not kept (or not read: a file's
+	// format is not usersInPass).
 	createsFull bool
 	users       map[string]string // interned user names
 	paths       map[uint64]*written
@@ -80,13 +92,27 @@ type onePass struct {
 	late        []lateTarget
 	named       map[Target]position // targets named during the pass
 	times       [][]timeRange       // by file, by chunk (EVTX only)
+	noCreates   bool                // ProcessCreate is not read in the pass
 }
 
 func newOnePass(e *Engine, files []input.File) *onePass {
 	op := &onePass{e: e, files: files, creates: map[string]string{}, users: map[string]string{},
 		paths: map[uint64]*written{}, named: map[Target]position{}, times: make([][]timeRange, len(files))}
 	e.missed = op.missed
+	for _, f := range files {
+		if !usersInPass[f.Format] {
+			op.createsFull, op.noCreates = true, true
+		}
+	}
 	return op
+}
+
+// filter is the one pass's.
+func (op *onePass) filter() sysmon.Filter {
+	if op.noCreates {
+		return sysmon.Filter{EventIDs: ObserveIDs}
+	}
+	return sysmon.Filter{EventIDs: OnePassIDs}
 }
 
 func (op *onePass) evtx(file int) bool { return op.files[file].Format == input.EVTX }

@@ -108,7 +108,7 @@ func correlateOnce(t *testing.T, files []input.File) onePassRun {
 	r := newPasses(context.Background(), files, make([]warnings, len(files)), func(err error) { t.Errorf("warning: %v", err) })
 	e := New(DefaultWindow)
 	op := newOnePass(e, files)
-	if err := r.pass(sysmon.Filter{EventIDs: OnePassIDs}, op.take); err != nil {
+	if err := r.pass(op.filter(), op.take); err != nil {
 		t.Fatal(err)
 	}
 	out := onePassRun{looked: map[int][]int{}}

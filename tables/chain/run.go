@@ -32,7 +32,7 @@ func Correlate(ctx context.Context, files []input.File, window time.Duration, ta
 	e := New(window)
 	e.AddTargets(targets...)
 	op := newOnePass(e, files)
-	if err := r.pass(sysmon.Filter{EventIDs: OnePassIDs}, op.take); err != nil {
+	if err := r.pass(op.filter(), op.take); err != nil {
 		return nil, err
 	}
 	if len(r.failed) == 0 {
