@@ -295,6 +295,7 @@ type conn struct {
 }
 
 type process struct {
+	key      string // processKey
 	user     string
 	lastSeen time.Time
 	ring     []conn
@@ -317,7 +318,7 @@ type interest struct {
 	// grow the interest event.
 	netBefore, netAfter int
 	gapBefore, gapAfter time.Duration // nearest; valid when the count > 0
-	remotes, hostnames  map[string]bool
+	remotes, hostnames  distinct
 
 	linkedAt   stamp // time of the linked write, to keep the nearest
 	linkedSame bool  // the linked write came from the same process
@@ -435,11 +436,10 @@ func (e *Engine) observe(ev *sysmon.Event) (*interest, stamp, bool) {
 			e.lastEvict = e.watermark
 		}
 	}
-	key := processKey(ev)
-	p := e.procs[key]
+	p := e.procs[processKey(ev)]
 	if p == nil {
-		p = &process{}
-		e.procs[key] = p
+		p = &process{key: processKey(ev)}
+		e.procs[p.key] = p
 	}
 	p.lastSeen = e.frontier()
 	if u := ev.Field("User"); u != "" {
@@ -468,7 +468,7 @@ func (e *Engine) observe(ev *sysmon.Event) (*interest, stamp, bool) {
 		if in == nil {
 			return nil, at, true
 		}
-		in.proc = key
+		in.proc = p.key // one string for all of the process's rows
 		if in.row.User == "" {
 			in.row.User = p.user
 		}
@@ -517,11 +517,9 @@ func (in *interest) add(c conn, window time.Duration) {
 		}
 		in.netAfter++
 	}
-	if len(in.remotes) < maxDistinct {
-		in.remotes[c.remote] = true
-	}
-	if c.hostname != "" && c.hostname != "-" && len(in.hostnames) < maxDistinct {
-		in.hostnames[c.hostname] = true
+	in.remotes.add(c.remote)
+	if c.hostname != "" && c.hostname != "-" {
+		in.hostnames.add(c.hostname)
 	}
 }
 
@@ -608,11 +606,13 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	if !ok {
 		return nil
 	}
+	// Rows of a busy host repeat their strings: one copy of each.
+	in := e.memo.intern
 	row := Row{
-		Time: ev.TimeCreated, UtcTime: ev.Field("UtcTime"), Computer: ev.Computer, RecordID: ev.RecordID,
-		EventID: ev.EventID, EventType: eventType, ProcessGUID: ev.Field("ProcessGuid"), ProcessID: ev.Field("ProcessId"),
-		Image: ev.Field("Image"), User: ev.Field("User"), TargetObject: ev.Field("TargetObject"), Path: rt.path,
-		Details: ev.Field("Details"), SourceFile: ev.SourceFile, Scope: rt.scope, SID: rt.sid, ValueName: rt.valueName,
+		Time: ev.TimeCreated, UtcTime: ev.Field("UtcTime"), Computer: in(ev.Computer), RecordID: ev.RecordID,
+		EventID: ev.EventID, EventType: in(eventType), ProcessGUID: in(ev.Field("ProcessGuid")), ProcessID: in(ev.Field("ProcessId")),
+		Image: in(ev.Field("Image")), User: in(ev.Field("User")), TargetObject: in(ev.Field("TargetObject")), Path: rt.path,
+		Details: in(ev.Field("Details")), SourceFile: in(ev.SourceFile), Scope: rt.scope, SID: rt.sid, ValueName: rt.valueName,
 	}
 	if row.Time.IsZero() {
 		row.Time = at.t
@@ -638,7 +638,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 }
 
 func newInterest(row Row, written regTarget, at stamp) *interest {
-	return &interest{row: row, written: written, at: at, remotes: map[string]bool{}, hostnames: map[string]bool{}}
+	return &interest{row: row, written: written, at: at}
 }
 
 func defaultEventType(id int) string {
@@ -934,7 +934,7 @@ func (in *interest) finish(e *Engine) {
 	if in.netAfter > 0 {
 		r.SecondsAfter = in.gapAfter.Seconds()
 	}
-	r.RemoteAddresses, r.RemoteHostnames = joinSorted(in.remotes), joinSorted(in.hostnames)
+	r.RemoteAddresses, r.RemoteHostnames = strings.Join(in.remotes, ","), strings.Join(in.hostnames, ",")
 	var flags int
 	if r.NetBefore > 0 {
 		flags |= 1
@@ -1067,13 +1067,16 @@ func (in *interest) hiveInfo() registry.HiveInfo {
 	return info
 }
 
-func joinSorted(set map[string]bool) string {
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
+// distinct is a sorted set of at most maxDistinct strings; most rows have
+// none or a few, which a map would hold in far more memory.
+type distinct []string
+
+func (d *distinct) add(s string) {
+	i, found := slices.BinarySearch(*d, s)
+	if found || len(*d) >= maxDistinct {
+		return
 	}
-	sort.Strings(out)
-	return strings.Join(out, ",")
+	*d = slices.Insert(*d, i, s)
 }
 
 // FormatSeconds renders a gap as the seconds_* columns show it.
@@ -1091,6 +1094,29 @@ func FormatSeconds(s float64) string {
 type memo struct {
 	splits  map[[2]string]splitResult
 	targets map[[3]string][]Target
+	strs    map[string]string
+	strSize int // bytes of strs
+}
+
+// Bounds of memo.strs: strings, and bytes of them.
+const (
+	maxInterned     = 1 << 16
+	maxInternedSize = 16 << 20
+)
+
+// intern returns the copy of s kept, keeping s if there is room.
+func (m *memo) intern(s string) string {
+	if t, ok := m.strs[s]; ok {
+		return t
+	}
+	if m.strs == nil {
+		m.strs = map[string]string{}
+	}
+	if len(m.strs) < maxInterned && m.strSize+len(s) <= maxInternedSize {
+		m.strs[s] = s
+		m.strSize += len(s)
+	}
+	return s
 }
 
 type splitResult struct {
