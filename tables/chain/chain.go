@@ -2,24 +2,48 @@
 // the payload locations their commands read with the network activity of the
 // writing process (SPEC §5).
 //
-// Memory is bounded by the events of interest, never by the input size. The
-// engine reads its input twice:
+// Memory is bounded by the events of interest, never by the input size.
+// Correlate reads each file once (OnePassIDs, in file order):
 //
-//  1. Registry events only: every write to an autorun location is kept (they
-//     are few), and the payload references of the commands written become
-//     the set of payload targets.
-//  2. Registry, network and process events: writes to autorun locations and
-//     to payload targets become "interest" events. Network events of every
-//     process go into a per-process ring that only holds events newer than
-//     the stream's watermark minus (window + clock slack); the watermark is
-//     the newest event time seen in the current file. When an interest event
-//     arrives, the ring of its process supplies the connections logged before
-//     it; connections that arrive later are matched against the open interest
-//     events of their process as they stream by (Sysmon logs NetworkConnect
-//     seconds after the connection, so one logged after a write may still
-//     belong before it). Interest events stay open to the end: they are what
-//     the table returns. Process states (ring, user) that see no event for
-//     longer than the horizon are dropped.
+//   - Registry events: writes to autorun locations and to payload targets
+//     become "interest" events; the payload references of the autorun
+//     commands written become payload targets (with those known from
+//     elsewhere, AddTargets).
+//   - Network events of every process go into a per-process ring that only
+//     holds events newer than the stream's watermark minus (window + clock
+//     slack); the watermark is the newest event time seen in the current
+//     file. When an interest event arrives, the ring of its process
+//     supplies the connections logged before it; connections that arrive
+//     later are matched against the open interest events of their process
+//     as they stream by (Sysmon logs NetworkConnect seconds after the
+//     connection, so one logged after a write may still belong before it).
+//     Interest events stay open to the end: they are what the table
+//     returns. Process states (ring, user) that see no event for longer
+//     than the horizon are dropped.
+//   - ProcessCreate (EVTX): the user of each process, the first one logged,
+//     at most maxCreates processes, for rows whose events and process carry
+//     no user.
+//
+// Bounded state beside that: each EVTX chunk's time range (16 bytes per 64
+// KiB), and for registry values written while of no interest, the runs of
+// chunks that held the writes (at most maxPaths values, maxRuns runs each).
+// A payload target named after a write to it was read (Empire writes the
+// payload, then the Run value naming it) gets a second look: the chunks
+// that held such writes and those within the horizon of them are read
+// again, and the writes read before any target named them are added as if
+// known from the start. A file without chunks (JSON lines, XML) is read
+// again for it. Past maxPaths, every chunk read before the target was named
+// is looked at; past maxCreates, and for JSON lines and XML (see
+// usersInPass), rows still without a user get it from a ProcessCreate pass
+// that parses only the events naming their processes. The rows are those
+// of the three passes the engine once made (registry events for the
+// targets, registry and network events, ProcessCreate), byte for byte;
+// Collect, Observe and FillUser are those passes' steps, and a file that
+// fails part way makes Correlate fall back to them.
+//
+// A busy host writes the same values again and again: the verdicts of
+// each distinct write, the split of a TargetObject, a command's targets and
+// the rows' repeated strings are computed or kept once per run (bounded).
 //
 // Times follow SPEC §5: an event's time is its Sysmon UtcTime when that lies
 // within 10 minutes of TimeCreated, else TimeCreated (the guest clock
@@ -61,11 +85,10 @@ const DefaultWindow = 300 * time.Second
 // the engine trusts TimeCreated instead.
 const clockSkew = 10 * time.Minute
 
-// The event ids each pass needs: registry events, then registry and
-// network events, then (only when some rows still lack a user) the
-// ProcessCreate events of those processes. ProcessCreate is most of a
-// Sysmon log; reading it only for the few processes that need it keeps the
-// second pass cheap.
+// The event ids each of the three passes needs (the fallback of
+// Correlate, and callers that drive the engine themselves): registry
+// events, then registry and network events, then the ProcessCreate events
+// of the processes whose rows still lack a user.
 var (
 	RegistryIDs = map[int]bool{EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
 	ObserveIDs  = map[int]bool{EventNetwork: true, EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
