@@ -51,6 +51,7 @@
 package chain
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"sort"
@@ -625,10 +626,11 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	if eventType == "" {
 		eventType = defaultEventType(ev.EventID)
 	}
-	rt, ok := e.memo.split(ev.Field("TargetObject"), eventType)
-	if !ok {
+	split := e.memo.split(ev.Field("TargetObject"), eventType)
+	if !split.ok {
 		return nil
 	}
+	rt := split.rt
 	// Rows of a busy host repeat their strings: one copy of each.
 	in := e.memo.intern
 	row := Row{
@@ -640,7 +642,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	if row.Time.IsZero() {
 		row.Time = at.t
 	}
-	if loc, ok := catalog.Match(rt.scope, rt.keyRel, rt.valueName); ok {
+	if loc, ok := split.match(); ok {
 		row.Role, row.Location = RoleAutorun, loc.ID
 		in := newInterest(row, rt, at)
 		if eventType == "SetValue" {
@@ -709,21 +711,25 @@ func (e *Engine) FillUser(ev *sysmon.Event) {
 // by computer, time and record id.
 func (e *Engine) Rows() []Row {
 	e.link()
-	rows := make([]Row, 0, len(e.interests))
 	for _, in := range e.interests {
 		in.finish(e)
-		rows = append(rows, in.row)
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
+	// Sorting pointers, not rows: a Row is 400 bytes.
+	order := slices.Clone(e.interests)
+	slices.SortStableFunc(order, func(x, y *interest) int {
+		a, b := &x.row, &y.row
 		if a.Computer != b.Computer {
-			return a.Computer < b.Computer
+			return strings.Compare(a.Computer, b.Computer)
 		}
-		if !a.Time.Equal(b.Time) {
-			return a.Time.Before(b.Time)
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
 		}
-		return a.RecordID < b.RecordID
+		return cmp.Compare(a.RecordID, b.RecordID)
 	})
+	rows := make([]Row, len(order))
+	for i, in := range order {
+		rows[i] = in.row
+	}
 	return rows
 }
 
@@ -1115,7 +1121,7 @@ func FormatSeconds(s float64) string {
 // the payload targets of a command. Each map holds at most maxMemo keys
 // (commands of at most maxScoreKey bytes) and starts again when full.
 type memo struct {
-	splits  map[[2]string]splitResult
+	splits  map[[2]string]*splitResult
 	targets map[[3]string][]Target
 	strs    map[string]string
 	strSize int // bytes of strs
@@ -1145,21 +1151,34 @@ func (m *memo) intern(s string) string {
 type splitResult struct {
 	rt regTarget
 	ok bool
+	// The catalog location the split names, once asked for.
+	matched, isLoc bool
+	loc            catalog.Location
 }
 
 const maxMemo = 4096
 
-func (m *memo) split(target, eventType string) (regTarget, bool) {
+func (m *memo) split(target, eventType string) *splitResult {
 	k := [2]string{target, eventType}
 	if r, ok := m.splits[k]; ok {
-		return r.rt, r.ok
+		return r
 	}
-	rt, ok := splitTarget(target, eventType)
+	r := &splitResult{}
+	r.rt, r.ok = splitTarget(target, eventType)
 	if m.splits == nil || len(m.splits) >= maxMemo {
-		m.splits = map[[2]string]splitResult{}
+		m.splits = map[[2]string]*splitResult{}
 	}
-	m.splits[k] = splitResult{rt, ok}
-	return rt, ok
+	m.splits[k] = r
+	return r
+}
+
+// match is catalog.Match of the split.
+func (r *splitResult) match() (catalog.Location, bool) {
+	if !r.matched {
+		r.loc, r.isLoc = catalog.Match(r.rt.scope, r.rt.keyRel, r.rt.valueName)
+		r.matched = true
+	}
+	return r.loc, r.isLoc
 }
 
 // targetsOf is TargetsOf; the slice is shared, not to be changed.
