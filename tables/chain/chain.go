@@ -336,16 +336,15 @@ type interest struct {
 	row     Row
 	at      stamp
 	proc    string
-	written regTarget // what the event wrote, split once
-	targets []Target  // autorun rows: the payload targets of the command
+	written *regTarget // what the event wrote, split once (shared)
+	targets []Target   // autorun rows: the payload targets of the command
 	// Aggregates, not the connections: a busy process's window must not
 	// grow the interest event.
 	netBefore, netAfter int
 	gapBefore, gapAfter time.Duration // nearest; valid when the count > 0
 	remotes, hostnames  distinct
 
-	linkedAt   stamp // time of the linked write, to keep the nearest
-	linkedSame bool  // the linked write came from the same process
+	linked *interest // the nearest linked write
 
 	pos position // where Correlate read it
 }
@@ -644,7 +643,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	}
 	if loc, ok := split.match(); ok {
 		row.Role, row.Location = RoleAutorun, loc.ID
-		in := newInterest(row, rt, at)
+		in := newInterest(row, &split.rt, at)
 		if eventType == "SetValue" {
 			in.targets = e.memo.targetsOf(row.Details, rt.scope, rt.root)
 		}
@@ -653,7 +652,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	for _, t := range e.targets {
 		if t.matches(rt.root, rt.keyRel, rt.valueName) {
 			row.Role = RolePayload
-			return newInterest(row, rt, at)
+			return newInterest(row, &split.rt, at)
 		}
 	}
 	if e.missed != nil {
@@ -662,7 +661,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	return nil
 }
 
-func newInterest(row Row, written regTarget, at stamp) *interest {
+func newInterest(row Row, written *regTarget, at stamp) *interest {
 	return &interest{row: row, written: written, at: at}
 }
 
@@ -805,8 +804,8 @@ func (e *Engine) link() {
 		if best >= 0 {
 			p := e.interests[best]
 			e.linkWork++
-			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
-				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
+			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linked) {
+				a.row.LinkedRecordID, a.linked = p.row.RecordID, p
 			}
 		}
 	}
@@ -822,8 +821,8 @@ func (e *Engine) link() {
 		if best >= 0 {
 			a := e.interests[best]
 			e.linkWork++
-			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linkedAt) {
-				p.row.LinkedRecordID, p.linkedAt, p.linkedSame = a.row.RecordID, a.at, p.proc == a.proc
+			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linked) {
+				p.row.LinkedRecordID, p.linked = a.row.RecordID, a
 			}
 		}
 	}
@@ -893,11 +892,11 @@ func (e *Engine) linkPairs() {
 				continue
 			}
 			e.linkWork++
-			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
-				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
+			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linked) {
+				a.row.LinkedRecordID, a.linked = p.row.RecordID, p
 			}
-			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linkedAt) {
-				p.row.LinkedRecordID, p.linkedAt, p.linkedSame = a.row.RecordID, a.at, p.proc == a.proc
+			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linked) {
+				p.row.LinkedRecordID, p.linked = a.row.RecordID, a
 			}
 		}
 	}
@@ -942,8 +941,19 @@ func (p *interest) readBy(a *interest) bool {
 	return false
 }
 
-func nearer(from, cand *interest, current stamp) bool {
-	return absDur(cand.at.t.Sub(from.at.t)) < absDur(current.t.Sub(from.at.t))
+// linkedSame tells whether the linked write came from the same process.
+func (in *interest) linkedSame() bool { return in.linked != nil && in.linked.proc == in.proc }
+
+// linkedAt is the time of the linked write.
+func (in *interest) linkedAt() stamp {
+	if in.linked == nil {
+		return stamp{}
+	}
+	return in.linked.at
+}
+
+func nearer(from, cand, current *interest) bool {
+	return absDur(cand.at.t.Sub(from.at.t)) < absDur(current.at.t.Sub(from.at.t))
 }
 
 func absDur(d time.Duration) time.Duration {
@@ -971,7 +981,7 @@ func (in *interest) finish(e *Engine) {
 	if r.NetAfter > 0 {
 		flags |= 2
 	}
-	if r.LinkedRecordID != 0 && in.linkedSame {
+	if r.LinkedRecordID != 0 && in.linkedSame() {
 		flags |= 4
 	}
 	v := e.scores.verdict(in, flags)
