@@ -53,10 +53,12 @@ package chain
 import (
 	"cmp"
 	"encoding/binary"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -710,9 +712,7 @@ func (e *Engine) FillUser(ev *sysmon.Event) {
 // by computer, time and record id.
 func (e *Engine) Rows() []Row {
 	e.link()
-	for _, in := range e.interests {
-		in.finish(e)
-	}
+	e.finishAll()
 	// Sorting pointers, not rows: a Row is 400 bytes.
 	order := slices.Clone(e.interests)
 	slices.SortStableFunc(order, func(x, y *interest) int {
@@ -963,7 +963,39 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
-func (in *interest) finish(e *Engine) {
+// finishAll scores the interest events, on GOMAXPROCS workers when there
+// are many: the pass's consumer is serial, this need not be. Each worker
+// keeps its own memo; the verdicts do not depend on which computes them.
+func (e *Engine) finishAll() {
+	n := len(e.interests)
+	workers := min(runtime.GOMAXPROCS(0), n/minFinishShare)
+	if workers <= 1 {
+		for _, in := range e.interests {
+			in.finish(&e.scores)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for w := range workers {
+		part := e.interests[w*per : min(n, (w+1)*per)]
+		memo := &scoreMemo{}
+		if w == 0 {
+			memo = &e.scores
+		}
+		wg.Go(func() {
+			for _, in := range part {
+				in.finish(memo)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// minFinishShare is the fewest interest events worth a worker.
+const minFinishShare = 1024
+
+func (in *interest) finish(scores *scoreMemo) {
 	r := &in.row
 	r.NetBefore, r.NetAfter = in.netBefore, in.netAfter
 	r.SecondsBefore, r.SecondsAfter = -1, -1
@@ -984,7 +1016,7 @@ func (in *interest) finish(e *Engine) {
 	if r.LinkedRecordID != 0 && in.linkedSame() {
 		flags |= 4
 	}
-	v := e.scores.verdict(in, flags)
+	v := scores.verdict(in, flags)
 	r.Indicators, r.Score, r.Verdict = v.indicators, v.score, v.verdict
 }
 
