@@ -31,8 +31,10 @@
 // payload, then the Run value naming it) gets a second look: the chunks
 // that held such writes and those within the horizon of them are read
 // again, and the writes read before any target named them are added as if
-// known from the start. A file without chunks (JSON lines, XML) is read
-// again for it. Past maxPaths, every chunk read before the target was named
+// known from the start. In a file without chunks (JSON lines, XML) the
+// second look parses only the lines that name a process that wrote such a
+// value (at most maxWriters kept per value; past it, every line). Past
+// maxPaths, every chunk read before the target was named
 // is looked at; past maxCreates, and for JSON lines and XML (see
 // usersInPass), rows still without a user get it from a ProcessCreate pass
 // that parses only the events naming their processes. The rows are those
@@ -375,7 +377,7 @@ type Engine struct {
 	memo       memo
 	// missed, when set, is told of each registry write that is of no
 	// interest when read: a payload target named later may want it.
-	missed func(regTarget)
+	missed func(regTarget, *sysmon.Event)
 }
 
 // New returns an engine for the given window.
@@ -658,7 +660,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 		}
 	}
 	if e.missed != nil {
-		e.missed(rt)
+		e.missed(rt, ev)
 	}
 	return nil
 }

@@ -2,8 +2,11 @@ package chain
 
 import (
 	"hash/fnv"
+	"maps"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 	"github.com/runkeyhunt/runkeyhunt/tables/sysmon"
@@ -37,6 +40,9 @@ var (
 	// maxRuns bounds the runs of chunks remembered per value; past it,
 	// the value is looked for in every chunk.
 	maxRuns = 64
+	// maxWriters bounds the writing processes remembered per value; past
+	// it, a second look at a file without chunks reads every line of it.
+	maxWriters = 64
 )
 
 // position is where an event was read: the file's index among
@@ -56,10 +62,22 @@ type chunkRun struct {
 	lo, hi int
 }
 
-// written is where a registry value of no interest was written.
+// written is where a registry value of no interest was written, and by
+// which processes (GUIDs, guidKey).
 type written struct {
-	runs []chunkRun
-	all  bool // more runs than kept: anywhere
+	runs      []chunkRun
+	all       bool // more runs than kept: anywhere
+	writers   []string
+	anyWriter bool // a write without a GUID, or more writers than kept
+}
+
+// guidKey is a ProcessGuid as lineMentions folds it ("" when not a GUID).
+func guidKey(g string) string {
+	t := trimBraces(g)
+	if len(t) != guidTextLen || !guidShaped([]byte(t)) {
+		return ""
+	}
+	return strings.ToUpper(t)
 }
 
 // lateTarget is a payload target named after a write to its value was
@@ -69,6 +87,9 @@ type lateTarget struct {
 	at     position // where it was named
 	runs   []chunkRun
 	all    bool
+	// The processes that wrote it before (nil with anyWriter: any).
+	writers   []string
+	anyWriter bool
 }
 
 // timeRange is the times (UnixNano) of the events read in one chunk;
@@ -164,15 +185,16 @@ func (op *onePass) name(targets []Target) {
 		w := op.paths[pathKey(t.Rel, t.ValueName)]
 		switch {
 		case w != nil:
-			op.late = append(op.late, lateTarget{target: t, at: op.at, runs: append([]chunkRun(nil), w.runs...), all: w.all})
+			op.late = append(op.late, lateTarget{target: t, at: op.at, runs: slices.Clone(w.runs), all: w.all,
+				writers: slices.Clone(w.writers), anyWriter: w.anyWriter})
 		case op.pathsFull:
-			op.late = append(op.late, lateTarget{target: t, at: op.at, all: true})
+			op.late = append(op.late, lateTarget{target: t, at: op.at, all: true, anyWriter: true})
 		}
 	}
 }
 
 // missed remembers where a registry value of no interest was written.
-func (op *onePass) missed(rt regTarget) {
+func (op *onePass) missed(rt regTarget, ev *sysmon.Event) {
 	k := pathKey(rt.keyRel, rt.valueName)
 	w := op.paths[k]
 	if w == nil {
@@ -182,6 +204,18 @@ func (op *onePass) missed(rt regTarget) {
 		}
 		w = &written{}
 		op.paths[k] = w
+	}
+	if !w.anyWriter {
+		g := guidKey(ev.Field("ProcessGuid"))
+		switch {
+		case g == "":
+			w.writers, w.anyWriter = nil, true
+		case slices.Contains(w.writers, g):
+		case len(w.writers) == maxWriters:
+			w.writers, w.anyWriter = nil, true
+		default:
+			w.writers = append(w.writers, g)
+		}
 	}
 	if w.all {
 		return
@@ -277,6 +311,19 @@ func (op *onePass) secondLook(read func(file int, filter sysmon.Filter, emit fun
 		sel[file] = s
 	}
 	sub := New(op.e.window)
+	// A file without chunks is read again for the lines that name a
+	// process that wrote a late target (the write and that process's
+	// connections), when all of them are known.
+	writers := map[string]bool{}
+	for _, lt := range op.late {
+		for _, g := range lt.writers {
+			writers[g] = true
+		}
+		if lt.anyWriter {
+			writers = nil
+			break
+		}
+	}
 	for _, lt := range op.late {
 		sub.AddTargets(lt.target)
 		if lt.all {
@@ -302,13 +349,20 @@ func (op *onePass) secondLook(read func(file int, filter sysmon.Filter, emit fun
 	sort.Ints(files)
 	for _, f := range files {
 		filter := sysmon.Filter{EventIDs: ObserveIDs}
+		byWriter := writers != nil && !op.evtx(f)
 		if s := sel[f]; s != nil {
 			filter.Chunks = func(c int) bool { return c < len(s) && s[c] }
+		}
+		if byWriter {
+			filter.Line = lineMentions(slices.Collect(maps.Keys(writers)))
 		}
 		err := read(f, filter, func(ev *sysmon.Event) {
 			in, _, _ := sub.observe(ev)
 			if in == nil || in.row.Role != RolePayload {
 				return
+			}
+			if byWriter && !writers[guidKey(in.row.ProcessGUID)] {
+				return // a line that named a writer in passing
 			}
 			in.pos = position{f, ev.Offset}
 			if op.missedAt(in) {

@@ -99,8 +99,9 @@ func passesRows(t *testing.T, files []input.File) []Row {
 // pass reads.
 type onePassRun struct {
 	rows       []Row
-	looked     map[int][]int // by file, the chunks the second look read (nil: all)
-	userPasses int           // files read for users after the pass
+	looked     map[int][]int             // by file, the chunks the second look read (nil: all)
+	lines      map[int]func([]byte) bool // by file, the second look's line filter
+	userPasses int                       // files read for users after the pass
 }
 
 func correlateOnce(t *testing.T, files []input.File) onePassRun {
@@ -111,7 +112,7 @@ func correlateOnce(t *testing.T, files []input.File) onePassRun {
 	if err := r.pass(op.filter(), op.take); err != nil {
 		t.Fatal(err)
 	}
-	out := onePassRun{looked: map[int][]int{}}
+	out := onePassRun{looked: map[int][]int{}, lines: map[int]func([]byte) bool{}}
 	err := op.secondLook(func(f int, filter sysmon.Filter, emit func(*sysmon.Event)) error {
 		var chunks []int
 		if filter.Chunks != nil {
@@ -123,6 +124,9 @@ func correlateOnce(t *testing.T, files []input.File) onePassRun {
 			}
 		}
 		out.looked[f] = chunks
+		if filter.Line != nil {
+			out.lines[f] = filter.Line
+		}
 		return r.file(f, filter, emit)
 	})
 	if err != nil {
@@ -224,7 +228,9 @@ func setValuesAgain(rid *int64, at time.Time) []*sysmon.Event {
 }
 
 // JSON lines have no chunks: a late target's second look reads the file
-// again (the registry and network events), with the same rows.
+// again, parsing only the lines that name a process that wrote the target
+// before it was named (its registry and network events), with the same
+// rows.
 func TestLatePayloadTargetJSONLines(t *testing.T) {
 	var rid int64
 	events := filler(&rid, t0.Add(-time.Hour), 5)
@@ -241,6 +247,10 @@ func TestLatePayloadTargetJSONLines(t *testing.T) {
 	sameRows(t, "one pass", got.rows, want)
 	if !reflect.DeepEqual(got.looked, map[int][]int{0: nil}) {
 		t.Errorf("second look read %v, want all of file 0", got.looked)
+	}
+	line := got.lines[0]
+	if line == nil || !line([]byte(`{"ProcessGuid":"`+psGUID+`"}`)) || line([]byte(`{"ProcessGuid":"{AAAAAAAA-0000-0000-0000-000000000001}"}`)) {
+		t.Errorf("second look's lines: want those naming the writer %s only", psGUID)
 	}
 }
 
