@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -372,4 +374,42 @@ func TestOnePassAgreesWithPasses(t *testing.T) {
 		both := append(evtx, jsonl...)
 		sameRows(t, fmt.Sprintf("seed %d, both", seed), correlateOnce(t, both).rows, passesRows(t, both))
 	}
+}
+
+// xmlEvent is an event as wevtutil writes it.
+func xmlEvent(e *sysmon.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="%s"/><EventID>%d</EventID>`+
+		`<TimeCreated SystemTime="%s"/><EventRecordID>%d</EventRecordID><Channel>%s</Channel><Computer>%s</Computer></System><EventData>`,
+		sysmon.Provider, e.EventID, e.TimeCreated.Format(time.RFC3339Nano), e.RecordID, sysmon.Channel, e.Computer)
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
+		fmt.Fprintf(&b, `<Data Name="%s">%s</Data>`, k, html.EscapeString(e.Fields[k]))
+	}
+	b.WriteString("</EventData></Event>\n")
+	return b.String()
+}
+
+// A file that breaks part way, among several, gives no rows, but the
+// payload targets its autorun writes named before the break still count
+// in the other files, as the three passes had it.
+func TestFileFailingPartWay(t *testing.T) {
+	broken := filepath.Join(t.TempDir(), "broken.xml")
+	run := setValue(1, t0, psGUID, `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\Updater`, empireRun)
+	if err := os.WriteFile(broken, []byte(xmlEvent(run)+"<Event><System>&bogus;</Event>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := writeJSONLines(t, []*sysmon.Event{setValue(2, t0.Add(time.Second), "{E0000000-0000-0000-0000-000000000009}", payloadKey, "SQBFAFgA")})
+	files := []input.File{{Path: broken, Format: input.EventXML}, {Path: good, Format: input.JSONLines}}
+	var warned []string
+	rows, err := Correlate(context.Background(), files, DefaultWindow, nil, func(err error) { warned = append(warned, err.Error()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Role != RolePayload || rows[0].SourceFile != good {
+		t.Fatalf("want the good file's payload write only, got %+v", rows)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "skipped") {
+		t.Errorf("want one warning that the broken file was skipped, got %q", warned)
+	}
+	sameRows(t, "Correlate", rows, passesRows(t, files))
 }
