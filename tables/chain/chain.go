@@ -303,6 +303,26 @@ func processKey(ev *sysmon.Event) string {
 	return ev.Computer + "|" + ev.Field("ProcessId") + "|" + strings.ToLower(ev.Field("Image"))
 }
 
+// appendProcessKey appends processKey(ev) to dst.
+func appendProcessKey(dst []byte, ev *sysmon.Event) []byte {
+	g := ev.Field("ProcessGuid")
+	if g == "" {
+		return append(dst, processKey(ev)...)
+	}
+	start := len(dst)
+	dst = append(append(dst, ev.Computer...), '|')
+	for _, c := range []byte(strings.Trim(g, "{}")) {
+		if c >= utf8.RuneSelf {
+			return append(dst[:start], processKey(ev)...) // ToUpper's Unicode rules
+		}
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
 // stamp orders events: time, then record id.
 type stamp struct {
 	t   time.Time
@@ -374,6 +394,7 @@ type Engine struct {
 	targetSet  map[Target]bool
 	linkWork   int // payloads link compared with autoruns, for tests of the cost
 	scores     scoreMemo
+	keyBuf     []byte // appendProcessKey's, reused
 	memo       memo
 	// missed, when set, is told of each registry write that is of no
 	// interest when read: a payload target named later may want it.
@@ -463,9 +484,10 @@ func (e *Engine) observe(ev *sysmon.Event) (*interest, stamp, bool) {
 			e.lastEvict = e.watermark
 		}
 	}
-	p := e.procs[processKey(ev)]
+	e.keyBuf = appendProcessKey(e.keyBuf[:0], ev)
+	p := e.procs[string(e.keyBuf)] // no string made to look up
 	if p == nil {
-		p = &process{key: processKey(ev)}
+		p = &process{key: string(e.keyBuf)}
 		e.procs[p.key] = p
 	}
 	p.lastSeen = e.frontier()

@@ -413,3 +413,18 @@ func TestFileFailingPartWay(t *testing.T) {
 	}
 	sameRows(t, "Correlate", rows, passesRows(t, files))
 }
+
+// appendProcessKey is processKey, without a string made.
+func TestAppendProcessKey(t *testing.T) {
+	for _, fields := range []map[string]string{
+		{"ProcessGuid": "{5770385f-c22a-43e0-bf4c-06f5698ffbd9}"},
+		{"ProcessGuid": "5770385F-C22A-43E0-BF4C-06F5698FFBD9"},
+		{"ProcessGuid": "{ǆx-ß}"},
+		{"ProcessId": "42", "Image": `C:\X.exe`},
+	} {
+		e := ev(1, EventNetwork, t0, 0, fields)
+		if got, want := string(appendProcessKey([]byte("prefix"), e)), "prefix"+processKey(e); got != want {
+			t.Errorf("%v: %q, want %q", fields, got, want)
+		}
+	}
+}
