@@ -2,8 +2,9 @@
 // the payload locations their commands read with the network activity of the
 // writing process (SPEC §5).
 //
-// Memory is bounded by the events of interest, never by the input size.
-// Correlate reads each file once (OnePassIDs, in file order):
+// Memory is bounded by the events of interest, not by the input size
+// (but for 16 bytes per 64 KiB EVTX chunk, below). Correlate reads each
+// file once (OnePassIDs, in file order):
 //
 //   - Registry events: writes to autorun locations and to payload targets
 //     become "interest" events; the payload references of the autorun
