@@ -2,24 +2,51 @@
 // the payload locations their commands read with the network activity of the
 // writing process (SPEC §5).
 //
-// Memory is bounded by the events of interest, never by the input size. The
-// engine reads its input twice:
+// Memory is bounded by the events of interest, not by the input size
+// (but for 16 bytes per 64 KiB EVTX chunk, below). Correlate reads each
+// file once (OnePassIDs, in file order):
 //
-//  1. Registry events only: every write to an autorun location is kept (they
-//     are few), and the payload references of the commands written become
-//     the set of payload targets.
-//  2. Registry, network and process events: writes to autorun locations and
-//     to payload targets become "interest" events. Network events of every
-//     process go into a per-process ring that only holds events newer than
-//     the stream's watermark minus (window + clock slack); the watermark is
-//     the newest event time seen in the current file. When an interest event
-//     arrives, the ring of its process supplies the connections logged before
-//     it; connections that arrive later are matched against the open interest
-//     events of their process as they stream by (Sysmon logs NetworkConnect
-//     seconds after the connection, so one logged after a write may still
-//     belong before it). Interest events stay open to the end: they are what
-//     the table returns. Process states (ring, user) that see no event for
-//     longer than the horizon are dropped.
+//   - Registry events: writes to autorun locations and to payload targets
+//     become "interest" events; the payload references of the autorun
+//     commands written become payload targets (with those known from
+//     elsewhere, AddTargets).
+//   - Network events of every process go into a per-process ring that only
+//     holds events newer than the stream's watermark minus (window + clock
+//     slack); the watermark is the newest event time seen in the current
+//     file. When an interest event arrives, the ring of its process
+//     supplies the connections logged before it; connections that arrive
+//     later are matched against the open interest events of their process
+//     as they stream by (Sysmon logs NetworkConnect seconds after the
+//     connection, so one logged after a write may still belong before it).
+//     Interest events stay open to the end: they are what the table
+//     returns. Process states (ring, user) that see no event for longer
+//     than the horizon are dropped.
+//   - ProcessCreate (EVTX): the user of each process, the first one logged,
+//     at most maxCreates processes, for rows whose events and process carry
+//     no user.
+//
+// Bounded state beside that: each EVTX chunk's time range (16 bytes per 64
+// KiB), and for registry values written while of no interest, the runs of
+// chunks that held the writes (at most maxPaths values, maxRuns runs each).
+// A payload target named after a write to it was read (Empire writes the
+// payload, then the Run value naming it) gets a second look: the chunks
+// that held such writes and those within the horizon of them are read
+// again, and the writes read before any target named them are added as if
+// known from the start. In a file without chunks (JSON lines, XML) the
+// second look parses only the lines that name a process that wrote such a
+// value (at most maxWriters kept per value; past it, every line). Past
+// maxPaths, every chunk read before the target was named
+// is looked at; past maxCreates, and for JSON lines and XML (see
+// usersInPass), rows still without a user get it from a ProcessCreate pass
+// that parses only the events naming their processes. The rows are those
+// of the three passes the engine once made (registry events for the
+// targets, registry and network events, ProcessCreate), byte for byte;
+// Collect, Observe and FillUser are those passes' steps, and a file that
+// fails part way makes Correlate fall back to them.
+//
+// A busy host writes the same values again and again: the verdicts of
+// each distinct write, the split of a TargetObject, a command's targets and
+// the rows' repeated strings are computed or kept once per run (bounded).
 //
 // Times follow SPEC §5: an event's time is its Sysmon UtcTime when that lies
 // within 10 minutes of TimeCreated, else TimeCreated (the guest clock
@@ -27,10 +54,14 @@
 package chain
 
 import (
+	"cmp"
+	"encoding/binary"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -60,11 +91,10 @@ const DefaultWindow = 300 * time.Second
 // the engine trusts TimeCreated instead.
 const clockSkew = 10 * time.Minute
 
-// The event ids each pass needs: registry events, then registry and
-// network events, then (only when some rows still lack a user) the
-// ProcessCreate events of those processes. ProcessCreate is most of a
-// Sysmon log; reading it only for the few processes that need it keeps the
-// second pass cheap.
+// The event ids each of the three passes needs (the fallback of
+// Correlate, and callers that drive the engine themselves): registry
+// events, then registry and network events, then the ProcessCreate events
+// of the processes whose rows still lack a user.
 var (
 	RegistryIDs = map[int]bool{EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
 	ObserveIDs  = map[int]bool{EventNetwork: true, EventRegistryKey: true, EventRegistryValue: true, EventRegistryName: true}
@@ -274,6 +304,26 @@ func processKey(ev *sysmon.Event) string {
 	return ev.Computer + "|" + ev.Field("ProcessId") + "|" + strings.ToLower(ev.Field("Image"))
 }
 
+// appendProcessKey appends processKey(ev) to dst.
+func appendProcessKey(dst []byte, ev *sysmon.Event) []byte {
+	g := ev.Field("ProcessGuid")
+	if g == "" {
+		return append(dst, processKey(ev)...)
+	}
+	start := len(dst)
+	dst = append(append(dst, ev.Computer...), '|')
+	for _, c := range []byte(strings.Trim(g, "{}")) {
+		if c >= utf8.RuneSelf {
+			return append(dst[:start], processKey(ev)...) // ToUpper's Unicode rules
+		}
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
 // stamp orders events: time, then record id.
 type stamp struct {
 	t   time.Time
@@ -294,6 +344,7 @@ type conn struct {
 }
 
 type process struct {
+	key      string // processKey
 	user     string
 	lastSeen time.Time
 	ring     []conn
@@ -310,16 +361,17 @@ type interest struct {
 	row     Row
 	at      stamp
 	proc    string
-	written regTarget // what the event wrote, split once
-	targets []Target  // autorun rows: the payload targets of the command
+	written *regTarget // what the event wrote, split once (shared)
+	targets []Target   // autorun rows: the payload targets of the command
 	// Aggregates, not the connections: a busy process's window must not
 	// grow the interest event.
 	netBefore, netAfter int
 	gapBefore, gapAfter time.Duration // nearest; valid when the count > 0
-	remotes, hostnames  map[string]bool
+	remotes, hostnames  distinct
 
-	linkedAt   stamp // time of the linked write, to keep the nearest
-	linkedSame bool  // the linked write came from the same process
+	linked *interest // the nearest linked write
+
+	pos position // where Correlate read it
 }
 
 // Engine holds the state of one correlation run.
@@ -342,6 +394,12 @@ type Engine struct {
 	seen       map[string]*recordSet // by computer
 	targetSet  map[Target]bool
 	linkWork   int // payloads link compared with autoruns, for tests of the cost
+	scores     scoreMemo
+	keyBuf     []byte // appendProcessKey's, reused
+	memo       memo
+	// missed, when set, is told of each registry write that is of no
+	// interest when read: a payload target named later may want it.
+	missed func(regTarget, *sysmon.Event)
 }
 
 // New returns an engine for the given window.
@@ -366,17 +424,22 @@ func (e *Engine) AddTargets(targets ...Target) {
 // Collect is pass 1: it takes registry events and records the payload
 // targets of the autorun commands they write.
 func (e *Engine) Collect(ev *sysmon.Event) {
+	e.AddTargets(collectTargets(ev)...)
+}
+
+// collectTargets is what Collect adds.
+func collectTargets(ev *sysmon.Event) []Target {
 	if ev.EventID != EventRegistryValue {
-		return
+		return nil
 	}
 	rt, ok := splitTarget(ev.Field("TargetObject"), "SetValue")
 	if !ok {
-		return
+		return nil
 	}
 	if _, ok := catalog.Match(rt.scope, rt.keyRel, rt.valueName); !ok {
-		return
+		return nil
 	}
-	e.AddTargets(TargetsOf(ev.Field("Details"), rt.scope, rt.root)...)
+	return TargetsOf(ev.Field("Details"), rt.scope, rt.root)
 }
 
 func (e *Engine) horizon() time.Duration { return e.window + clockSkew }
@@ -384,6 +447,12 @@ func (e *Engine) horizon() time.Duration { return e.window + clockSkew }
 // Observe is pass 2: it takes registry and network events (ObserveIDs) in
 // file order.
 func (e *Engine) Observe(ev *sysmon.Event) {
+	e.observe(ev)
+}
+
+// observe is Observe. It returns the interest event made of ev (nil if
+// none), ev's time, and whether ev was new (not a record already read).
+func (e *Engine) observe(ev *sysmon.Event) (*interest, stamp, bool) {
 	if ev.RecordID != 0 {
 		set := e.seen[ev.Computer]
 		if set == nil {
@@ -391,7 +460,7 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 			e.seen[ev.Computer] = set
 		}
 		if !set.add(ev.RecordID) {
-			return
+			return nil, stamp{}, false
 		}
 	}
 	if ev.SourceFile != e.file {
@@ -416,11 +485,11 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 			e.lastEvict = e.watermark
 		}
 	}
-	key := processKey(ev)
-	p := e.procs[key]
+	e.keyBuf = appendProcessKey(e.keyBuf[:0], ev)
+	p := e.procs[string(e.keyBuf)] // no string made to look up
 	if p == nil {
-		p = &process{}
-		e.procs[key] = p
+		p = &process{key: string(e.keyBuf)}
+		e.procs[p.key] = p
 	}
 	p.lastSeen = e.frontier()
 	if u := ev.Field("User"); u != "" {
@@ -447,9 +516,9 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 	case EventRegistryKey, EventRegistryValue, EventRegistryName:
 		in := e.classify(ev, at)
 		if in == nil {
-			return
+			return nil, at, true
 		}
-		in.proc = key
+		in.proc = p.key // one string for all of the process's rows
 		if in.row.User == "" {
 			in.row.User = p.user
 		}
@@ -457,13 +526,15 @@ func (e *Engine) Observe(ev *sysmon.Event) {
 			in.add(c, e.window)
 		}
 		p.interest = append(p.interest, in)
-		at := sort.Search(len(p.byTime), func(i int) bool { return p.byTime[i].at.t.After(in.at.t) })
-		p.byTime = slices.Insert(p.byTime, at, in) // mostly at the end: logs are mostly in time order
+		k := sort.Search(len(p.byTime), func(i int) bool { return p.byTime[i].at.t.After(in.at.t) })
+		p.byTime = slices.Insert(p.byTime, k, in) // mostly at the end: logs are mostly in time order
 		if in.row.User == "" {
 			p.userless = append(p.userless, in)
 		}
 		e.interests = append(e.interests, in)
+		return in, at, true
 	}
+	return nil, at, true
 }
 
 func remote(ev *sysmon.Event) string {
@@ -496,11 +567,9 @@ func (in *interest) add(c conn, window time.Duration) {
 		}
 		in.netAfter++
 	}
-	if len(in.remotes) < maxDistinct {
-		in.remotes[c.remote] = true
-	}
-	if c.hostname != "" && c.hostname != "-" && len(in.hostnames) < maxDistinct {
-		in.hostnames[c.hostname] = true
+	in.remotes.add(c.remote)
+	if c.hostname != "" && c.hostname != "-" {
+		in.hostnames.add(c.hostname)
 	}
 }
 
@@ -583,38 +652,44 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	if eventType == "" {
 		eventType = defaultEventType(ev.EventID)
 	}
-	rt, ok := splitTarget(ev.Field("TargetObject"), eventType)
-	if !ok {
+	split := e.memo.split(ev.Field("TargetObject"), eventType)
+	if !split.ok {
 		return nil
 	}
+	rt := split.rt
+	// Rows of a busy host repeat their strings: one copy of each.
+	in := e.memo.intern
 	row := Row{
-		Time: ev.TimeCreated, UtcTime: ev.Field("UtcTime"), Computer: ev.Computer, RecordID: ev.RecordID,
-		EventID: ev.EventID, EventType: eventType, ProcessGUID: ev.Field("ProcessGuid"), ProcessID: ev.Field("ProcessId"),
-		Image: ev.Field("Image"), User: ev.Field("User"), TargetObject: ev.Field("TargetObject"), Path: rt.path,
-		Details: ev.Field("Details"), SourceFile: ev.SourceFile, Scope: rt.scope, SID: rt.sid, ValueName: rt.valueName,
+		Time: ev.TimeCreated, UtcTime: ev.Field("UtcTime"), Computer: in(ev.Computer), RecordID: ev.RecordID,
+		EventID: ev.EventID, EventType: in(eventType), ProcessGUID: in(ev.Field("ProcessGuid")), ProcessID: in(ev.Field("ProcessId")),
+		Image: in(ev.Field("Image")), User: in(ev.Field("User")), TargetObject: in(ev.Field("TargetObject")), Path: rt.path,
+		Details: in(ev.Field("Details")), SourceFile: in(ev.SourceFile), Scope: rt.scope, SID: rt.sid, ValueName: rt.valueName,
 	}
 	if row.Time.IsZero() {
 		row.Time = at.t
 	}
-	if loc, ok := catalog.Match(rt.scope, rt.keyRel, rt.valueName); ok {
+	if loc, ok := split.match(); ok {
 		row.Role, row.Location = RoleAutorun, loc.ID
-		in := newInterest(row, rt, at)
+		in := newInterest(row, &split.rt, at)
 		if eventType == "SetValue" {
-			in.targets = TargetsOf(row.Details, rt.scope, rt.root)
+			in.targets = e.memo.targetsOf(row.Details, rt.scope, rt.root)
 		}
 		return in
 	}
 	for _, t := range e.targets {
 		if t.matches(rt.root, rt.keyRel, rt.valueName) {
 			row.Role = RolePayload
-			return newInterest(row, rt, at)
+			return newInterest(row, &split.rt, at)
 		}
+	}
+	if e.missed != nil {
+		e.missed(rt, ev)
 	}
 	return nil
 }
 
-func newInterest(row Row, written regTarget, at stamp) *interest {
-	return &interest{row: row, written: written, at: at, remotes: map[string]bool{}, hostnames: map[string]bool{}}
+func newInterest(row Row, written *regTarget, at stamp) *interest {
+	return &interest{row: row, written: written, at: at}
 }
 
 func defaultEventType(id int) string {
@@ -662,21 +737,23 @@ func (e *Engine) FillUser(ev *sysmon.Event) {
 // by computer, time and record id.
 func (e *Engine) Rows() []Row {
 	e.link()
-	rows := make([]Row, 0, len(e.interests))
-	for _, in := range e.interests {
-		in.finish(e)
-		rows = append(rows, in.row)
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
+	e.finishAll()
+	// Sorting pointers, not rows: a Row is 400 bytes.
+	order := slices.Clone(e.interests)
+	slices.SortStableFunc(order, func(x, y *interest) int {
+		a, b := &x.row, &y.row
 		if a.Computer != b.Computer {
-			return a.Computer < b.Computer
+			return strings.Compare(a.Computer, b.Computer)
 		}
-		if !a.Time.Equal(b.Time) {
-			return a.Time.Before(b.Time)
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
 		}
-		return a.RecordID < b.RecordID
+		return cmp.Compare(a.RecordID, b.RecordID)
 	})
+	rows := make([]Row, len(order))
+	for i, in := range order {
+		rows[i] = in.row
+	}
 	return rows
 }
 
@@ -752,8 +829,8 @@ func (e *Engine) link() {
 		if best >= 0 {
 			p := e.interests[best]
 			e.linkWork++
-			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
-				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
+			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linked) {
+				a.row.LinkedRecordID, a.linked = p.row.RecordID, p
 			}
 		}
 	}
@@ -769,8 +846,8 @@ func (e *Engine) link() {
 		if best >= 0 {
 			a := e.interests[best]
 			e.linkWork++
-			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linkedAt) {
-				p.row.LinkedRecordID, p.linkedAt, p.linkedSame = a.row.RecordID, a.at, p.proc == a.proc
+			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linked) {
+				p.row.LinkedRecordID, p.linked = a.row.RecordID, a
 			}
 		}
 	}
@@ -840,11 +917,11 @@ func (e *Engine) linkPairs() {
 				continue
 			}
 			e.linkWork++
-			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linkedAt) {
-				a.row.LinkedRecordID, a.linkedAt, a.linkedSame = p.row.RecordID, p.at, p.proc == a.proc
+			if a.row.LinkedRecordID == 0 || nearer(a, p, a.linked) {
+				a.row.LinkedRecordID, a.linked = p.row.RecordID, p
 			}
-			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linkedAt) {
-				p.row.LinkedRecordID, p.linkedAt, p.linkedSame = a.row.RecordID, a.at, p.proc == a.proc
+			if p.row.LinkedRecordID == 0 || nearer(p, a, p.linked) {
+				p.row.LinkedRecordID, p.linked = a.row.RecordID, a
 			}
 		}
 	}
@@ -889,8 +966,19 @@ func (p *interest) readBy(a *interest) bool {
 	return false
 }
 
-func nearer(from, cand *interest, current stamp) bool {
-	return absDur(cand.at.t.Sub(from.at.t)) < absDur(current.t.Sub(from.at.t))
+// linkedSame tells whether the linked write came from the same process.
+func (in *interest) linkedSame() bool { return in.linked != nil && in.linked.proc == in.proc }
+
+// linkedAt is the time of the linked write.
+func (in *interest) linkedAt() stamp {
+	if in.linked == nil {
+		return stamp{}
+	}
+	return in.linked.at
+}
+
+func nearer(from, cand, current *interest) bool {
+	return absDur(cand.at.t.Sub(from.at.t)) < absDur(current.at.t.Sub(from.at.t))
 }
 
 func absDur(d time.Duration) time.Duration {
@@ -900,7 +988,39 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
-func (in *interest) finish(e *Engine) {
+// finishAll scores the interest events, on GOMAXPROCS workers when there
+// are many: the pass's consumer is serial, this need not be. Each worker
+// keeps its own memo; the verdicts do not depend on which computes them.
+func (e *Engine) finishAll() {
+	n := len(e.interests)
+	workers := min(runtime.GOMAXPROCS(0), n/minFinishShare)
+	if workers <= 1 {
+		for _, in := range e.interests {
+			in.finish(&e.scores)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for w := range workers {
+		part := e.interests[w*per : min(n, (w+1)*per)]
+		memo := &scoreMemo{}
+		if w == 0 {
+			memo = &e.scores
+		}
+		wg.Go(func() {
+			for _, in := range part {
+				in.finish(memo)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// minFinishShare is the fewest interest events worth a worker.
+const minFinishShare = 1024
+
+func (in *interest) finish(scores *scoreMemo) {
 	r := &in.row
 	r.NetBefore, r.NetAfter = in.netBefore, in.netAfter
 	r.SecondsBefore, r.SecondsAfter = -1, -1
@@ -910,8 +1030,26 @@ func (in *interest) finish(e *Engine) {
 	if in.netAfter > 0 {
 		r.SecondsAfter = in.gapAfter.Seconds()
 	}
-	r.RemoteAddresses, r.RemoteHostnames = joinSorted(in.remotes), joinSorted(in.hostnames)
+	r.RemoteAddresses, r.RemoteHostnames = strings.Join(in.remotes, ","), strings.Join(in.hostnames, ",")
+	var flags int
+	if r.NetBefore > 0 {
+		flags |= 1
+	}
+	if r.NetAfter > 0 {
+		flags |= 2
+	}
+	if r.LinkedRecordID != 0 && in.linkedSame() {
+		flags |= 4
+	}
+	v := scores.verdict(in, flags)
+	r.Indicators, r.Score, r.Verdict = v.indicators, v.score, v.verdict
+}
 
+// contentIndicators are the indicators of what the event wrote: all but
+// the network and two-stage ones. scoreKey must name everything they
+// depend on.
+func (in *interest) contentIndicators() []string {
+	r := &in.row
 	set := indicators.Set{}
 	if r.Role == RoleAutorun && r.EventType == "SetValue" {
 		// The value's own verdict comes from the engine run_key_payloads uses.
@@ -930,18 +1068,86 @@ func (in *interest) finish(e *Engine) {
 	if strings.ContainsRune(r.ValueName, 0) || strings.Contains(r.ValueName, `\0`) {
 		set.Add(indicators.HiddenValueName)
 	}
-	if r.NetBefore > 0 {
+	return set.Sorted()
+}
+
+// scoreKey is what contentIndicators depend on: the role and event type,
+// the hive (scope, SID, user name), the key, the value name, the data and
+// the writer's image (a Binary Data list write is scored from it).
+func (in *interest) scoreKey() string {
+	r := &in.row
+	info := in.hiveInfo()
+	var b []byte
+	for _, part := range []string{r.Role, r.EventType, info.Scope, info.SID, info.Username, in.written.keyRel, r.ValueName, r.Details, r.Image} {
+		b = binary.AppendUvarint(b, uint64(len(part))) // lengths first: no two keys alike
+		b = append(b, part...)
+	}
+	return string(b)
+}
+
+// scoreMemo remembers the verdicts of one run by scoreKey: a busy host
+// writes the same values again and again, and scoring a command is most
+// of the cost of a row. Bounded: at most maxScores keys of at most
+// maxScoreKey bytes; when full it starts again.
+type scoreMemo struct {
+	byKey map[string]*[8]*verdict // by the flags of finish
+}
+
+type verdict struct {
+	content    []string
+	indicators string
+	score      int
+	verdict    string
+}
+
+const (
+	maxScores   = 4096
+	maxScoreKey = 4096
+)
+
+func (m *scoreMemo) verdict(in *interest, flags int) *verdict {
+	key := in.scoreKey()
+	var variants *[8]*verdict
+	if len(key) <= maxScoreKey {
+		variants = m.byKey[key]
+		if variants == nil {
+			if m.byKey == nil || len(m.byKey) >= maxScores {
+				m.byKey = map[string]*[8]*verdict{}
+			}
+			variants = &[8]*verdict{}
+			m.byKey[key] = variants
+		}
+	} else {
+		variants = &[8]*verdict{}
+	}
+	if v := variants[flags]; v != nil {
+		return v
+	}
+	var content []string
+	for _, v := range variants {
+		if v != nil {
+			content = v.content
+			break
+		}
+	}
+	if content == nil {
+		content = in.contentIndicators()
+	}
+	set := indicators.Set{}
+	set.Add(content...)
+	if flags&1 != 0 {
 		set.Add(indicators.NetworkBeforeWrite)
 	}
-	if r.NetAfter > 0 {
+	if flags&2 != 0 {
 		set.Add(indicators.NetworkAfterWrite)
 	}
-	if r.LinkedRecordID != 0 && in.linkedSame {
+	if flags&4 != 0 {
 		set.Add(indicators.TwoStageWrite)
 	}
-	r.Indicators = set.String()
-	r.Score = set.Score()
-	r.Verdict = indicators.Verdict(r.Score)
+	v := &verdict{content: content, indicators: set.String(), score: set.Score()}
+	v.verdict = indicators.Verdict(v.score)
+	variants[flags] = v
+	return v
 }
 
 // hiveInfo is the hive a write went to, as the scoring engine needs it: a
@@ -958,13 +1164,16 @@ func (in *interest) hiveInfo() registry.HiveInfo {
 	return info
 }
 
-func joinSorted(set map[string]bool) string {
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
+// distinct is a sorted set of at most maxDistinct strings; most rows have
+// none or a few, which a map would hold in far more memory.
+type distinct []string
+
+func (d *distinct) add(s string) {
+	i, found := slices.BinarySearch(*d, s)
+	if found || len(*d) >= maxDistinct {
+		return
 	}
-	sort.Strings(out)
-	return strings.Join(out, ",")
+	*d = slices.Insert(*d, i, s)
 }
 
 // FormatSeconds renders a gap as the seconds_* columns show it.
@@ -973,4 +1182,86 @@ func FormatSeconds(s float64) string {
 		return "-1"
 	}
 	return strconv.FormatFloat(s, 'f', 3, 64)
+}
+
+// memo remembers, within one run, what the engine derives from strings
+// that a busy host writes again and again: the split of a TargetObject and
+// the payload targets of a command. Each map holds at most maxMemo keys
+// (commands of at most maxScoreKey bytes) and starts again when full.
+type memo struct {
+	splits  map[[2]string]*splitResult
+	targets map[[3]string][]Target
+	strs    map[string]string
+	strSize int // bytes of strs
+}
+
+// Bounds of memo.strs: strings, and bytes of them.
+const (
+	maxInterned     = 1 << 16
+	maxInternedSize = 16 << 20
+)
+
+// intern returns the copy of s kept, keeping s if there is room.
+func (m *memo) intern(s string) string {
+	if t, ok := m.strs[s]; ok {
+		return t
+	}
+	if m.strs == nil {
+		m.strs = map[string]string{}
+	}
+	if len(m.strs) < maxInterned && m.strSize+len(s) <= maxInternedSize {
+		m.strs[s] = s
+		m.strSize += len(s)
+	}
+	return s
+}
+
+type splitResult struct {
+	rt regTarget
+	ok bool
+	// The catalog location the split names, once asked for.
+	matched, isLoc bool
+	loc            catalog.Location
+}
+
+const maxMemo = 4096
+
+func (m *memo) split(target, eventType string) *splitResult {
+	k := [2]string{target, eventType}
+	if r, ok := m.splits[k]; ok {
+		return r
+	}
+	r := &splitResult{}
+	r.rt, r.ok = splitTarget(target, eventType)
+	if m.splits == nil || len(m.splits) >= maxMemo {
+		m.splits = map[[2]string]*splitResult{}
+	}
+	m.splits[k] = r
+	return r
+}
+
+// match is catalog.Match of the split.
+func (r *splitResult) match() (catalog.Location, bool) {
+	if !r.matched {
+		r.loc, r.isLoc = catalog.Match(r.rt.scope, r.rt.keyRel, r.rt.valueName)
+		r.matched = true
+	}
+	return r.loc, r.isLoc
+}
+
+// targetsOf is TargetsOf; the slice is shared, not to be changed.
+func (m *memo) targetsOf(command, scope, hiveRoot string) []Target {
+	if len(command) > maxScoreKey {
+		return TargetsOf(command, scope, hiveRoot) // not worth keeping
+	}
+	k := [3]string{command, scope, hiveRoot}
+	if t, ok := m.targets[k]; ok {
+		return t
+	}
+	t := TargetsOf(command, scope, hiveRoot)
+	if m.targets == nil || len(m.targets) >= maxMemo {
+		m.targets = map[[3]string][]Target{}
+	}
+	m.targets[k] = t
+	return t
 }

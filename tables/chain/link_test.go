@@ -23,15 +23,15 @@ func TestLinkIsLinear(t *testing.T) {
 			&interest{row: Row{Role: RoleAutorun, Computer: "pc", RecordID: int64(2*i + 1)}, at: at,
 				targets: []Target{{Root: "HKEY_LOCAL_MACHINE", Rel: strings.ToUpper(rel), ValueName: "Blob"}}},
 			&interest{row: Row{Role: RolePayload, Computer: "pc", RecordID: int64(2*i + 2)}, at: at,
-				written: regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: rel, valueName: "blob"}})
+				written: &regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: rel, valueName: "blob"}})
 	}
 	// Another computer's write to the first key, and a later one of the
 	// first key on the same computer: neither is the nearest.
 	e.interests = append(e.interests,
 		&interest{row: Row{Role: RolePayload, Computer: "other", RecordID: 9001}, at: stamp{t: base},
-			written: regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: `Software\Payload0`, valueName: "Blob"}},
+			written: &regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: `Software\Payload0`, valueName: "Blob"}},
 		&interest{row: Row{Role: RolePayload, Computer: "pc", RecordID: 9002}, at: stamp{t: base.Add(time.Hour)},
-			written: regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: `SOFTWARE\payload0`, valueName: "BLOB"}})
+			written: &regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: `SOFTWARE\payload0`, valueName: "BLOB"}})
 	e.link()
 	for i := range n {
 		a, p := e.interests[2*i], e.interests[2*i+1]
@@ -57,7 +57,7 @@ func TestLinkIsLinear(t *testing.T) {
 			&interest{row: Row{Role: RoleAutorun, Computer: "pc", RecordID: int64(2*i + 1)}, at: at,
 				targets: []Target{{Root: `HKEY_USERS\*`, Rel: `Software\Blob`, ValueName: "x"}}},
 			&interest{row: Row{Role: RolePayload, Computer: "pc", RecordID: int64(2*i + 2)}, at: at,
-				written: regTarget{root: `HKEY_USERS\S-1-5-21-1`, keyRel: `Software\Blob`, valueName: "x"}})
+				written: &regTarget{root: `HKEY_USERS\S-1-5-21-1`, keyRel: `Software\Blob`, valueName: "x"}})
 	}
 	e.link()
 	if e.linkWork > 2*n {
@@ -93,7 +93,7 @@ func TestLinkAgreesWithPairs(t *testing.T) {
 					root = "HKEY_LOCAL_MACHINE"
 				}
 				row.Role = RolePayload
-				out = append(out, &interest{row: row, at: at, proc: fmt.Sprint(rng.IntN(3)), written: regTarget{root: root, keyRel: rel, valueName: value}})
+				out = append(out, &interest{row: row, at: at, proc: fmt.Sprint(rng.IntN(3)), written: &regTarget{root: root, keyRel: rel, valueName: value}})
 			}
 		}
 		return out
@@ -110,7 +110,7 @@ func TestLinkAgreesWithPairs(t *testing.T) {
 		ea.link()
 		eb.linkPairs()
 		for i := range a {
-			if a[i].row.LinkedRecordID != b[i].row.LinkedRecordID || a[i].linkedSame != b[i].linkedSame || !a[i].linkedAt.t.Equal(b[i].linkedAt.t) {
+			if a[i].row.LinkedRecordID != b[i].row.LinkedRecordID || a[i].linkedSame() != b[i].linkedSame() || !a[i].linkedAt().t.Equal(b[i].linkedAt().t) {
 				t.Fatalf("round %d: interest %d (%s) links %d, the pairwise loop %d", round, i, a[i].row.Role, a[i].row.LinkedRecordID, b[i].row.LinkedRecordID)
 			}
 		}

@@ -135,7 +135,7 @@ func readEVTX(ctx context.Context, r io.ReaderAt, size int64, name string, filte
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("%s: chunk at offset %d: %w", name, off, err)
 		}
-		if later && (i >= len(notes.chunks) || !notes.chunks[i].wanted(filter)) {
+		if later && (i >= len(notes.chunks) || !notes.chunks[i].wanted(filter)) || !first && filter.Chunks != nil && !filter.Chunks(i) {
 			continue
 		}
 		n, err := r.ReadAt(buf, off)

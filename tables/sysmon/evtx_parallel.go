@@ -82,7 +82,7 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 				}
 				index := i
 				i++
-				if later && (index >= len(notes.chunks) || !notes.chunks[index].wanted(filter)) {
+				if later && (index >= len(notes.chunks) || !notes.chunks[index].wanted(filter)) || !first && filter.Chunks != nil && !filter.Chunks(index) {
 					continue
 				}
 				s := job.newSlot(off)

@@ -104,6 +104,9 @@ type Filter struct {
 	// Chunk, when set, is a cheap necessary condition on an EVTX chunk's
 	// raw bytes (see ChunkMentions).
 	Chunk func(chunk []byte) bool
+	// Chunks, when set, selects the EVTX chunks a pass after a Log's first
+	// reads, by index (see ChunkOf): a second look at chunks of interest.
+	Chunks func(index int) bool
 
 	anyProvider bool // tests only: keep events of every provider
 }
