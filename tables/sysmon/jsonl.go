@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -201,80 +204,61 @@ var nxlogSeverity = map[string]bool{
 	"AUDIT_SUCCESS": true, "AUDIT_FAILURE": true, "DEBUG": true,
 }
 
-// jsonLineParser turns one JSON line into an Event.
+// jsonLineParser turns one JSON line into an Event. One parser serves one
+// goroutine: its buffers and interned names are reused line after line, and
+// the members it does not keep (Message, nested objects) are only scanned
+// for validity, never decoded or copied.
 type jsonLineParser struct {
 	s jsonScanner
 
 	hasWinlog                                          bool
-	eventID, recordID, computer, channel, provider     string
-	eventCode, eventProvider, hostName                 string
-	timestamp, eventTime, timeCreated                  string
-	nxEventID, nxRecord, nxHost, nxChannel, nxProvider string
+	eventID, recordID, computer, channel, provider     []byte
+	eventCode, eventProvider, hostName                 []byte
+	timestamp, eventTime, timeCreated                  []byte
+	nxEventID, nxRecord, nxHost, nxChannel, nxProvider []byte
 	winlogData, flat                                   []kv
+
+	// names interns field names and the repeated System values
+	// (provider, channel, computer): the same few strings on every line.
+	names map[string]string
 }
 
 type kv struct{ k, v string }
 
-func (p *jsonLineParser) reset() {
-	*p = jsonLineParser{winlogData: p.winlogData[:0], flat: p.flat[:0]}
+// maxInterned bounds the interned strings of one parser: hostile input
+// with ever new keys must not grow it without end.
+const maxInterned = 4096
+
+func (p *jsonLineParser) reset(line []byte) {
+	*p = jsonLineParser{
+		s:          jsonScanner{b: line, buf: p.s.buf[:0], kbuf: p.s.kbuf[:0]},
+		winlogData: p.winlogData[:0], flat: p.flat[:0], names: p.names,
+	}
+}
+
+// intern returns b as a string, shared with earlier lines when it was seen.
+func (p *jsonLineParser) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if p.names == nil {
+		p.names = map[string]string{}
+	}
+	if len(p.names) < maxInterned {
+		p.names[s] = s
+	}
+	return s
 }
 
 func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
-	p.reset()
-	p.s = jsonScanner{b: line}
+	p.reset(line)
 	s := &p.s
 	s.ws()
 	if s.i == len(s.b) {
 		return nil, nil // blank line
 	}
-	err := s.object(0, func(key string) error {
-		switch key {
-		case "winlog":
-			p.hasWinlog = true
-			return s.object(1, p.winlogMember)
-		case "event":
-			return s.object(1, func(k string) error {
-				switch k {
-				case "code":
-					return s.scalar(&p.eventCode)
-				case "provider":
-					return s.scalar(&p.eventProvider)
-				}
-				return s.skip(2)
-			})
-		case "host":
-			return s.object(1, func(k string) error {
-				if k == "name" {
-					return s.scalar(&p.hostName)
-				}
-				return s.skip(2)
-			})
-		case "@timestamp":
-			return s.scalar(&p.timestamp)
-		case "EventTime":
-			return s.scalar(&p.eventTime)
-		case "TimeCreated":
-			return s.scalar(&p.timeCreated)
-		case "EventID":
-			return s.scalar(&p.nxEventID)
-		case "RecordNumber", "EventRecordID":
-			return s.scalar(&p.nxRecord)
-		case "Hostname", "Computer":
-			return s.scalar(&p.nxHost)
-		case "Channel":
-			return s.scalar(&p.nxChannel)
-		case "SourceName", "ProviderName":
-			return s.scalar(&p.nxProvider)
-		}
-		var v string
-		if ok, err := s.scalarOK(&v); err != nil || !ok {
-			return err
-		}
-		if !nxlogMeta[key] && !(key == "EventType" && nxlogSeverity[v]) {
-			p.flat = append(p.flat, kv{key, v})
-		}
-		return nil
-	})
+	err := s.object(0, p.topMember)
 	if err != nil {
 		return nil, err
 	}
@@ -285,42 +269,100 @@ func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
 	ev := &Event{}
 	data := p.flat
 	if p.hasWinlog {
-		ev.Provider = first(p.provider, p.eventProvider)
-		ev.Channel = p.channel
-		ev.Computer = first(p.computer, p.hostName)
-		if v, ok := parseInt(first(p.eventID, p.eventCode)); ok {
+		ev.Provider = p.intern(first(p.provider, p.eventProvider))
+		ev.Channel = p.intern(p.channel)
+		ev.Computer = p.intern(first(p.computer, p.hostName))
+		if v, ok := parseIntBytes(first(p.eventID, p.eventCode)); ok {
 			ev.EventID = int(v)
 		}
-		if v, ok := parseInt(p.recordID); ok {
+		if v, ok := parseIntBytes(p.recordID); ok {
 			ev.RecordID = v
 		}
-		ev.TimeCreated, _ = parseEventTime(first(p.timestamp, p.timeCreated, p.eventTime))
+		ev.TimeCreated, _ = parseEventTimeBytes(first(p.timestamp, p.timeCreated, p.eventTime))
 		data = p.winlogData
 	} else {
-		ev.Provider = first(p.nxProvider, p.eventProvider)
-		ev.Channel = p.nxChannel
-		ev.Computer = first(p.nxHost, p.hostName)
-		if v, ok := parseInt(first(p.nxEventID, p.eventCode)); ok {
+		ev.Provider = p.intern(first(p.nxProvider, p.eventProvider))
+		ev.Channel = p.intern(p.nxChannel)
+		ev.Computer = p.intern(first(p.nxHost, p.hostName))
+		if v, ok := parseIntBytes(first(p.nxEventID, p.eventCode)); ok {
 			ev.EventID = int(v)
 		}
-		if v, ok := parseInt(p.nxRecord); ok {
+		if v, ok := parseIntBytes(p.nxRecord); ok {
 			ev.RecordID = v
 		}
-		ev.TimeCreated, _ = parseEventTime(first(p.eventTime, p.timeCreated, p.timestamp))
+		ev.TimeCreated, _ = parseEventTimeBytes(first(p.eventTime, p.timeCreated, p.timestamp))
 	}
 	if !filter.accepts(ev) {
 		return nil, nil
 	}
-	ev.Fields = make(map[string]string, len(data))
 	for _, f := range data {
 		ev.SetField(f.k, f.v)
 	}
 	return ev, nil
 }
 
-func (p *jsonLineParser) winlogMember(key string) error {
+// topMember reads one member of the line's object.
+func (p *jsonLineParser) topMember(key []byte) error {
 	s := &p.s
-	switch key {
+	switch string(key) {
+	case "winlog":
+		p.hasWinlog = true
+		return s.object(1, p.winlogMember)
+	case "event":
+		return s.object(1, p.eventMember)
+	case "host":
+		return s.object(1, p.hostMember)
+	case "@timestamp":
+		return s.scalar(&p.timestamp)
+	case "EventTime":
+		return s.scalar(&p.eventTime)
+	case "TimeCreated":
+		return s.scalar(&p.timeCreated)
+	case "EventID":
+		return s.scalar(&p.nxEventID)
+	case "RecordNumber", "EventRecordID":
+		return s.scalar(&p.nxRecord)
+	case "Hostname", "Computer":
+		return s.scalar(&p.nxHost)
+	case "Channel":
+		return s.scalar(&p.nxChannel)
+	case "SourceName", "ProviderName":
+		return s.scalar(&p.nxProvider)
+	}
+	if nxlogMeta[string(key)] {
+		return s.skip(1) // checked, as every member is, but not decoded
+	}
+	k := p.intern(key)
+	v, ok, err := s.scalarBytes(false)
+	if err != nil || !ok {
+		return err
+	}
+	if !(k == "EventType" && nxlogSeverity[string(v)]) {
+		p.flat = append(p.flat, kv{k, string(v)})
+	}
+	return nil
+}
+
+func (p *jsonLineParser) eventMember(key []byte) error {
+	switch string(key) {
+	case "code":
+		return p.s.scalar(&p.eventCode)
+	case "provider":
+		return p.s.scalar(&p.eventProvider)
+	}
+	return p.s.skip(2)
+}
+
+func (p *jsonLineParser) hostMember(key []byte) error {
+	if string(key) == "name" {
+		return p.s.scalar(&p.hostName)
+	}
+	return p.s.skip(2)
+}
+
+func (p *jsonLineParser) winlogMember(key []byte) error {
+	s := &p.s
+	switch string(key) {
 	case "event_id":
 		return s.scalar(&p.eventID)
 	case "record_id":
@@ -332,33 +374,100 @@ func (p *jsonLineParser) winlogMember(key string) error {
 	case "provider_name":
 		return s.scalar(&p.provider)
 	case "event_data":
-		return s.object(2, func(k string) error {
-			var v string
-			if ok, err := s.scalarOK(&v); err != nil || !ok {
-				return err
-			}
-			p.winlogData = append(p.winlogData, kv{k, v})
-			return nil
-		})
+		return s.object(2, p.eventDataMember)
 	}
 	return s.skip(2)
 }
 
-func first(values ...string) string {
+func (p *jsonLineParser) eventDataMember(key []byte) error {
+	k := p.intern(key)
+	v, ok, err := p.s.scalarBytes(false)
+	if err != nil || !ok {
+		return err
+	}
+	p.winlogData = append(p.winlogData, kv{k, string(v)})
+	return nil
+}
+
+func first(values ...[]byte) []byte {
 	for _, v := range values {
-		if v != "" {
+		if len(v) > 0 {
 			return v
 		}
 	}
-	return ""
+	return nil
+}
+
+// parseIntBytes is parseInt without a string for the common plain decimal.
+func parseIntBytes(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return parseInt(string(b))
+	}
+	var v int64
+	for _, c := range b {
+		if !isDigit(c) {
+			return parseInt(string(b))
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
+}
+
+// nxlogTimeLayout is NXLog's EventTime: parseEventTime's third layout, the
+// first that can match such text.
+const nxlogTimeLayout = "2006-01-02 15:04:05.999999999"
+
+// parseEventTimeBytes is parseEventTime, going straight to NXLog's layout
+// for text of its shape rather than failing RFC 3339 first.
+func parseEventTimeBytes(b []byte) (time.Time, bool) {
+	if isNXLogTime(b) {
+		if t, err := time.Parse(nxlogTimeLayout, string(b)); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return parseEventTime(string(b))
+}
+
+// isNXLogTime tells "2006-01-02 15:04:05" with an optional fraction of up
+// to nine digits: text RFC 3339 cannot parse (no 'T', no zone).
+func isNXLogTime(b []byte) bool {
+	const shape = "dddd-dd-dd dd:dd:dd"
+	if len(b) < len(shape) {
+		return false
+	}
+	for i := 0; i < len(shape); i++ {
+		if shape[i] == 'd' {
+			if !isDigit(b[i]) {
+				return false
+			}
+		} else if b[i] != shape[i] {
+			return false
+		}
+	}
+	frac := b[len(shape):]
+	if len(frac) == 0 {
+		return true
+	}
+	if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+		return false
+	}
+	for _, c := range frac[1:] {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonScanner is a small JSON reader for one line: it decodes the members
-// and scalars asked for and skips the rest, without building a tree.
+// and scalars asked for and skips the rest, without building a tree. Text
+// is found eight bytes at a time (specialByte); only kept strings are
+// decoded, into buffers reused from line to line.
 type jsonScanner struct {
-	b   []byte
-	i   int
-	buf []byte
+	b    []byte
+	i    int
+	buf  []byte // the last decoded string value with escapes
+	kbuf []byte // the last decoded key with escapes
 }
 
 var errJSONDepth = errors.New("JSON nested too deeply")
@@ -379,8 +488,9 @@ func (s *jsonScanner) errorf(format string, args ...any) error {
 }
 
 // object reads an object, calling member for each key with the scanner at
-// the value; member must consume the value.
-func (s *jsonScanner) object(depth int, member func(key string) error) error {
+// the value; member must consume the value. The key is valid only until
+// member reads another key.
+func (s *jsonScanner) object(depth int, member func(key []byte) error) error {
 	if depth > maxJSONDepth {
 		return errJSONDepth
 	}
@@ -399,7 +509,7 @@ func (s *jsonScanner) object(depth int, member func(key string) error) error {
 	}
 	for {
 		s.ws()
-		key, err := s.str()
+		key, err := s.str(&s.kbuf)
 		if err != nil {
 			return err
 		}
@@ -428,53 +538,71 @@ func (s *jsonScanner) object(depth int, member func(key string) error) error {
 	}
 }
 
-// scalar reads a string, number or boolean as text into *dst; null leaves
-// it alone; objects and arrays are skipped.
-func (s *jsonScanner) scalar(dst *string) error {
-	_, err := s.scalarOK(dst)
+// The literals a scalar may be, as text.
+var (
+	textTrue  = []byte("true")
+	textFalse = []byte("false")
+	textNull  = []byte("null")
+)
+
+// scalar reads a string, number or boolean as text into *dst, which stays
+// valid for the whole line; null leaves it alone; objects and arrays are
+// skipped.
+func (s *jsonScanner) scalar(dst *[]byte) error {
+	v, ok, err := s.scalarBytes(true)
+	if ok {
+		*dst = v
+	}
 	return err
 }
 
-func (s *jsonScanner) scalarOK(dst *string) (bool, error) {
+// scalarBytes reads a scalar as text; ok is false for null, objects and
+// arrays (skipped). The text lives in the line, or, for a string with
+// escapes, in a buffer the next string overwrites unless stable is set.
+func (s *jsonScanner) scalarBytes(stable bool) (text []byte, ok bool, err error) {
 	s.ws()
 	if s.i >= len(s.b) {
-		return false, s.errorf("expected a value")
+		return nil, false, s.errorf("expected a value")
 	}
 	switch c := s.b[s.i]; {
 	case c == '"':
-		v, err := s.str()
-		*dst = v
-		return err == nil, err
+		v, err := s.str(&s.buf)
+		if err != nil {
+			return nil, false, err
+		}
+		if stable && len(v) > 0 && len(s.buf) > 0 && &v[0] == &s.buf[0] {
+			v = bytes.Clone(v)
+		}
+		return v, true, nil
 	case c == '-' || isDigit(c):
 		start := s.i
-		for s.i < len(s.b) && (isDigit(s.b[s.i]) || bytes.IndexByte([]byte("+-.eE"), s.b[s.i]) >= 0) {
+		for s.i < len(s.b) && isNumberByte(s.b[s.i]) {
 			s.i++
 		}
 		num := s.b[start:s.i]
 		if _, err := strconv.ParseFloat(string(num), 64); err != nil {
-			return false, s.errorf("bad number %q", num)
+			return nil, false, s.errorf("bad number %q", num)
 		}
-		*dst = string(num)
-		return true, nil
+		return num, true, nil
 	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range []string{"true", "false", "null"} {
-			if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+		for _, lit := range [][]byte{textTrue, textFalse, textNull} {
+			if bytes.HasPrefix(s.b[s.i:], lit) {
 				s.i += len(lit)
-				if lit == "null" {
-					return false, nil
-				}
-				*dst = lit
-				return true, nil
+				return lit, len(lit) != len(textNull) || lit[0] != 'n', nil
 			}
 		}
-		return false, s.errorf("bad literal")
+		return nil, false, s.errorf("bad literal")
 	case c == '{' || c == '[':
-		return false, s.skip(1)
+		return nil, false, s.skip(1)
 	}
-	return false, s.errorf("unexpected character %q", s.b[s.i])
+	return nil, false, s.errorf("unexpected character %q", s.b[s.i])
 }
 
-// skip passes over one value of any kind.
+func isNumberByte(c byte) bool {
+	return isDigit(c) || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E'
+}
+
+// skip passes over one value of any kind; strings are checked, not decoded.
 func (s *jsonScanner) skip(depth int) error {
 	if depth > maxJSONDepth {
 		return errJSONDepth
@@ -485,7 +613,7 @@ func (s *jsonScanner) skip(depth int) error {
 	}
 	switch s.b[s.i] {
 	case '{':
-		return s.object(depth+1, func(string) error { return s.skip(depth + 1) })
+		return s.object(depth+1, func([]byte) error { return s.skip(depth + 1) })
 	case '[':
 		s.i++
 		s.ws()
@@ -511,44 +639,47 @@ func (s *jsonScanner) skip(depth int) error {
 				return s.errorf("expected ',' or ']'")
 			}
 		}
+	case '"':
+		_, err := s.str(nil)
+		return err
 	}
-	var v string
-	_, err := s.scalarOK(&v) // never recurses: the value is not { or [
+	_, _, err := s.scalarBytes(false) // never recurses: the value is not { or [
 	return err
 }
 
-// str reads a JSON string.
-func (s *jsonScanner) str() (string, error) {
+// str reads a JSON string. Without escapes the text is a slice of the
+// line; with escapes it is decoded into *buf, or only checked when buf is
+// nil (the result is then nil).
+func (s *jsonScanner) str(buf *[]byte) ([]byte, error) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return "", s.errorf("expected a string")
+		return nil, s.errorf("expected a string")
 	}
 	s.i++
 	start := s.i
-	// Fast path: no escapes.
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		if c == '"' {
-			v := string(s.b[start:s.i])
-			s.i++
-			return v, nil
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
+	s.i = specialByte(s.b, s.i)
+	if s.i < len(s.b) && s.b[s.i] == '"' {
 		s.i++
+		return s.b[start : s.i-1], nil // the fast path: no escapes
 	}
-	s.buf = append(s.buf[:0], s.b[start:s.i]...)
+	var out []byte
+	if buf != nil {
+		out = append((*buf)[:0], s.b[start:s.i]...)
+		defer func() { *buf = out }()
+	}
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
 			s.i++
-			return string(s.buf), nil
+			return out, nil
 		case c < 0x20:
-			return "", s.errorf("control character in string")
+			return nil, s.errorf("control character in string")
 		case c != '\\':
-			s.buf = append(s.buf, c)
-			s.i++
+			end := specialByte(s.b, s.i)
+			if buf != nil {
+				out = append(out, s.b[s.i:end]...)
+			}
+			s.i = end
 			continue
 		}
 		if s.i+1 >= len(s.b) {
@@ -556,23 +687,24 @@ func (s *jsonScanner) str() (string, error) {
 		}
 		e := s.b[s.i+1]
 		s.i += 2
+		var d byte
 		switch e {
 		case '"', '\\', '/':
-			s.buf = append(s.buf, e)
+			d = e
 		case 'b':
-			s.buf = append(s.buf, '\b')
+			d = '\b'
 		case 'f':
-			s.buf = append(s.buf, '\f')
+			d = '\f'
 		case 'n':
-			s.buf = append(s.buf, '\n')
+			d = '\n'
 		case 'r':
-			s.buf = append(s.buf, '\r')
+			d = '\r'
 		case 't':
-			s.buf = append(s.buf, '\t')
+			d = '\t'
 		case 'u':
 			r, ok := s.hex4()
 			if !ok {
-				return "", s.errorf("bad \\u escape")
+				return nil, s.errorf("bad \\u escape")
 			}
 			if utf16.IsSurrogate(r) && s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
 				save := s.i
@@ -583,22 +715,64 @@ func (s *jsonScanner) str() (string, error) {
 					s.i = save
 				}
 			}
-			s.buf = utf8.AppendRune(s.buf, r)
+			if buf != nil {
+				out = utf8.AppendRune(out, r)
+			}
+			continue
 		default:
-			return "", s.errorf("bad escape \\%c", e)
+			return nil, s.errorf("bad escape \\%c", e)
+		}
+		if buf != nil {
+			out = append(out, d)
 		}
 	}
-	return "", s.errorf("unterminated string")
+	return nil, s.errorf("unterminated string")
 }
 
 func (s *jsonScanner) hex4() (rune, bool) {
 	if s.i+4 > len(s.b) {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(string(s.b[s.i:s.i+4]), 16, 32)
-	if err != nil {
-		return 0, false
+	var r rune
+	for _, c := range s.b[s.i : s.i+4] {
+		switch {
+		case isDigit(c):
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
 	}
 	s.i += 4
-	return rune(v), true
+	return r, true
+}
+
+// SWAR constants: one bit or byte value in every byte of a word.
+const (
+	swarOnes  = 0x0101010101010101
+	swarHighs = 0x8080808080808080
+)
+
+// specialByte is the index of the first byte at or after i that ends a
+// plain run inside a JSON string: '"', '\\' or a control character, or
+// len(b). It tests eight bytes per step (the "has zero byte" and "has byte
+// less than n" word tricks); the lowest flagged byte of each test is exact.
+func specialByte(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		quote, slash := w^('"'*swarOnes), w^('\\'*swarOnes)
+		m := ((quote - swarOnes) &^ quote) | ((slash - swarOnes) &^ slash) | ((w - 0x20*swarOnes) &^ w)
+		if m &= swarHighs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
+			return i
+		}
+	}
+	return len(b)
 }
