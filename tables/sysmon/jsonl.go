@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"strconv"
 	"time"
 	"unicode/utf16"
@@ -184,17 +182,22 @@ func mayMatch(line []byte, ids [][]byte) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// nxlogMeta are NXLog's own top-level fields, which are not event data.
-var nxlogMeta = map[string]bool{
-	"EventTime": true, "EventReceivedTime": true, "Hostname": true, "Keywords": true,
-	"SeverityValue": true, "Severity": true, "EventID": true, "SourceName": true,
-	"ProviderGuid": true, "Version": true, "Task": true, "OpcodeValue": true,
-	"RecordNumber": true, "ProcessID": true, "ThreadID": true, "Channel": true,
-	"Domain": true, "AccountName": true, "UserID": true, "AccountType": true,
-	"Category": true, "Opcode": true, "Message": true, "SourceModuleName": true,
-	"SourceModuleType": true, "@timestamp": true, "@version": true, "ActivityID": true,
-	"RelatedActivityID": true, "TimeCreated": true, "ProviderName": true, "Provider": true,
-	"Computer": true, "EventRecordID": true, "Level": true,
+// isNXLogMeta tells NXLog's own top-level fields, which are not event
+// data (a switch: cheaper than hashing the key of every member).
+func isNXLogMeta(key []byte) bool {
+	switch string(key) {
+	case "EventTime", "EventReceivedTime", "Hostname", "Keywords",
+		"SeverityValue", "Severity", "EventID", "SourceName",
+		"ProviderGuid", "Version", "Task", "OpcodeValue",
+		"RecordNumber", "ProcessID", "ThreadID", "Channel",
+		"Domain", "AccountName", "UserID", "AccountType",
+		"Category", "Opcode", "Message", "SourceModuleName",
+		"SourceModuleType", "@timestamp", "@version", "ActivityID",
+		"RelatedActivityID", "TimeCreated", "ProviderName", "Provider",
+		"Computer", "EventRecordID", "Level":
+		return true
+	}
+	return false
 }
 
 // nxlogSeverity are the values of NXLog's EventType; any other EventType
@@ -223,7 +226,9 @@ type jsonLineParser struct {
 	names map[string]string
 }
 
-type kv struct{ k, v string }
+// kv is one kept member: key and text stay in the line or the scanner's
+// arena until the event is accepted and they become strings.
+type kv struct{ k, v []byte }
 
 // maxInterned bounds the interned strings of one parser: hostile input
 // with ever new keys must not grow it without end.
@@ -231,7 +236,7 @@ const maxInterned = 4096
 
 func (p *jsonLineParser) reset(line []byte) {
 	*p = jsonLineParser{
-		s:          jsonScanner{b: line, buf: p.s.buf[:0], kbuf: p.s.kbuf[:0]},
+		s:          jsonScanner{b: line, buf: p.s.buf[:0], kbuf: p.s.kbuf[:0], arena: p.s.arena[:0]},
 		winlogData: p.winlogData[:0], flat: p.flat[:0], names: p.names,
 	}
 }
@@ -296,7 +301,7 @@ func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
 		return nil, nil
 	}
 	for _, f := range data {
-		ev.SetField(f.k, f.v)
+		ev.SetField(p.intern(f.k), string(f.v))
 	}
 	return ev, nil
 }
@@ -329,16 +334,15 @@ func (p *jsonLineParser) topMember(key []byte) error {
 	case "SourceName", "ProviderName":
 		return s.scalar(&p.nxProvider)
 	}
-	if nxlogMeta[string(key)] {
+	if isNXLogMeta(key) {
 		return s.skip(1) // checked, as every member is, but not decoded
 	}
-	k := p.intern(key)
-	v, ok, err := s.scalarBytes(false)
+	v, ok, err := s.scalarBytes(true)
 	if err != nil || !ok {
 		return err
 	}
-	if !(k == "EventType" && nxlogSeverity[string(v)]) {
-		p.flat = append(p.flat, kv{k, string(v)})
+	if !(string(key) == "EventType" && nxlogSeverity[string(v)]) {
+		p.flat = append(p.flat, kv{key, v})
 	}
 	return nil
 }
@@ -380,12 +384,11 @@ func (p *jsonLineParser) winlogMember(key []byte) error {
 }
 
 func (p *jsonLineParser) eventDataMember(key []byte) error {
-	k := p.intern(key)
-	v, ok, err := p.s.scalarBytes(false)
+	v, ok, err := p.s.scalarBytes(true)
 	if err != nil || !ok {
 		return err
 	}
-	p.winlogData = append(p.winlogData, kv{k, string(v)})
+	p.winlogData = append(p.winlogData, kv{key, v})
 	return nil
 }
 
@@ -460,19 +463,41 @@ func isNXLogTime(b []byte) bool {
 }
 
 // jsonScanner is a small JSON reader for one line: it decodes the members
-// and scalars asked for and skips the rest, without building a tree. Text
-// is found eight bytes at a time (specialByte); only kept strings are
-// decoded, into buffers reused from line to line.
+// and scalars asked for and skips the rest, without building a tree. Only
+// kept strings are decoded, into buffers reused from line to line.
 type jsonScanner struct {
 	b    []byte
 	i    int
 	buf  []byte // the last decoded string value with escapes
 	kbuf []byte // the last decoded key with escapes
+	// arena holds the decoded text kept for the whole line. A decoded
+	// string is never longer than its JSON text, so an arena of the
+	// line's length never moves and what it holds stays valid.
+	arena []byte
 }
 
 var errJSONDepth = errors.New("JSON nested too deeply")
 
+// keep copies decoded text to where it stays valid for the whole line.
+func (s *jsonScanner) keep(text []byte) []byte {
+	if cap(s.arena) < len(s.b) {
+		s.arena = make([]byte, 0, len(s.b))
+	}
+	if len(s.arena)+len(text) > cap(s.arena) {
+		return bytes.Clone(text) // cannot happen (see arena); never move the arena
+	}
+	s.arena = append(s.arena, text...)
+	return s.arena[len(s.arena)-len(text):]
+}
+
 func (s *jsonScanner) ws() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return // the usual case, in a call the compiler inlines
+	}
+	s.wsLoop()
+}
+
+func (s *jsonScanner) wsLoop() {
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\r', '\n':
@@ -512,6 +537,9 @@ func (s *jsonScanner) object(depth int, member func(key []byte) error) error {
 		key, err := s.str(&s.kbuf)
 		if err != nil {
 			return err
+		}
+		if len(key) > 0 && len(s.kbuf) > 0 && &key[0] == &s.kbuf[0] {
+			key = s.keep(key) // decoded: members may keep the key
 		}
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -571,7 +599,7 @@ func (s *jsonScanner) scalarBytes(stable bool) (text []byte, ok bool, err error)
 			return nil, false, err
 		}
 		if stable && len(v) > 0 && len(s.buf) > 0 && &v[0] == &s.buf[0] {
-			v = bytes.Clone(v)
+			v = s.keep(v)
 		}
 		return v, true, nil
 	case c == '-' || isDigit(c):
@@ -580,7 +608,7 @@ func (s *jsonScanner) scalarBytes(stable bool) (text []byte, ok bool, err error)
 			s.i++
 		}
 		num := s.b[start:s.i]
-		if _, err := strconv.ParseFloat(string(num), 64); err != nil {
+		if !plainInteger(num) && !parsesAsFloat(num) {
 			return nil, false, s.errorf("bad number %q", num)
 		}
 		return num, true, nil
@@ -596,6 +624,29 @@ func (s *jsonScanner) scalarBytes(stable bool) (text []byte, ok bool, err error)
 		return nil, false, s.skip(1)
 	}
 	return nil, false, s.errorf("unexpected character %q", s.b[s.i])
+}
+
+// plainInteger tells an optional minus and at most 300 digits: text
+// strconv.ParseFloat always accepts, told without calling it.
+func plainInteger(num []byte) bool {
+	digits := num
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 300 {
+		return false
+	}
+	for _, c := range digits {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func parsesAsFloat(num []byte) bool {
+	_, err := strconv.ParseFloat(string(num), 64)
+	return err == nil
 }
 
 func isNumberByte(c byte) bool {
@@ -654,13 +705,38 @@ func (s *jsonScanner) str(buf *[]byte) ([]byte, error) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return nil, s.errorf("expected a string")
 	}
-	s.i++
-	start := s.i
-	s.i = specialByte(s.b, s.i)
-	if s.i < len(s.b) && s.b[s.i] == '"' {
-		s.i++
-		return s.b[start : s.i-1], nil // the fast path: no escapes
+	start := s.i + 1
+	end := plainRun(s.b, start)
+	if end < len(s.b) && s.b[end] == '"' {
+		s.i = end + 1
+		return s.b[start:end], nil // the fast path: no escapes
 	}
+	return s.strEscaped(start, end, buf)
+}
+
+// plainByte are the bytes that go unchanged inside a JSON string.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// plainRun is the index of the first byte at or after i that ends a plain
+// run inside a JSON string ('"', '\\' or a control character), or len(b).
+// A table lookup per byte: cheaper here than word-wide tricks or
+// bytes.IndexByte, whose set-up costs more than the short runs of a line.
+func plainRun(b []byte, i int) int {
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
+}
+
+// strEscaped reads the rest of the string whose text starts at start and
+// whose first escape, control character or end is at at.
+func (s *jsonScanner) strEscaped(start, at int, buf *[]byte) ([]byte, error) {
+	s.i = at
 	var out []byte
 	if buf != nil {
 		out = append((*buf)[:0], s.b[start:s.i]...)
@@ -675,7 +751,7 @@ func (s *jsonScanner) str(buf *[]byte) ([]byte, error) {
 		case c < 0x20:
 			return nil, s.errorf("control character in string")
 		case c != '\\':
-			end := specialByte(s.b, s.i)
+			end := plainRun(s.b, s.i)
 			if buf != nil {
 				out = append(out, s.b[s.i:end]...)
 			}
@@ -748,31 +824,4 @@ func (s *jsonScanner) hex4() (rune, bool) {
 	}
 	s.i += 4
 	return r, true
-}
-
-// SWAR constants: one bit or byte value in every byte of a word.
-const (
-	swarOnes  = 0x0101010101010101
-	swarHighs = 0x8080808080808080
-)
-
-// specialByte is the index of the first byte at or after i that ends a
-// plain run inside a JSON string: '"', '\\' or a control character, or
-// len(b). It tests eight bytes per step (the "has zero byte" and "has byte
-// less than n" word tricks); the lowest flagged byte of each test is exact.
-func specialByte(b []byte, i int) int {
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		quote, slash := w^('"'*swarOnes), w^('\\'*swarOnes)
-		m := ((quote - swarOnes) &^ quote) | ((slash - swarOnes) &^ slash) | ((w - 0x20*swarOnes) &^ w)
-		if m &= swarHighs; m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for ; i < len(b); i++ {
-		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
-			return i
-		}
-	}
-	return len(b)
 }
