@@ -31,8 +31,14 @@ func ReadJSONLines(ctx context.Context, r io.Reader, name string, filter Filter,
 	if warn == nil {
 		warn = func(error) {}
 	}
-	if w := jsonWorkers(); w > 1 && bufferSize(r, 2*jsonBlockSize) == 2*jsonBlockSize {
-		return readJSONLinesParallel(ctx, r, name, filter, emit, warn, w)
+	if w := jsonWorkers(); w > 1 {
+		if ra, size, ok := regularFileAt(r); ok {
+			if size >= 2*jsonBlockSize {
+				return readJSONLinesAt(ctx, ra, size, name, filter, emit, warn, w, jsonBlockSize)
+			}
+		} else if bufferSize(r, 2*jsonBlockSize) == 2*jsonBlockSize {
+			return readJSONLinesParallel(ctx, r, name, filter, emit, warn, w)
+		}
 	}
 	return readJSONLinesSequential(ctx, r, name, filter, emit, warn)
 }

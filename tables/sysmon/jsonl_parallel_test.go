@@ -3,8 +3,13 @@ package sysmon
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -26,7 +31,7 @@ func TestParallelJSONMatchesSequential(t *testing.T) {
 	}
 	b.WriteString(`{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","RecordNumber":99999}`) // no final newline
 	input := b.Bytes()
-	read := func(parallel bool) string {
+	read := func(mode string, blockSize int64) string {
 		var out strings.Builder
 		emit := func(ev *Event) error {
 			fmt.Fprintf(&out, "%d %d %d %s\n", ev.Offset, ev.EventID, ev.RecordID, ev.Field("TargetObject"))
@@ -35,9 +40,12 @@ func TestParallelJSONMatchesSequential(t *testing.T) {
 		warn := func(err error) { fmt.Fprintf(&out, "warn %v\n", err) }
 		filter := Filter{EventIDs: map[int]bool{3: true, 13: true}}
 		var err error
-		if parallel {
+		switch mode {
+		case "stream":
 			err = readJSONLinesParallel(context.Background(), bytes.NewReader(input), "x.jsonl", filter, emit, warn, 3)
-		} else {
+		case "file":
+			err = readJSONLinesAt(context.Background(), bytes.NewReader(input), int64(len(input)), "x.jsonl", filter, emit, warn, 3, blockSize)
+		default:
 			err = readJSONLinesSequential(context.Background(), bytes.NewReader(input), "x.jsonl", filter, emit, warn)
 		}
 		if err != nil {
@@ -45,9 +53,16 @@ func TestParallelJSONMatchesSequential(t *testing.T) {
 		}
 		return out.String()
 	}
-	seq, par := read(false), read(true)
-	if seq != par {
+	seq := read("sequential", 0)
+	if par := read("stream", 0); seq != par {
 		t.Fatalf("parallel output differs from sequential (%d vs %d bytes)", len(par), len(seq))
+	}
+	// Read from a file, blocks of every size: lines across block ends, a
+	// block inside the over-long line, a block starting at a line start.
+	for _, size := range []int64{jsonBlockSize, 65536, 4093, 777} {
+		if par := read("file", size); seq != par {
+			t.Fatalf("blocks of %d bytes read from a file: output differs from sequential (%d vs %d bytes)", size, len(par), len(seq))
+		}
 	}
 	if !strings.Contains(seq, "line 12346: longer than") || !strings.Contains(seq, "99999") || strings.Count(seq, "\n") < 15000 {
 		t.Errorf("unexpected output:\n%.500s", seq)
@@ -70,5 +85,95 @@ func TestParallelJSONStopsOnEmitError(t *testing.T) {
 	}, func(error) {}, 2)
 	if err != stop || n != 10 {
 		t.Errorf("err %v after %d events", err, n)
+	}
+}
+
+// A regular file is read by the workers themselves from where it stands,
+// with the same events, warnings and line numbers as a stream.
+func TestJSONLinesFromFile(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("skipped head\n")
+	for i := 0; i < 40000; i++ {
+		fmt.Fprintf(&b, `{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","RecordNumber":%d,"Details":"%s"}`+"\n", i, strings.Repeat("x", i%300))
+		if i%9999 == 5 {
+			b.WriteString("{broken Sysmon 13\n")
+		}
+	}
+	path := filepath.Join(t.TempDir(), "x.jsonl")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func(r io.Reader, fromFile bool) string {
+		var out strings.Builder
+		emit := func(ev *Event) error { fmt.Fprintf(&out, "%d %d\n", ev.Offset, ev.RecordID); return nil }
+		warn := func(err error) { fmt.Fprintf(&out, "warn %v\n", err) }
+		filter := Filter{EventIDs: map[int]bool{13: true}}
+		if !fromFile {
+			if err := readJSONLinesSequential(context.Background(), r, "x.jsonl", filter, emit, warn); err != nil {
+				t.Fatal(err)
+			}
+			return out.String()
+		}
+		ra, size, ok := regularFileAt(r)
+		if !ok {
+			t.Fatal("a file on disk is not read as one")
+		}
+		if err := readJSONLinesAt(context.Background(), ra, size, "x.jsonl", filter, emit, warn, 2, 64<<10); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	open := func() *os.File {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		if _, err := f.Seek(int64(len("skipped head\n")), io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	want := read(open(), false)
+	if got := read(open(), true); got != want {
+		t.Fatalf("from the file: %d bytes of output, sequential %d", len(got), len(want))
+	}
+	if !strings.Contains(want, "warn x.jsonl: line 7: ") || strings.Count(want, "\n") != 40000+4 {
+		t.Errorf("unexpected output:\n%.300s", want)
+	}
+	if _, _, ok := regularFileAt(bytes.NewReader(nil)); ok {
+		t.Error("a bytes.Reader taken for a file")
+	}
+}
+
+// repeatedAt is a huge file of one line repeated, for ReadAt.
+type repeatedAt struct {
+	line   []byte
+	read   atomic.Int64
+	onAt   int64
+	onRead func()
+}
+
+func (r *repeatedAt) ReadAt(p []byte, off int64) (int, error) {
+	if r.read.Add(int64(len(p))) > r.onAt {
+		r.onRead()
+	}
+	for i := range p {
+		p[i] = r.line[(off+int64(i))%int64(len(r.line))]
+	}
+	return len(p), nil
+}
+
+// Reading a file on several cores stops soon after ctx is cancelled.
+func TestJSONLinesFromFileStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := &repeatedAt{line: []byte(`{"EventID":1,"SourceName":"Microsoft-Windows-Sysmon","RecordNumber":5,"Image":"x.exe"}` + "\n"), onAt: 8 << 20, onRead: cancel}
+	err := readJSONLinesAt(ctx, r, 1<<40, "big.jsonl", Filter{}, func(*Event) error { return nil }, func(error) {}, 3, jsonBlockSize)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "big.jsonl") {
+		t.Fatalf("error %v, want context.Canceled naming the file", err)
+	}
+	if read := r.read.Load(); read > 8<<20+16*jsonBlockSize {
+		t.Errorf("read %d MiB after the cancel", (read-8<<20)>>20)
 	}
 }
