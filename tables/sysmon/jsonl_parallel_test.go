@@ -177,3 +177,35 @@ func TestJSONLinesFromFileStopsOnCancel(t *testing.T) {
 		t.Errorf("read %d MiB after the cancel", (read-8<<20)>>20)
 	}
 }
+
+// FuzzJSONLinesBlocks reads the same input sequentially and from a file in
+// blocks of a few bytes on three workers: the events, warnings and line
+// numbers must agree, wherever the block ends fall.
+func FuzzJSONLinesBlocks(f *testing.F) {
+	f.Add(byte(7), fixture(f, "scenario.nxlog.jsonl"))
+	f.Add(byte(1), fixture(f, "scenario.ecs.jsonl"))
+	f.Add(byte(0), []byte("\n\n{\"EventID\":13,\"SourceName\":\"Microsoft-Windows-Sysmon\"}\n{bad Sysmon 13\n{\"EventID\":13,\"SourceName\":\"Microsoft-Windows-Sysmon\",\"x\":\"\\n\"}"))
+	f.Fuzz(func(t *testing.T, block byte, data []byte) {
+		read := func(fromFile bool) string {
+			var out strings.Builder
+			emit := func(ev *Event) error {
+				fmt.Fprintf(&out, "%d %d %d %s\n", ev.Offset, ev.EventID, ev.RecordID, ev.Field("TargetObject"))
+				return nil
+			}
+			warn := func(err error) { fmt.Fprintf(&out, "warn %v\n", err) }
+			filter := Filter{EventIDs: map[int]bool{13: true, 3: true}}
+			var err error
+			if fromFile {
+				err = readJSONLinesAt(context.Background(), bytes.NewReader(data), int64(len(data)), "f.jsonl", filter, emit, warn, 3, int64(block%64)+1)
+			} else {
+				err = readJSONLinesSequential(context.Background(), bytes.NewReader(data), "f.jsonl", filter, emit, warn)
+			}
+			checkNoInternalError(t, err)
+			fmt.Fprintf(&out, "err %v\n", err)
+			return out.String()
+		}
+		if seq, par := read(false), read(true); seq != par {
+			t.Fatalf("blocks of %d bytes:\n%s\nsequential:\n%s", block%64+1, par, seq)
+		}
+	})
+}
