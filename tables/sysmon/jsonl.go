@@ -188,22 +188,110 @@ func mayMatch(line []byte, ids [][]byte) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// isNXLogMeta tells NXLog's own top-level fields, which are not event
-// data (a switch: cheaper than hashing the key of every member).
-func isNXLogMeta(key []byte) bool {
-	switch string(key) {
-	case "EventTime", "EventReceivedTime", "Hostname", "Keywords",
-		"SeverityValue", "Severity", "EventID", "SourceName",
-		"ProviderGuid", "Version", "Task", "OpcodeValue",
-		"RecordNumber", "ProcessID", "ThreadID", "Channel",
-		"Domain", "AccountName", "UserID", "AccountType",
-		"Category", "Opcode", "Message", "SourceModuleName",
-		"SourceModuleType", "@timestamp", "@version", "ActivityID",
-		"RelatedActivityID", "TimeCreated", "ProviderName", "Provider",
-		"Computer", "EventRecordID", "Level":
-		return true
+// nxlogMeta are NXLog's own top-level fields, which are not event data.
+var nxlogMeta = []string{
+	"EventTime", "EventReceivedTime", "Hostname", "Keywords",
+	"SeverityValue", "Severity", "EventID", "SourceName",
+	"ProviderGuid", "Version", "Task", "OpcodeValue",
+	"RecordNumber", "ProcessID", "ThreadID", "Channel",
+	"Domain", "AccountName", "UserID", "AccountType",
+	"Category", "Opcode", "Message", "SourceModuleName",
+	"SourceModuleType", "@timestamp", "@version", "ActivityID",
+	"RelatedActivityID", "TimeCreated", "ProviderName", "Provider",
+	"Computer", "EventRecordID", "Level",
+}
+
+// memberKind is what a top-level member of a line is to the parser.
+type memberKind uint8
+
+const (
+	memberData memberKind = iota // event data (NXLog's flat fields)
+	memberMeta                   // NXLog's own, skipped
+	memberWinlog
+	memberEvent
+	memberHost
+	memberTimestamp
+	memberEventTime
+	memberTimeCreated
+	memberEventID
+	memberRecord
+	memberComputer
+	memberChannel
+	memberProvider
+)
+
+// topMembers are the top-level keys with a meaning; any other is data.
+var topMembers = func() map[string]memberKind {
+	m := map[string]memberKind{
+		"winlog": memberWinlog, "event": memberEvent, "host": memberHost,
+		"@timestamp": memberTimestamp, "EventTime": memberEventTime, "TimeCreated": memberTimeCreated,
+		"EventID": memberEventID, "RecordNumber": memberRecord, "EventRecordID": memberRecord,
+		"Hostname": memberComputer, "Computer": memberComputer, "Channel": memberChannel,
+		"SourceName": memberProvider, "ProviderName": memberProvider,
 	}
-	return false
+	for _, k := range nxlogMeta {
+		if _, ok := m[k]; !ok {
+			m[k] = memberMeta
+		}
+	}
+	return m
+}()
+
+// The kind of every key of every line is looked up in a table without
+// collisions among topMembers, found once (the names differ in their
+// length or their first, middle or last two bytes): a few multiplications
+// and one comparison per key, where a switch compares the key with six names or
+// more, and a map hashes all of it.
+const memberSlots = 512
+
+var memberTable, memberSeed = buildMemberTable()
+
+type memberEntry struct {
+	name string
+	kind memberKind
+}
+
+func memberSlot(key []byte, seed uint32) uint32 {
+	n := len(key)
+	if n == 0 {
+		return 0
+	}
+	h := (seed ^ uint32(n)*0x9e3779b1) * 0x85ebca6b
+	h = (h ^ uint32(key[0])) * 0xc2b2ae35
+	h = (h ^ uint32(key[n-1])) * 0x27d4eb2f
+	h = (h ^ uint32(key[n/2])) * 0x165667b1
+	h = (h ^ uint32(key[max(n-2, 0)])) * 0x9e3779b1
+	return (h >> 15) % memberSlots
+}
+
+func buildMemberTable() (*[memberSlots]memberEntry, uint32) {
+	for seed := uint32(1); seed < 1<<16; seed++ {
+		var t [memberSlots]memberEntry
+		ok := true
+		for name, kind := range topMembers {
+			e := &t[memberSlot([]byte(name), seed)]
+			if e.name != "" {
+				ok = false
+				break
+			}
+			*e = memberEntry{name, kind}
+		}
+		if ok {
+			return &t, seed
+		}
+	}
+	return nil, 0 // never with these names (a test says so): topMemberKind uses the map
+}
+
+// topMemberKind is what the top-level member key is.
+func topMemberKind(key []byte) memberKind {
+	if memberTable == nil {
+		return topMembers[string(key)]
+	}
+	if e := &memberTable[memberSlot(key, memberSeed)]; e.name == string(key) {
+		return e.kind
+	}
+	return memberData
 }
 
 // nxlogSeverity are the values of NXLog's EventType; any other EventType
@@ -315,32 +403,31 @@ func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
 // topMember reads one member of the line's object.
 func (p *jsonLineParser) topMember(key []byte) error {
 	s := &p.s
-	switch string(key) {
-	case "winlog":
+	switch topMemberKind(key) {
+	case memberWinlog:
 		p.hasWinlog = true
 		return s.object(1, p.winlogMember)
-	case "event":
+	case memberEvent:
 		return s.object(1, p.eventMember)
-	case "host":
+	case memberHost:
 		return s.object(1, p.hostMember)
-	case "@timestamp":
+	case memberTimestamp:
 		return s.scalar(&p.timestamp)
-	case "EventTime":
+	case memberEventTime:
 		return s.scalar(&p.eventTime)
-	case "TimeCreated":
+	case memberTimeCreated:
 		return s.scalar(&p.timeCreated)
-	case "EventID":
+	case memberEventID:
 		return s.scalar(&p.nxEventID)
-	case "RecordNumber", "EventRecordID":
+	case memberRecord:
 		return s.scalar(&p.nxRecord)
-	case "Hostname", "Computer":
+	case memberComputer:
 		return s.scalar(&p.nxHost)
-	case "Channel":
+	case memberChannel:
 		return s.scalar(&p.nxChannel)
-	case "SourceName", "ProviderName":
+	case memberProvider:
 		return s.scalar(&p.nxProvider)
-	}
-	if isNXLogMeta(key) {
+	case memberMeta:
 		return s.skip(1) // checked, as every member is, but not decoded
 	}
 	v, ok, err := s.scalarBytes(true)

@@ -114,3 +114,21 @@ func deepJSON(n int) string {
 	}
 	return s
 }
+
+// Every top-level key with a meaning is found in the member table, and
+// keys that are data are not, however close to a known name.
+func TestTopMemberKinds(t *testing.T) {
+	if memberTable == nil {
+		t.Fatal("no collision-free member table was found")
+	}
+	for name, kind := range topMembers {
+		if got := topMemberKind([]byte(name)); got != kind {
+			t.Errorf("%q: kind %d, want %d", name, got, kind)
+		}
+	}
+	for _, name := range []string{"", "TargetObject", "Image", "EventType", "eventid", "EventIDs", "Messag", "Message ", "winlog2", "x"} {
+		if got := topMemberKind([]byte(name)); got != memberData {
+			t.Errorf("%q: kind %d, want data", name, got)
+		}
+	}
+}
