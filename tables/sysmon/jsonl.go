@@ -26,7 +26,10 @@ const maxJSONDepth = 64
 // (EventID, SourceName, Channel, RecordNumber, Hostname, EventTime, event
 // data fields at top level). A bad or over-long line is reported through
 // warn with file and line number and skipped. Event.Offset is the line
-// number.
+// number. A line is parsed only when its event id is wanted (mayMatch);
+// then only the members kept are decoded. On several cores (GOMAXPROCS)
+// blocks of lines are parsed in parallel and emitted in file order; a
+// regular file is read by the workers themselves.
 func ReadJSONLines(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
 	if warn == nil {
 		warn = func(error) {}
