@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
@@ -153,14 +156,23 @@ func BenchmarkReadNXLogLines(b *testing.B) {
 		}
 		b.ReportMetric(float64(lines), "lines/op")
 	})
+	// The same lines from a file on disk: on several cores the workers
+	// read it themselves.
+	path := filepath.Join(b.TempDir(), "bench.jsonl")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
-		name string
-		ids  map[int]bool
+		name     string
+		ids      map[int]bool
+		fromFile bool
 	}{
-		{"registry-ids", map[int]bool{12: true, 13: true, 14: true}},
-		{"network-and-registry-ids", map[int]bool{3: true, 12: true, 13: true, 14: true}},
-		{"process-create", map[int]bool{1: true}},
-		{"every-event", nil},
+		{"registry-ids", map[int]bool{12: true, 13: true, 14: true}, false},
+		{"registry-ids-file", map[int]bool{12: true, 13: true, 14: true}, true},
+		{"network-and-registry-ids", map[int]bool{3: true, 12: true, 13: true, 14: true}, false},
+		{"process-create", map[int]bool{1: true}, false},
+		{"every-event", nil, false},
+		{"every-event-file", nil, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
@@ -170,7 +182,16 @@ func BenchmarkReadNXLogLines(b *testing.B) {
 			var loop time.Duration
 			for b.Loop() {
 				events = 0
-				err := ReadJSONLines(context.Background(), bytes.NewReader(data), "bench.jsonl", filter, func(*Event) error { events++; return nil }, nil)
+				var r io.Reader = bytes.NewReader(data)
+				if c.fromFile {
+					f, err := os.Open(path)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer f.Close()
+					r = f
+				}
+				err := ReadJSONLines(context.Background(), r, "bench.jsonl", filter, func(*Event) error { events++; return nil }, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
