@@ -318,12 +318,14 @@ func readJSONLinesAt(ctx context.Context, ra io.ReaderAt, size int64, name strin
 
 // ownedLines reads the lines that start in [start, start+n) of a file of
 // size bytes, the last one whole, into buf. When that last line is longer
-// than maxJSONLine, it is left out and tooLong is set.
+// than maxJSONLine, it is left out and tooLong is set. The rest of a line
+// running past the block is looked for in small reads and read whole only
+// once it is known to fit: an over-long line costs no memory.
 func ownedLines(ra io.ReaderAt, size, start, n int64, buf []byte) (data []byte, tooLong bool, _ []byte, err error) {
 	end := min(start+n, size)
 	from := max(start-1, 0) // the byte before: does a line start at start?
 	have := int(end - from)
-	buf = growTo(buf, have)
+	buf = growTo(buf, have, int(n)+lineTailRead+1)
 	if err := readAt(ra, buf[:have], from); err != nil {
 		return nil, false, buf, err
 	}
@@ -338,39 +340,58 @@ func ownedLines(ra io.ReaderAt, size, start, n int64, buf []byte) (data []byte, 
 	if first == have || buf[have-1] == '\n' || end == size {
 		return buf[first:have], false, buf, nil
 	}
-	// The last line runs past the block: read on to its newline.
+	// The last line runs past the block: find its newline.
 	last := first + bytes.LastIndexByte(buf[first:have], '\n') + 1
-	at := end
-	for {
-		if have-last > maxJSONLine {
+	var tail [lineTailRead]byte
+	stop := size // where the line ends
+	for at := end; ; {
+		if have-last+int(at-end) > maxJSONLine {
 			return buf[first:last], true, buf, nil
 		}
 		if at == size {
-			return buf[first:have], false, buf, nil
+			break // the file ends the line
 		}
-		more := int(min(max(int64(have-last), 64<<10), size-at))
-		buf = growTo(buf, have+more)
-		if err := readAt(ra, buf[have:have+more], at); err != nil {
+		k := int(min(lineTailRead, size-at))
+		if err := readAt(ra, tail[:k], at); err != nil {
 			return nil, false, buf, err
 		}
-		if i := bytes.IndexByte(buf[have:have+more], '\n'); i >= 0 {
-			end := have + i + 1
-			if end-last > maxJSONLine {
-				return buf[first:last], true, buf, nil
-			}
-			return buf[first:end], false, buf, nil
+		i := bytes.IndexByte(tail[:k], '\n')
+		if i < 0 {
+			at += int64(k)
+			continue
 		}
-		have += more
-		at += int64(more)
+		lineEnd := at + int64(i) + 1
+		if have-last+int(lineEnd-end) > maxJSONLine {
+			return buf[first:last], true, buf, nil
+		}
+		if at == end {
+			// The usual case: the rest of the line is in the first read.
+			buf = growTo(buf, have+i+1, 0)
+			copy(buf[have:], tail[:i+1])
+			return buf[first : have+i+1], false, buf, nil
+		}
+		stop = lineEnd
+		break
 	}
+	whole := have + int(stop-end)
+	buf = growTo(buf, whole, 0)
+	if err := readAt(ra, buf[have:whole], end); err != nil {
+		return nil, false, buf, err
+	}
+	return buf[first:whole], false, buf, nil
 }
 
-// growTo returns buf with room for n bytes, keeping its first bytes.
-func growTo(buf []byte, n int) []byte {
+// lineTailRead is how much is read at a time looking for the end of a line
+// that runs past its block.
+const lineTailRead = 64 << 10
+
+// growTo returns buf with room for n bytes (at least want, when it must
+// grow), keeping its first bytes.
+func growTo(buf []byte, n, want int) []byte {
 	if cap(buf) >= n {
 		return buf[:cap(buf)]
 	}
-	grown := make([]byte, max(n, 2*cap(buf)))
+	grown := make([]byte, max(n, want))
 	copy(grown, buf)
 	return grown
 }

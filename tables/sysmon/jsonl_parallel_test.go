@@ -27,6 +27,10 @@ func TestParallelJSONMatchesSequential(t *testing.T) {
 			b.WriteString("{not json Sysmon 13\n")
 			continue
 		}
+		if i == 20000 { // long, not too long: its end is looked for past its block
+			b.WriteString(`{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","TargetObject":"` + strings.Repeat("B", 200<<10) + "\"}\n")
+			continue
+		}
 		fmt.Fprintf(&b, `{"EventID":%d,"SourceName":"Microsoft-Windows-Sysmon","Channel":"Microsoft-Windows-Sysmon/Operational","RecordNumber":%d,"Hostname":"h","EventTime":"2024-03-12 09:13:40","TargetObject":"HKU\\S-1\\Software\\x%d","ProcessGuid":"{%08d-0000-0000-0000-000000000000}"}`+"\n", []int{3, 13, 1, 12}[i%4], i, i, i%50)
 	}
 	b.WriteString(`{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","RecordNumber":99999}`) // no final newline
@@ -208,4 +212,46 @@ func FuzzJSONLinesBlocks(f *testing.F) {
 			t.Fatalf("blocks of %d bytes:\n%s\nsequential:\n%s", block%64+1, par, seq)
 		}
 	})
+}
+
+// Over-long lines read from a file cost each worker one line's worth of
+// memory at most (maxJSONLine), however long they are.
+func TestJSONLinesFromFileLongLinesBounded(t *testing.T) {
+	long := append([]byte(`{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","x":"`), bytes.Repeat([]byte("a"), 3*maxJSONLine)...)
+	long = append(long, "\"}\n"...)
+	long = append(long, `{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","RecordNumber":7}`+"\n"...)
+	heap := newHeapPeak()
+	r := &repeatedAt{line: long, onAt: 1 << 62, onRead: func() {}}
+	sampled := &sampledAt{r: r, sample: heap.sample}
+	var warnings, events int
+	size := int64(4 * len(long))
+	err := readJSONLinesAt(context.Background(), sampled, size, "long.jsonl", Filter{}, func(ev *Event) error {
+		events++
+		if ev.RecordID != 7 || ev.Offset%2 != 0 {
+			t.Errorf("event %d at line %d", ev.RecordID, ev.Offset)
+		}
+		return nil
+	}, func(err error) {
+		warnings++
+		if !strings.Contains(err.Error(), "longer than") {
+			t.Errorf("warning %v", err)
+		}
+	}, 2, jsonBlockSize)
+	if err != nil || events != 4 || warnings != 4 {
+		t.Fatalf("%d events, %d warnings, error %v; want 4, 4, nil", events, warnings, err)
+	}
+	if budget := uint64(2*(maxJSONLine+3*jsonBlockSize)) + 8<<20; heap.peak > budget {
+		t.Errorf("heap grew by %d MiB reading lines of %d MiB on 2 workers, want at most %d MiB", heap.peak>>20, len(long)>>20, budget>>20)
+	}
+}
+
+// sampledAt calls sample before every ReadAt.
+type sampledAt struct {
+	r      io.ReaderAt
+	sample func()
+}
+
+func (s *sampledAt) ReadAt(p []byte, off int64) (int, error) {
+	s.sample()
+	return s.r.ReadAt(p, off)
 }
