@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -245,13 +246,17 @@ func TestJSONLinesFromFileLongLinesBounded(t *testing.T) {
 	}
 }
 
-// sampledAt calls sample before every ReadAt.
+// sampledAt calls sample before every ReadAt, one call at a time (the
+// workers read at the same time).
 type sampledAt struct {
 	r      io.ReaderAt
 	sample func()
+	mu     sync.Mutex
 }
 
 func (s *sampledAt) ReadAt(p []byte, off int64) (int, error) {
+	s.mu.Lock()
 	s.sample()
+	s.mu.Unlock()
 	return s.r.ReadAt(p, off)
 }
