@@ -64,6 +64,12 @@ func FuzzReadJSONLines(f *testing.F) {
 	f.Add(fixture(f, "scenario.ecs.jsonl"))
 	f.Add(fixture(f, "scenario.nxlog.jsonl"))
 	f.Add([]byte(`{"EventID":"13","SourceName":"Microsoft-Windows-Sysmon","Details":"\u00e9\ud83d\ude00"}`))
+	// Get-WinEvent | ConvertTo-Json -Compress, escaped keys, bad escapes
+	// in a skipped member, a realistic NXLog line (Message included).
+	f.Add([]byte(`{"TimeCreated":"2024-03-12T09:13:40Z","ProviderName":"Microsoft-Windows-Sysmon","EventID":13,"EventRecordID":9,"Computer":"c","TargetObject":"HKLM\\x"}` + "\n" +
+		`{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","Ev\u0065ntType":"SetValue","K\"ey":"\ud800\u0041","Message":"a\qb"}` + "\n"))
+	nxlog, _ := nxlogBenchLines(1)
+	f.Add(nxlog)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		err := ReadJSONLines(context.Background(), bytes.NewReader(data), "fuzz.jsonl", Filter{EventIDs: map[int]bool{13: true, 3: true}},
 			func(e *Event) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -25,13 +26,22 @@ const maxJSONDepth = 64
 // (EventID, SourceName, Channel, RecordNumber, Hostname, EventTime, event
 // data fields at top level). A bad or over-long line is reported through
 // warn with file and line number and skipped. Event.Offset is the line
-// number.
+// number. A line is parsed only when its event id is wanted (mayMatch);
+// then only the members kept are decoded. On several cores (GOMAXPROCS)
+// blocks of lines are parsed in parallel and emitted in file order; a
+// regular file is read by the workers themselves.
 func ReadJSONLines(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error, warn func(error)) (err error) {
 	if warn == nil {
 		warn = func(error) {}
 	}
-	if w := jsonWorkers(); w > 1 && bufferSize(r, 2*jsonBlockSize) == 2*jsonBlockSize {
-		return readJSONLinesParallel(ctx, r, name, filter, emit, warn, w)
+	if w := jsonWorkers(); w > 1 {
+		if ra, size, ok := regularFileAt(r); ok {
+			if size >= 2*jsonBlockSize {
+				return readJSONLinesAt(ctx, ra, size, name, filter, emit, warn, w, jsonBlockSize)
+			}
+		} else if bufferSize(r, 2*jsonBlockSize) == 2*jsonBlockSize {
+			return readJSONLinesParallel(ctx, r, name, filter, emit, warn, w)
+		}
 	}
 	return readJSONLinesSequential(ctx, r, name, filter, emit, warn)
 }
@@ -182,16 +192,109 @@ func mayMatch(line []byte, ids [][]byte) bool {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // nxlogMeta are NXLog's own top-level fields, which are not event data.
-var nxlogMeta = map[string]bool{
-	"EventTime": true, "EventReceivedTime": true, "Hostname": true, "Keywords": true,
-	"SeverityValue": true, "Severity": true, "EventID": true, "SourceName": true,
-	"ProviderGuid": true, "Version": true, "Task": true, "OpcodeValue": true,
-	"RecordNumber": true, "ProcessID": true, "ThreadID": true, "Channel": true,
-	"Domain": true, "AccountName": true, "UserID": true, "AccountType": true,
-	"Category": true, "Opcode": true, "Message": true, "SourceModuleName": true,
-	"SourceModuleType": true, "@timestamp": true, "@version": true, "ActivityID": true,
-	"RelatedActivityID": true, "TimeCreated": true, "ProviderName": true, "Provider": true,
-	"Computer": true, "EventRecordID": true, "Level": true,
+var nxlogMeta = []string{
+	"EventTime", "EventReceivedTime", "Hostname", "Keywords",
+	"SeverityValue", "Severity", "EventID", "SourceName",
+	"ProviderGuid", "Version", "Task", "OpcodeValue",
+	"RecordNumber", "ProcessID", "ThreadID", "Channel",
+	"Domain", "AccountName", "UserID", "AccountType",
+	"Category", "Opcode", "Message", "SourceModuleName",
+	"SourceModuleType", "@timestamp", "@version", "ActivityID",
+	"RelatedActivityID", "TimeCreated", "ProviderName", "Provider",
+	"Computer", "EventRecordID", "Level",
+}
+
+// memberKind is what a top-level member of a line is to the parser.
+type memberKind uint8
+
+const (
+	memberData memberKind = iota // event data (NXLog's flat fields)
+	memberMeta                   // NXLog's own, skipped
+	memberWinlog
+	memberEvent
+	memberHost
+	memberTimestamp
+	memberEventTime
+	memberTimeCreated
+	memberEventID
+	memberRecord
+	memberComputer
+	memberChannel
+	memberProvider
+)
+
+// topMembers are the top-level keys with a meaning; any other is data.
+var topMembers = func() map[string]memberKind {
+	m := map[string]memberKind{
+		"winlog": memberWinlog, "event": memberEvent, "host": memberHost,
+		"@timestamp": memberTimestamp, "EventTime": memberEventTime, "TimeCreated": memberTimeCreated,
+		"EventID": memberEventID, "RecordNumber": memberRecord, "EventRecordID": memberRecord,
+		"Hostname": memberComputer, "Computer": memberComputer, "Channel": memberChannel,
+		"SourceName": memberProvider, "ProviderName": memberProvider,
+	}
+	for _, k := range nxlogMeta {
+		if _, ok := m[k]; !ok {
+			m[k] = memberMeta
+		}
+	}
+	return m
+}()
+
+// The kind of every key of every line is looked up in a table without
+// collisions among topMembers, found once (the names differ in their
+// length or their first, middle or last two bytes): a few multiplications
+// and one comparison per key, where a switch compares the key with six names or
+// more, and a map hashes all of it.
+const memberSlots = 512
+
+var memberTable, memberSeed = buildMemberTable()
+
+type memberEntry struct {
+	name string
+	kind memberKind
+}
+
+func memberSlot(key []byte, seed uint32) uint32 {
+	n := len(key)
+	if n == 0 {
+		return 0
+	}
+	h := (seed ^ uint32(n)*0x9e3779b1) * 0x85ebca6b
+	h = (h ^ uint32(key[0])) * 0xc2b2ae35
+	h = (h ^ uint32(key[n-1])) * 0x27d4eb2f
+	h = (h ^ uint32(key[n/2])) * 0x165667b1
+	h = (h ^ uint32(key[max(n-2, 0)])) * 0x9e3779b1
+	return (h >> 15) % memberSlots
+}
+
+func buildMemberTable() (*[memberSlots]memberEntry, uint32) {
+	for seed := uint32(1); seed < 1<<16; seed++ {
+		var t [memberSlots]memberEntry
+		ok := true
+		for name, kind := range topMembers {
+			e := &t[memberSlot([]byte(name), seed)]
+			if e.name != "" {
+				ok = false
+				break
+			}
+			*e = memberEntry{name, kind}
+		}
+		if ok {
+			return &t, seed
+		}
+	}
+	return nil, 0 // never with these names (a test says so): topMemberKind uses the map
+}
+
+// topMemberKind is what the top-level member key is.
+func topMemberKind(key []byte) memberKind {
+	if memberTable == nil {
+		return topMembers[string(key)]
+	}
+	if e := &memberTable[memberSlot(key, memberSeed)]; e.name == string(key) {
+		return e.kind
+	}
+	return memberData
 }
 
 // nxlogSeverity are the values of NXLog's EventType; any other EventType
@@ -201,80 +304,63 @@ var nxlogSeverity = map[string]bool{
 	"AUDIT_SUCCESS": true, "AUDIT_FAILURE": true, "DEBUG": true,
 }
 
-// jsonLineParser turns one JSON line into an Event.
+// jsonLineParser turns one JSON line into an Event. One parser serves one
+// goroutine: its buffers and interned names are reused line after line, and
+// the members it does not keep (Message, nested objects) are only scanned
+// for validity, never decoded or copied.
 type jsonLineParser struct {
 	s jsonScanner
 
 	hasWinlog                                          bool
-	eventID, recordID, computer, channel, provider     string
-	eventCode, eventProvider, hostName                 string
-	timestamp, eventTime, timeCreated                  string
-	nxEventID, nxRecord, nxHost, nxChannel, nxProvider string
+	eventID, recordID, computer, channel, provider     []byte
+	eventCode, eventProvider, hostName                 []byte
+	timestamp, eventTime, timeCreated                  []byte
+	nxEventID, nxRecord, nxHost, nxChannel, nxProvider []byte
 	winlogData, flat                                   []kv
+
+	// names interns field names and the repeated System values
+	// (provider, channel, computer): the same few strings on every line.
+	names map[string]string
 }
 
-type kv struct{ k, v string }
+// kv is one kept member: key and text stay in the line or the scanner's
+// arena until the event is accepted and they become strings.
+type kv struct{ k, v []byte }
 
-func (p *jsonLineParser) reset() {
-	*p = jsonLineParser{winlogData: p.winlogData[:0], flat: p.flat[:0]}
+// maxInterned bounds the interned strings of one parser: hostile input
+// with ever new keys must not grow it without end.
+const maxInterned = 4096
+
+func (p *jsonLineParser) reset(line []byte) {
+	*p = jsonLineParser{
+		s:          jsonScanner{b: line, buf: p.s.buf[:0], kbuf: p.s.kbuf[:0], arena: p.s.arena[:0]},
+		winlogData: p.winlogData[:0], flat: p.flat[:0], names: p.names,
+	}
+}
+
+// intern returns b as a string, shared with earlier lines when it was seen.
+func (p *jsonLineParser) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if p.names == nil {
+		p.names = map[string]string{}
+	}
+	if len(p.names) < maxInterned {
+		p.names[s] = s
+	}
+	return s
 }
 
 func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
-	p.reset()
-	p.s = jsonScanner{b: line}
+	p.reset(line)
 	s := &p.s
 	s.ws()
 	if s.i == len(s.b) {
 		return nil, nil // blank line
 	}
-	err := s.object(0, func(key string) error {
-		switch key {
-		case "winlog":
-			p.hasWinlog = true
-			return s.object(1, p.winlogMember)
-		case "event":
-			return s.object(1, func(k string) error {
-				switch k {
-				case "code":
-					return s.scalar(&p.eventCode)
-				case "provider":
-					return s.scalar(&p.eventProvider)
-				}
-				return s.skip(2)
-			})
-		case "host":
-			return s.object(1, func(k string) error {
-				if k == "name" {
-					return s.scalar(&p.hostName)
-				}
-				return s.skip(2)
-			})
-		case "@timestamp":
-			return s.scalar(&p.timestamp)
-		case "EventTime":
-			return s.scalar(&p.eventTime)
-		case "TimeCreated":
-			return s.scalar(&p.timeCreated)
-		case "EventID":
-			return s.scalar(&p.nxEventID)
-		case "RecordNumber", "EventRecordID":
-			return s.scalar(&p.nxRecord)
-		case "Hostname", "Computer":
-			return s.scalar(&p.nxHost)
-		case "Channel":
-			return s.scalar(&p.nxChannel)
-		case "SourceName", "ProviderName":
-			return s.scalar(&p.nxProvider)
-		}
-		var v string
-		if ok, err := s.scalarOK(&v); err != nil || !ok {
-			return err
-		}
-		if !nxlogMeta[key] && !(key == "EventType" && nxlogSeverity[v]) {
-			p.flat = append(p.flat, kv{key, v})
-		}
-		return nil
-	})
+	err := s.object(0, p.topMember)
 	if err != nil {
 		return nil, err
 	}
@@ -285,41 +371,98 @@ func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
 	ev := &Event{}
 	data := p.flat
 	if p.hasWinlog {
-		ev.Provider = first(p.provider, p.eventProvider)
-		ev.Channel = p.channel
-		ev.Computer = first(p.computer, p.hostName)
-		if v, ok := parseInt(first(p.eventID, p.eventCode)); ok {
+		ev.Provider = p.intern(first(p.provider, p.eventProvider))
+		ev.Channel = p.intern(p.channel)
+		ev.Computer = p.intern(first(p.computer, p.hostName))
+		if v, ok := parseIntBytes(first(p.eventID, p.eventCode)); ok {
 			ev.EventID = int(v)
 		}
-		if v, ok := parseInt(p.recordID); ok {
+		if v, ok := parseIntBytes(p.recordID); ok {
 			ev.RecordID = v
 		}
-		ev.TimeCreated, _ = parseEventTime(first(p.timestamp, p.timeCreated, p.eventTime))
+		ev.TimeCreated, _ = parseEventTimeBytes(first(p.timestamp, p.timeCreated, p.eventTime))
 		data = p.winlogData
 	} else {
-		ev.Provider = first(p.nxProvider, p.eventProvider)
-		ev.Channel = p.nxChannel
-		ev.Computer = first(p.nxHost, p.hostName)
-		if v, ok := parseInt(first(p.nxEventID, p.eventCode)); ok {
+		ev.Provider = p.intern(first(p.nxProvider, p.eventProvider))
+		ev.Channel = p.intern(p.nxChannel)
+		ev.Computer = p.intern(first(p.nxHost, p.hostName))
+		if v, ok := parseIntBytes(first(p.nxEventID, p.eventCode)); ok {
 			ev.EventID = int(v)
 		}
-		if v, ok := parseInt(p.nxRecord); ok {
+		if v, ok := parseIntBytes(p.nxRecord); ok {
 			ev.RecordID = v
 		}
-		ev.TimeCreated, _ = parseEventTime(first(p.eventTime, p.timeCreated, p.timestamp))
+		ev.TimeCreated, _ = parseEventTimeBytes(first(p.eventTime, p.timeCreated, p.timestamp))
 	}
 	if !filter.accepts(ev) {
 		return nil, nil
 	}
 	for _, f := range data {
-		ev.SetField(f.k, f.v)
+		ev.SetField(p.intern(f.k), string(f.v))
 	}
 	return ev, nil
 }
 
-func (p *jsonLineParser) winlogMember(key string) error {
+// topMember reads one member of the line's object.
+func (p *jsonLineParser) topMember(key []byte) error {
 	s := &p.s
-	switch key {
+	switch topMemberKind(key) {
+	case memberWinlog:
+		p.hasWinlog = true
+		return s.object(1, p.winlogMember)
+	case memberEvent:
+		return s.object(1, p.eventMember)
+	case memberHost:
+		return s.object(1, p.hostMember)
+	case memberTimestamp:
+		return s.scalar(&p.timestamp)
+	case memberEventTime:
+		return s.scalar(&p.eventTime)
+	case memberTimeCreated:
+		return s.scalar(&p.timeCreated)
+	case memberEventID:
+		return s.scalar(&p.nxEventID)
+	case memberRecord:
+		return s.scalar(&p.nxRecord)
+	case memberComputer:
+		return s.scalar(&p.nxHost)
+	case memberChannel:
+		return s.scalar(&p.nxChannel)
+	case memberProvider:
+		return s.scalar(&p.nxProvider)
+	case memberMeta:
+		return s.skip(1) // checked, as every member is, but not decoded
+	}
+	v, ok, err := s.scalarBytes(true)
+	if err != nil || !ok {
+		return err
+	}
+	if !(string(key) == "EventType" && nxlogSeverity[string(v)]) {
+		p.flat = append(p.flat, kv{key, v})
+	}
+	return nil
+}
+
+func (p *jsonLineParser) eventMember(key []byte) error {
+	switch string(key) {
+	case "code":
+		return p.s.scalar(&p.eventCode)
+	case "provider":
+		return p.s.scalar(&p.eventProvider)
+	}
+	return p.s.skip(2)
+}
+
+func (p *jsonLineParser) hostMember(key []byte) error {
+	if string(key) == "name" {
+		return p.s.scalar(&p.hostName)
+	}
+	return p.s.skip(2)
+}
+
+func (p *jsonLineParser) winlogMember(key []byte) error {
+	s := &p.s
+	switch string(key) {
 	case "event_id":
 		return s.scalar(&p.eventID)
 	case "record_id":
@@ -331,38 +474,126 @@ func (p *jsonLineParser) winlogMember(key string) error {
 	case "provider_name":
 		return s.scalar(&p.provider)
 	case "event_data":
-		return s.object(2, func(k string) error {
-			var v string
-			if ok, err := s.scalarOK(&v); err != nil || !ok {
-				return err
-			}
-			p.winlogData = append(p.winlogData, kv{k, v})
-			return nil
-		})
+		return s.object(2, p.eventDataMember)
 	}
 	return s.skip(2)
 }
 
-func first(values ...string) string {
+func (p *jsonLineParser) eventDataMember(key []byte) error {
+	v, ok, err := p.s.scalarBytes(true)
+	if err != nil || !ok {
+		return err
+	}
+	p.winlogData = append(p.winlogData, kv{key, v})
+	return nil
+}
+
+func first(values ...[]byte) []byte {
 	for _, v := range values {
-		if v != "" {
+		if len(v) > 0 {
 			return v
 		}
 	}
-	return ""
+	return nil
+}
+
+// parseIntBytes is parseInt without a string for the common plain decimal.
+func parseIntBytes(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return parseInt(string(b))
+	}
+	var v int64
+	for _, c := range b {
+		if !isDigit(c) {
+			return parseInt(string(b))
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
+}
+
+// nxlogTimeLayout is NXLog's EventTime: parseEventTime's third layout, the
+// first that can match such text.
+const nxlogTimeLayout = "2006-01-02 15:04:05.999999999"
+
+// parseEventTimeBytes is parseEventTime, going straight to NXLog's layout
+// for text of its shape rather than failing RFC 3339 first.
+func parseEventTimeBytes(b []byte) (time.Time, bool) {
+	if isNXLogTime(b) {
+		if t, err := time.Parse(nxlogTimeLayout, string(b)); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return parseEventTime(string(b))
+}
+
+// isNXLogTime tells "2006-01-02 15:04:05" with an optional fraction of up
+// to nine digits: text RFC 3339 cannot parse (no 'T', no zone).
+func isNXLogTime(b []byte) bool {
+	const shape = "dddd-dd-dd dd:dd:dd"
+	if len(b) < len(shape) {
+		return false
+	}
+	for i := 0; i < len(shape); i++ {
+		if shape[i] == 'd' {
+			if !isDigit(b[i]) {
+				return false
+			}
+		} else if b[i] != shape[i] {
+			return false
+		}
+	}
+	frac := b[len(shape):]
+	if len(frac) == 0 {
+		return true
+	}
+	if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+		return false
+	}
+	for _, c := range frac[1:] {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonScanner is a small JSON reader for one line: it decodes the members
-// and scalars asked for and skips the rest, without building a tree.
+// and scalars asked for and skips the rest, without building a tree. Only
+// kept strings are decoded, into buffers reused from line to line.
 type jsonScanner struct {
-	b   []byte
-	i   int
-	buf []byte
+	b    []byte
+	i    int
+	buf  []byte // the last decoded string value with escapes
+	kbuf []byte // the last decoded key with escapes
+	// arena holds the decoded text kept for the whole line. A decoded
+	// string is never longer than its JSON text, so an arena of the
+	// line's length never moves and what it holds stays valid.
+	arena []byte
 }
 
 var errJSONDepth = errors.New("JSON nested too deeply")
 
+// keep copies decoded text to where it stays valid for the whole line.
+func (s *jsonScanner) keep(text []byte) []byte {
+	if cap(s.arena) < len(s.b) {
+		s.arena = make([]byte, 0, len(s.b))
+	}
+	if len(s.arena)+len(text) > cap(s.arena) {
+		return bytes.Clone(text) // cannot happen (see arena); never move the arena
+	}
+	s.arena = append(s.arena, text...)
+	return s.arena[len(s.arena)-len(text):]
+}
+
 func (s *jsonScanner) ws() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return // the usual case, in a call the compiler inlines
+	}
+	s.wsLoop()
+}
+
+func (s *jsonScanner) wsLoop() {
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\r', '\n':
@@ -378,8 +609,9 @@ func (s *jsonScanner) errorf(format string, args ...any) error {
 }
 
 // object reads an object, calling member for each key with the scanner at
-// the value; member must consume the value.
-func (s *jsonScanner) object(depth int, member func(key string) error) error {
+// the value; member must consume the value. The key is valid only until
+// member reads another key.
+func (s *jsonScanner) object(depth int, member func(key []byte) error) error {
 	if depth > maxJSONDepth {
 		return errJSONDepth
 	}
@@ -398,9 +630,12 @@ func (s *jsonScanner) object(depth int, member func(key string) error) error {
 	}
 	for {
 		s.ws()
-		key, err := s.str()
+		key, err := s.str(&s.kbuf)
 		if err != nil {
 			return err
+		}
+		if len(key) > 0 && len(s.kbuf) > 0 && &key[0] == &s.kbuf[0] {
+			key = s.keep(key) // decoded: members may keep the key
 		}
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -427,53 +662,94 @@ func (s *jsonScanner) object(depth int, member func(key string) error) error {
 	}
 }
 
-// scalar reads a string, number or boolean as text into *dst; null leaves
-// it alone; objects and arrays are skipped.
-func (s *jsonScanner) scalar(dst *string) error {
-	_, err := s.scalarOK(dst)
+// The literals a scalar may be, as text.
+var (
+	textTrue  = []byte("true")
+	textFalse = []byte("false")
+	textNull  = []byte("null")
+)
+
+// scalar reads a string, number or boolean as text into *dst, which stays
+// valid for the whole line; null leaves it alone; objects and arrays are
+// skipped.
+func (s *jsonScanner) scalar(dst *[]byte) error {
+	v, ok, err := s.scalarBytes(true)
+	if ok {
+		*dst = v
+	}
 	return err
 }
 
-func (s *jsonScanner) scalarOK(dst *string) (bool, error) {
+// scalarBytes reads a scalar as text; ok is false for null, objects and
+// arrays (skipped). The text lives in the line, or, for a string with
+// escapes, in a buffer the next string overwrites unless stable is set.
+func (s *jsonScanner) scalarBytes(stable bool) (text []byte, ok bool, err error) {
 	s.ws()
 	if s.i >= len(s.b) {
-		return false, s.errorf("expected a value")
+		return nil, false, s.errorf("expected a value")
 	}
 	switch c := s.b[s.i]; {
 	case c == '"':
-		v, err := s.str()
-		*dst = v
-		return err == nil, err
+		v, err := s.str(&s.buf)
+		if err != nil {
+			return nil, false, err
+		}
+		if stable && len(v) > 0 && len(s.buf) > 0 && &v[0] == &s.buf[0] {
+			v = s.keep(v)
+		}
+		return v, true, nil
 	case c == '-' || isDigit(c):
 		start := s.i
-		for s.i < len(s.b) && (isDigit(s.b[s.i]) || bytes.IndexByte([]byte("+-.eE"), s.b[s.i]) >= 0) {
+		for s.i < len(s.b) && isNumberByte(s.b[s.i]) {
 			s.i++
 		}
 		num := s.b[start:s.i]
-		if _, err := strconv.ParseFloat(string(num), 64); err != nil {
-			return false, s.errorf("bad number %q", num)
+		if !plainInteger(num) && !parsesAsFloat(num) {
+			return nil, false, s.errorf("bad number %q", num)
 		}
-		*dst = string(num)
-		return true, nil
+		return num, true, nil
 	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range []string{"true", "false", "null"} {
-			if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+		for _, lit := range [][]byte{textTrue, textFalse, textNull} {
+			if bytes.HasPrefix(s.b[s.i:], lit) {
 				s.i += len(lit)
-				if lit == "null" {
-					return false, nil
-				}
-				*dst = lit
-				return true, nil
+				return lit, len(lit) != len(textNull) || lit[0] != 'n', nil
 			}
 		}
-		return false, s.errorf("bad literal")
+		return nil, false, s.errorf("bad literal")
 	case c == '{' || c == '[':
-		return false, s.skip(1)
+		return nil, false, s.skip(1)
 	}
-	return false, s.errorf("unexpected character %q", s.b[s.i])
+	return nil, false, s.errorf("unexpected character %q", s.b[s.i])
 }
 
-// skip passes over one value of any kind.
+// plainInteger tells an optional minus and at most 300 digits: text
+// strconv.ParseFloat always accepts, told without calling it.
+func plainInteger(num []byte) bool {
+	digits := num
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 300 {
+		return false
+	}
+	for _, c := range digits {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func parsesAsFloat(num []byte) bool {
+	_, err := strconv.ParseFloat(string(num), 64)
+	return err == nil
+}
+
+func isNumberByte(c byte) bool {
+	return isDigit(c) || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E'
+}
+
+// skip passes over one value of any kind; strings are checked, not decoded.
 func (s *jsonScanner) skip(depth int) error {
 	if depth > maxJSONDepth {
 		return errJSONDepth
@@ -484,7 +760,7 @@ func (s *jsonScanner) skip(depth int) error {
 	}
 	switch s.b[s.i] {
 	case '{':
-		return s.object(depth+1, func(string) error { return s.skip(depth + 1) })
+		return s.object(depth+1, func([]byte) error { return s.skip(depth + 1) })
 	case '[':
 		s.i++
 		s.ws()
@@ -510,44 +786,72 @@ func (s *jsonScanner) skip(depth int) error {
 				return s.errorf("expected ',' or ']'")
 			}
 		}
+	case '"':
+		_, err := s.str(nil)
+		return err
 	}
-	var v string
-	_, err := s.scalarOK(&v) // never recurses: the value is not { or [
+	_, _, err := s.scalarBytes(false) // never recurses: the value is not { or [
 	return err
 }
 
-// str reads a JSON string.
-func (s *jsonScanner) str() (string, error) {
+// str reads a JSON string. Without escapes the text is a slice of the
+// line; with escapes it is decoded into *buf, or only checked when buf is
+// nil (the result is then nil).
+func (s *jsonScanner) str(buf *[]byte) ([]byte, error) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return "", s.errorf("expected a string")
+		return nil, s.errorf("expected a string")
 	}
-	s.i++
-	start := s.i
-	// Fast path: no escapes.
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		if c == '"' {
-			v := string(s.b[start:s.i])
-			s.i++
-			return v, nil
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-		s.i++
+	start := s.i + 1
+	end := plainRun(s.b, start)
+	if end < len(s.b) && s.b[end] == '"' {
+		s.i = end + 1
+		return s.b[start:end], nil // the fast path: no escapes
 	}
-	s.buf = append(s.buf[:0], s.b[start:s.i]...)
+	return s.strEscaped(start, end, buf)
+}
+
+// plainByte are the bytes that go unchanged inside a JSON string.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// plainRun is the index of the first byte at or after i that ends a plain
+// run inside a JSON string ('"', '\\' or a control character), or len(b).
+// A table lookup per byte: cheaper here than word-wide tricks or
+// bytes.IndexByte, whose set-up costs more than the short runs of a line.
+func plainRun(b []byte, i int) int {
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
+}
+
+// strEscaped reads the rest of the string whose text starts at start and
+// whose first escape, control character or end is at at.
+func (s *jsonScanner) strEscaped(start, at int, buf *[]byte) ([]byte, error) {
+	s.i = at
+	var out []byte
+	if buf != nil {
+		out = append((*buf)[:0], s.b[start:s.i]...)
+		defer func() { *buf = out }()
+	}
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
 			s.i++
-			return string(s.buf), nil
+			return out, nil
 		case c < 0x20:
-			return "", s.errorf("control character in string")
+			return nil, s.errorf("control character in string")
 		case c != '\\':
-			s.buf = append(s.buf, c)
-			s.i++
+			end := plainRun(s.b, s.i)
+			if buf != nil {
+				out = append(out, s.b[s.i:end]...)
+			}
+			s.i = end
 			continue
 		}
 		if s.i+1 >= len(s.b) {
@@ -555,23 +859,24 @@ func (s *jsonScanner) str() (string, error) {
 		}
 		e := s.b[s.i+1]
 		s.i += 2
+		var d byte
 		switch e {
 		case '"', '\\', '/':
-			s.buf = append(s.buf, e)
+			d = e
 		case 'b':
-			s.buf = append(s.buf, '\b')
+			d = '\b'
 		case 'f':
-			s.buf = append(s.buf, '\f')
+			d = '\f'
 		case 'n':
-			s.buf = append(s.buf, '\n')
+			d = '\n'
 		case 'r':
-			s.buf = append(s.buf, '\r')
+			d = '\r'
 		case 't':
-			s.buf = append(s.buf, '\t')
+			d = '\t'
 		case 'u':
 			r, ok := s.hex4()
 			if !ok {
-				return "", s.errorf("bad \\u escape")
+				return nil, s.errorf("bad \\u escape")
 			}
 			if utf16.IsSurrogate(r) && s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
 				save := s.i
@@ -582,22 +887,37 @@ func (s *jsonScanner) str() (string, error) {
 					s.i = save
 				}
 			}
-			s.buf = utf8.AppendRune(s.buf, r)
+			if buf != nil {
+				out = utf8.AppendRune(out, r)
+			}
+			continue
 		default:
-			return "", s.errorf("bad escape \\%c", e)
+			return nil, s.errorf("bad escape \\%c", e)
+		}
+		if buf != nil {
+			out = append(out, d)
 		}
 	}
-	return "", s.errorf("unterminated string")
+	return nil, s.errorf("unterminated string")
 }
 
 func (s *jsonScanner) hex4() (rune, bool) {
 	if s.i+4 > len(s.b) {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(string(s.b[s.i:s.i+4]), 16, 32)
-	if err != nil {
-		return 0, false
+	var r rune
+	for _, c := range s.b[s.i : s.i+4] {
+		switch {
+		case isDigit(c):
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
 	}
 	s.i += 4
-	return rune(v), true
+	return r, true
 }
