@@ -327,9 +327,9 @@ type jsonLineParser struct {
 // arena until the event is accepted and they become strings.
 type kv struct{ k, v []byte }
 
-// maxInterned bounds the interned strings of one parser: hostile input
+// maxParserInterned bounds the interned strings of one parser: hostile input
 // with ever new keys must not grow it without end.
-const maxInterned = 4096
+const maxParserInterned = 4096
 
 func (p *jsonLineParser) reset(line []byte) {
 	*p = jsonLineParser{
@@ -347,7 +347,7 @@ func (p *jsonLineParser) intern(b []byte) string {
 	if p.names == nil {
 		p.names = map[string]string{}
 	}
-	if len(p.names) < maxInterned {
+	if len(p.names) < maxParserInterned {
 		p.names[s] = s
 	}
 	return s
@@ -495,21 +495,6 @@ func first(values ...[]byte) []byte {
 		}
 	}
 	return nil
-}
-
-// parseIntBytes is parseInt without a string for the common plain decimal.
-func parseIntBytes(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return parseInt(string(b))
-	}
-	var v int64
-	for _, c := range b {
-		if !isDigit(c) {
-			return parseInt(string(b))
-		}
-		v = v*10 + int64(c-'0')
-	}
-	return v, true
 }
 
 // nxlogTimeLayout is NXLog's EventTime: parseEventTime's third layout, the

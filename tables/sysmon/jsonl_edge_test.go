@@ -91,8 +91,8 @@ func jsonEventText(ev *Event, err error) string {
 	if ev == nil {
 		return "nil"
 	}
-	keys := make([]string, 0, len(ev.Fields))
-	for k := range ev.Fields {
+	keys := make([]string, 0, ev.NumFields())
+	for k := range ev.Fields() {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
