@@ -9,6 +9,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
@@ -440,7 +441,8 @@ func looksText(b []byte) bool {
 
 // looksUTF16LE reports whether b is UTF-16LE text: a BOM or a NUL high byte
 // in most code units (scripts are mostly ASCII), and almost all units
-// printable.
+// printable. Both counts go four printable ASCII units at a time and stop
+// as soon as their threshold is out of reach.
 func looksUTF16LE(b []byte) bool {
 	bom := bytes.HasPrefix(b, bomUTF16LE)
 	if bom {
@@ -452,34 +454,66 @@ func looksUTF16LE(b []byte) bool {
 	}
 	sample := b[:min(len(b), sampleSize)&^1]
 	units := len(sample) / 2
-	if !bom {
-		// Cheap test first: without a BOM only NUL high bytes tell UTF-16LE
-		// from 8-bit text.
-		asciiLike := 0
-		for i := 0; i+1 < len(sample); i += 2 {
-			if sample[i+1] == 0 && sample[i] != 0 {
-				asciiLike++
-			}
-		}
-		if asciiLike*100 < units*60 {
-			return false
-		}
+	// Cheap test first: without a BOM only NUL high bytes tell UTF-16LE
+	// from 8-bit text; 60% of the units must have one.
+	if !bom && !countUnits(sample, (units*60+99)/100, false) {
+		return false
 	}
-	good := 0
-	for i := 0; i+1 < len(sample); i += 2 {
-		u := rune(uint16(sample[i]) | uint16(sample[i+1])<<8)
+	return countUnits(sample, (units*90+99)/100, true)
+}
+
+// countUnits reports whether at least need units of sample are ASCII-like
+// (a NUL high byte and a non-NUL low byte) or, with printable, printable
+// text units. It stops when the units left can no longer reach need.
+func countUnits(sample []byte, need int, printable bool) bool {
+	n, check := 0, 0
+	for i := 0; i+1 < len(sample); {
+		if i >= check {
+			if n >= need {
+				return true
+			}
+			if n+(len(sample)-i)/2 < need {
+				return false
+			}
+			check = i + 128
+		}
+		if i+8 <= len(sample) && isPrintableASCIIUnits(binary.LittleEndian.Uint64(sample[i:])) {
+			n += 4
+			i += 8
+			continue
+		}
+		lo, hi := sample[i], sample[i+1]
+		i += 2
+		if !printable {
+			if hi == 0 && lo != 0 {
+				n++
+			}
+			continue
+		}
+		u := rune(uint16(lo) | uint16(hi)<<8)
 		switch {
 		case u < 0x80:
 			if u >= 0x20 && u < 0x7f || u == '\t' || u == '\r' || u == '\n' {
-				good++
+				n++
 			}
 		case utf16.IsSurrogate(u):
-			good++ // pairing is checked on conversion; lone ones become U+FFFD
+			n++ // pairing is checked on conversion; lone ones become U+FFFD
 		case unicode.IsPrint(u):
-			good++
+			n++
 		}
 	}
-	return good*100 >= units*90
+	return n >= need
+}
+
+// isPrintableASCIIUnits reports whether the four UTF-16LE units of v are
+// each in 0x20..0x7e: high bytes zero, low bytes below 0x80, none below
+// 0x20 (adding 0x60 sets bit 7) and none 0x7f (adding 1 sets bit 7). No
+// lane carries into the next.
+func isPrintableASCIIUnits(v uint64) bool {
+	const lanes7 = 0x0080_0080_0080_0080
+	return v&0xff80_ff80_ff80_ff80 == 0 &&
+		(v+0x0060_0060_0060_0060)&lanes7 == lanes7 &&
+		(v+0x0001_0001_0001_0001)&lanes7 == 0
 }
 
 // trimUTF16Nulls drops trailing U+0000 units (REG_SZ terminators) from an
