@@ -18,6 +18,11 @@ type scanner struct {
 	s, lower string
 	env      map[string]string
 	found    []found
+	// pairs has a bit set by every two-byte sequence of lower, hashed to
+	// 4096 bits (nil for short lines): a keyword with a pair whose bit is
+	// clear is not in the line, which spares the finders a strings.Index
+	// pass over a long script each.
+	pairs *[pairBits / 64]uint64
 }
 
 type found struct {
@@ -25,8 +30,42 @@ type found struct {
 	start int
 }
 
+// pairFilterMin is the line length from which the scanner builds its
+// pairs: on shorter lines strings.Index is as cheap as the table.
+const pairFilterMin = 512
+
 func newScanner(line string, env map[string]string) *scanner {
-	return &scanner{s: line, lower: asciiLower(line), env: env}
+	sc := &scanner{s: line, lower: asciiLower(line), env: env}
+	if len(line) >= pairFilterMin {
+		sc.pairs = new([pairBits / 64]uint64)
+		for i := 0; i+1 < len(sc.lower); i++ {
+			k := pairBit(sc.lower[i], sc.lower[i+1])
+			sc.pairs[k/64] |= 1 << (k % 64)
+		}
+	}
+	return sc
+}
+
+const pairBits = 4096
+
+// pairBit hashes a two-byte sequence to one of pairBits bits.
+func pairBit(a, b byte) uint32 {
+	return (uint32(a)<<8 | uint32(b)) * 2654435761 >> (32 - 12)
+}
+
+// absent reports that word (lower-case) is surely not in the line: one of
+// its two-byte sequences is not. false means it may be.
+func (sc *scanner) absent(word string) bool {
+	if sc.pairs == nil {
+		return false
+	}
+	for i := 0; i+1 < len(word); i++ {
+		k := pairBit(word[i], word[i+1])
+		if sc.pairs[k/64]&(1<<(k%64)) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // add records a reference whose text is s[start:end].
@@ -227,6 +266,9 @@ const (
 // eachCmdlet calls fn for every occurrence of word (lower-case) standing as
 // a command word followed by a space, '<' or the end of the line.
 func (sc *scanner) eachCmdlet(word string, fn func(start, end int)) {
+	if sc.absent(word) {
+		return
+	}
 	for from := 0; from < len(sc.lower); {
 		j := strings.Index(sc.lower[from:], word)
 		if j < 0 {
@@ -249,6 +291,9 @@ func (sc *scanner) eachCmdlet(word string, fn func(start, end int)) {
 // with or without a path and an .exe/.com extension; argStart is where its
 // arguments begin (past the closing quote of a quoted image path).
 func (sc *scanner) eachHost(word string, fn func(start, argStart int)) {
+	if sc.absent(word) {
+		return
+	}
 	for from := 0; from < len(sc.lower); {
 		j := strings.Index(sc.lower[from:], word)
 		if j < 0 {
