@@ -50,11 +50,21 @@ func ExtractRefs(line string, env map[string]string) []Ref {
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
+	return ExtractRefsNormalized(line, Normalize(line), env)
+}
+
+// ExtractRefsNormalized is ExtractRefs for a caller that has normalised
+// the line already (norm is Normalize(line)), to share that work with the
+// indicator scan of the same text.
+func ExtractRefsNormalized(line, norm string, env map[string]string) []Ref {
+	if strings.TrimSpace(line) == "" {
+		return nil
+	}
 	found := scanLine(line, env)
 	// The normalised line (carets, quoted flags, backticks, concatenated
 	// literals, variables resolved) is scanned too; what only it reveals
 	// comes after the references of the line as written.
-	if norm := Normalize(line); norm != line {
+	if norm != line {
 		found = append(found, scanLine(norm, env)...)
 	}
 	if len(found) == 0 {

@@ -21,6 +21,12 @@ func TextIndicators(text string) []string {
 	return textIndicatorsOf(text, cmdline.Normalize(text))
 }
 
+// TextIndicatorsNormalized is TextIndicators for a caller that has
+// normalised the text already (norm is cmdline.Normalize(text)).
+func TextIndicatorsNormalized(text, norm string) []string {
+	return textIndicatorsOf(text, norm)
+}
+
 // textIndicatorsOf scans text and, when it differs, its normalised form.
 func textIndicatorsOf(text, norm string) []string {
 	ids := textIndicators(text)
