@@ -286,7 +286,7 @@ func probeDeflate(b []byte) bool {
 func peelBase64(b []byte) (peeled, bool) {
 	body := bytes.TrimSpace(bytes.TrimPrefix(b, bomUTF8))
 	body = bytes.TrimSpace(trimQuotes(body))
-	enc, chars, ok := classifyBase64(body)
+	enc, chars, plain, ok := classifyBase64(body)
 	// A dangling single character cannot come from an encoder.
 	if !ok || chars%4 == 1 {
 		return peeled{}, false
@@ -295,7 +295,7 @@ func peelBase64(b []byte) (peeled, bool) {
 	truncated := chars > limit
 	want := min(chars, limit)
 
-	probe := compactBase64(body, min(want, probeSize/3*4))
+	probe := compactBase64(body, min(want, probeSize/3*4), plain)
 	probeOut := make([]byte, enc.DecodedLen(len(probe)))
 	n, err := enc.Decode(probeOut, probe)
 	if err != nil || !looksNextStage(probeOut[:n]) {
@@ -305,7 +305,7 @@ func peelBase64(b []byte) (peeled, bool) {
 		return peeled{layer: layerBase64, out: probeOut[:n], truncated: truncated}, true
 	}
 
-	clean := compactBase64(body, want)
+	clean := compactBase64(body, want, plain)
 	out := make([]byte, enc.DecodedLen(len(clean)))
 	n, err = enc.Decode(out, clean)
 	if err != nil {
@@ -323,20 +323,21 @@ func trimQuotes(b []byte) []byte {
 
 // classifyBase64 checks every byte of b and counts the base64 characters
 // before padding. Padding may only end the text; the two alphabets may not
-// mix.
-func classifyBase64(b []byte) (enc *base64.Encoding, chars int, ok bool) {
-	std, url, pad := false, false, 0
+// mix. plain: b holds neither white space nor padding.
+func classifyBase64(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) {
+	std, url, pad, spaces := false, false, 0, false
 	for _, c := range b {
 		class := base64Class[c]
 		switch {
 		case class == b64Alnum && pad == 0:
 		case class == b64Space:
+			spaces = true
 			continue
 		case class == b64Pad:
 			pad++
 			continue
 		case pad > 0 || class == b64Other:
-			return nil, 0, false
+			return nil, 0, false, false
 		case class == b64Std:
 			std = true
 		case class == b64URL:
@@ -345,12 +346,13 @@ func classifyBase64(b []byte) (enc *base64.Encoding, chars int, ok bool) {
 		chars++
 	}
 	if pad > 2 || (std && url) || chars < minBase64Chars {
-		return nil, 0, false
+		return nil, 0, false, false
 	}
+	plain = !spaces && pad == 0
 	if url {
-		return base64.RawURLEncoding, chars, true
+		return base64.RawURLEncoding, chars, plain, true
 	}
-	return base64.RawStdEncoding, chars, true
+	return base64.RawStdEncoding, chars, plain, true
 }
 
 // Character classes for classifyBase64, one table lookup per byte.
@@ -382,7 +384,12 @@ var base64Class = func() (t [256]uint8) {
 // compactBase64 returns the first n base64 characters of b, without
 // whitespace or padding. Callers pass either every character or a multiple
 // of 4, so the result always decodes. It copies only when b has whitespace.
-func compactBase64(b []byte, n int) []byte {
+// plain says b has neither white space nor padding (classifyBase64 saw
+// every byte), so it is sliced without another look.
+func compactBase64(b []byte, n int, plain bool) []byte {
+	if plain {
+		return b[:min(n, len(b))]
+	}
 	b = bytes.TrimRight(bytes.TrimSpace(b), "= \t\r\n\v\f")
 	if !bytes.ContainsAny(b, " \t\r\n\v\f=") {
 		return b[:min(n, len(b))]

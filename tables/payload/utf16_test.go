@@ -78,3 +78,23 @@ func TestIsPrintableASCIIUnits(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCompactBase64: slicing a body classifyBase64 calls plain gives what
+// the general path (trim, then drop white space and padding) gives.
+func FuzzCompactBase64(f *testing.F) {
+	f.Add([]byte("SQBFAFgAIAAkAHgA"), 8)
+	f.Add([]byte("SQBF AFgA\r\nIAAk AHgA=="), 12)
+	f.Add([]byte("ab-_cd-_ef-_gh-_"), 100)
+	f.Fuzz(func(t *testing.T, b []byte, n int) {
+		if n < 0 {
+			return
+		}
+		_, _, plain, ok := classifyBase64(b)
+		if !ok || !plain {
+			return
+		}
+		if got, want := compactBase64(b, n, true), compactBase64(b, n, false); !bytes.Equal(got, want) {
+			t.Fatalf("compactBase64(%q, %d): plain %q, general %q", b, n, got, want)
+		}
+	})
+}
