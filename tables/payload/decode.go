@@ -487,6 +487,14 @@ func countUnits(sample []byte, need int, printable bool) bool {
 		if i+8 <= len(sample) && isPrintableASCIIUnits(binary.LittleEndian.Uint64(sample[i:])) {
 			n += 4
 			i += 8
+			// Runs of printable ASCII are the common case: up to the next
+			// check, eight units a round.
+			for i+16 <= len(sample) && i+16 <= check &&
+				isPrintableASCIIUnits(binary.LittleEndian.Uint64(sample[i:])) &&
+				isPrintableASCIIUnits(binary.LittleEndian.Uint64(sample[i+8:])) {
+				n += 8
+				i += 16
+			}
 			continue
 		}
 		lo, hi := sample[i], sample[i+1]

@@ -98,3 +98,18 @@ func FuzzCompactBase64(f *testing.F) {
 		}
 	})
 }
+
+// FuzzByteCounts: the four-table count equals one count per byte.
+func FuzzByteCounts(f *testing.F) {
+	f.Add([]byte("I\x00E\x00X\x00"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want [256]int
+		for _, c := range b {
+			want[c]++
+		}
+		if got := byteCounts(b); got != want {
+			t.Fatalf("byteCounts(%q) differs from one count per byte", b)
+		}
+	})
+}
