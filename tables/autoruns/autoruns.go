@@ -469,6 +469,18 @@ type found struct {
 	exists  bool
 	raw     []byte
 	decoded payload.Result
+	// norm is cmdline.Normalize(decoded.Text) once follow has made it
+	// (normDone), shared by the reference and the indicator scans.
+	norm     string
+	normDone bool
+}
+
+// normalized returns cmdline.Normalize(f.decoded.Text), made once.
+func (f *found) normalized() string {
+	if !f.normDone {
+		f.norm, f.normDone = cmdline.Normalize(f.decoded.Text), true
+	}
+	return f.norm
 }
 
 var kindIndicator = map[cmdline.Kind]string{
@@ -506,7 +518,7 @@ func (f found) apply(row *Row, set indicators.Set) {
 	row.PayloadEntropy = payload.Entropy(f.raw)
 	row.PayloadEncoding = f.decoded.Encoding()
 	row.PayloadPreview = payload.Preview(f.decoded.Text)
-	set.Add(payload.TextIndicators(f.decoded.Text)...)
+	set.Add(payload.TextIndicatorsNormalized(f.decoded.Text, f.normalized())...)
 	if f.decoded.Compressed {
 		set.Add(indicators.CompressedPayload)
 	}
@@ -519,13 +531,23 @@ func (f found) apply(row *Row, set indicators.Set) {
 // searched again for references (up to maxNesting), so an -enc command that
 // reads a registry value still leads to that value.
 func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, env map[string]string, text string, depth int, warn func(error)) []found {
+	return s.followRefs(hives, h, env, s.hive.extractRefs(text, env), depth, warn)
+}
+
+func (s *Scanner) followRefs(hives []registry.Hive, h registry.Hive, env map[string]string, refs []cmdline.Ref, depth int, warn func(error)) []found {
 	var out []found
-	for _, ref := range s.hive.extractRefs(text, env) {
+	for _, ref := range refs {
 		for _, f := range s.resolve(hives, h, ref, warn) {
-			out = append(out, f)
 			if f.exists && depth < maxNesting && f.decoded.Text != "" {
-				out = append(out, s.follow(hives, h, env, f.decoded.Text, depth+1, warn)...)
+				// The decoded text is normalised once, for its references
+				// here and its indicators in apply.
+				norm := f.normalized()
+				out = append(out, f)
+				inner := s.hive.extractRefsNormalized(f.decoded.Text, norm, env)
+				out = append(out, s.followRefs(hives, h, env, inner, depth+1, warn)...)
+				continue
 			}
+			out = append(out, f)
 		}
 	}
 	return out

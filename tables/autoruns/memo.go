@@ -68,6 +68,20 @@ func (m *envMemo) extractRefs(text string, env map[string]string) []cmdline.Ref 
 	return refs
 }
 
+// extractRefsNormalized is extractRefs for a text whose
+// cmdline.Normalize form the caller has made already.
+func (m *envMemo) extractRefsNormalized(text, norm string, env map[string]string) []cmdline.Ref {
+	if m == nil || m.refs == nil || len(text) > memoMaxText {
+		return cmdline.ExtractRefsNormalized(text, norm, env)
+	}
+	refs, ok := m.refs[text]
+	if !ok {
+		refs = cmdline.ExtractRefsNormalized(text, norm, env)
+		m.refs[text] = refs
+	}
+	return refs
+}
+
 // decode is payload.Decode(raw).
 func (m *scanMemo) decode(raw []byte) payload.Result {
 	keep := m != nil && m.payloads != nil && len(raw) <= memoMaxText

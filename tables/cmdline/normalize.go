@@ -47,7 +47,7 @@ func Normalize(line string) string {
 		}
 		s = next
 	}
-	if !strings.ContainsAny(s, "%!$") {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '!') < 0 && strings.IndexByte(s, '$') < 0 {
 		return s
 	}
 	lower := asciiLower(s) // shared by the two substitutions
@@ -460,7 +460,7 @@ func eachVar(lower string, fn func(start, end int)) {
 // the way DOSfuscation builds the word powershell. The value is trimmed of
 // the space before a following && (set a=x && ... sets "x ").
 func substituteCmdSets(s, lower string) string {
-	if !strings.ContainsAny(s, "%!") {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '!') < 0 {
 		return s
 	}
 	type set struct{ name, val string }

@@ -50,11 +50,21 @@ func ExtractRefs(line string, env map[string]string) []Ref {
 	if strings.TrimSpace(line) == "" {
 		return nil
 	}
+	return ExtractRefsNormalized(line, Normalize(line), env)
+}
+
+// ExtractRefsNormalized is ExtractRefs for a caller that has normalised
+// the line already (norm is Normalize(line)), to share that work with the
+// indicator scan of the same text.
+func ExtractRefsNormalized(line, norm string, env map[string]string) []Ref {
+	if strings.TrimSpace(line) == "" {
+		return nil
+	}
 	found := scanLine(line, env)
 	// The normalised line (carets, quoted flags, backticks, concatenated
 	// literals, variables resolved) is scanned too; what only it reveals
 	// comes after the references of the line as written.
-	if norm := Normalize(line); norm != line {
+	if norm != line {
 		found = append(found, scanLine(norm, env)...)
 	}
 	if len(found) == 0 {
@@ -75,7 +85,11 @@ func ExtractRefs(line string, env map[string]string) []Ref {
 
 // scanLine runs every finder over one line, in order of appearance.
 func scanLine(line string, env map[string]string) []found {
-	sc := newScanner(line, env)
+	return scanWith(newScanner(line, env))
+}
+
+// scanWith runs the finders with sc.
+func scanWith(sc *scanner) []found {
 	sc.imageRefs()
 	sc.hostRefs()
 	sc.callOperatorRefs()
@@ -336,6 +350,9 @@ var dotnetRoots = map[string]string{
 // [Microsoft.Win32.Registry]::CurrentUser.OpenSubKey(...).GetValue(...) and
 // [Microsoft.Win32.RegistryKey]::OpenBaseKey(hive, view).OpenSubKey(...).GetValue(...).
 func (sc *scanner) dotnetRegistryRefs() {
+	if sc.absent("registry") {
+		return
+	}
 	for from := 0; from < len(sc.lower); {
 		k := strings.Index(sc.lower[from:], "registry")
 		if k < 0 {
@@ -492,6 +509,9 @@ func (sc *scanner) regQueryRefs() {
 // regReadRefs finds RegRead("HKCU\\...\\name"): the last path element is
 // the value name, a trailing backslash the key's default value.
 func (sc *scanner) regReadRefs() {
+	if sc.absent("regread") {
+		return
+	}
 	for from := 0; from < len(sc.lower); {
 		k := strings.Index(sc.lower[from:], "regread")
 		if k < 0 {

@@ -18,6 +18,11 @@ type scanner struct {
 	s, lower string
 	env      map[string]string
 	found    []found
+	// pairs has a bit set by every two-byte sequence of lower, hashed to
+	// 4096 bits (nil for short lines): a keyword with a pair whose bit is
+	// clear is not in the line, which spares the finders a strings.Index
+	// pass over a long script each.
+	pairs *[pairBits / 64]uint64
 }
 
 type found struct {
@@ -25,8 +30,42 @@ type found struct {
 	start int
 }
 
+// pairFilterMin is the line length from which the scanner builds its
+// pairs: on shorter lines strings.Index is as cheap as the table.
+const pairFilterMin = 512
+
 func newScanner(line string, env map[string]string) *scanner {
-	return &scanner{s: line, lower: asciiLower(line), env: env}
+	sc := &scanner{s: line, lower: asciiLower(line), env: env}
+	if len(line) >= pairFilterMin {
+		sc.pairs = new([pairBits / 64]uint64)
+		for i := 0; i+1 < len(sc.lower); i++ {
+			k := pairBit(sc.lower[i], sc.lower[i+1])
+			sc.pairs[k/64] |= 1 << (k % 64)
+		}
+	}
+	return sc
+}
+
+const pairBits = 4096
+
+// pairBit hashes a two-byte sequence to one of pairBits bits.
+func pairBit(a, b byte) uint32 {
+	return (uint32(a)<<8 | uint32(b)) * 2654435761 >> (32 - 12)
+}
+
+// absent reports that word (lower-case) is surely not in the line: one of
+// its two-byte sequences is not. false means it may be.
+func (sc *scanner) absent(word string) bool {
+	if sc.pairs == nil {
+		return false
+	}
+	for i := 0; i+1 < len(word); i++ {
+		k := pairBit(word[i], word[i+1])
+		if sc.pairs[k/64]&(1<<(k%64)) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // add records a reference whose text is s[start:end].
@@ -39,6 +78,8 @@ func (sc *scanner) add(start, end int, r Ref) {
 }
 
 // asciiLower lower-cases ASCII letters only, keeping every byte offset.
+// The copy is made once: a stack buffer lowers each piece on its way into
+// the result.
 func asciiLower(s string) string {
 	i := 0
 	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
@@ -47,13 +88,21 @@ func asciiLower(s string) string {
 	if i == len(s) {
 		return s
 	}
-	b := []byte(s)
-	for ; i < len(b); i++ {
-		if 'A' <= b[i] && b[i] <= 'Z' {
-			b[i] += 'a' - 'A'
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	var buf [512]byte
+	for i < len(s) {
+		n := copy(buf[:], s[i:])
+		for j, c := range buf[:n] {
+			if 'A' <= c && c <= 'Z' {
+				buf[j] = c + ('a' - 'A')
+			}
 		}
+		b.Write(buf[:n])
+		i += n
 	}
-	return string(b)
+	return b.String()
 }
 
 func (sc *scanner) skipSpace(i int) int {
@@ -227,6 +276,9 @@ const (
 // eachCmdlet calls fn for every occurrence of word (lower-case) standing as
 // a command word followed by a space, '<' or the end of the line.
 func (sc *scanner) eachCmdlet(word string, fn func(start, end int)) {
+	if sc.absent(word) {
+		return
+	}
 	for from := 0; from < len(sc.lower); {
 		j := strings.Index(sc.lower[from:], word)
 		if j < 0 {
@@ -249,6 +301,9 @@ func (sc *scanner) eachCmdlet(word string, fn func(start, end int)) {
 // with or without a path and an .exe/.com extension; argStart is where its
 // arguments begin (past the closing quote of a quoted image path).
 func (sc *scanner) eachHost(word string, fn func(start, argStart int)) {
+	if sc.absent(word) {
+		return
+	}
 	for from := 0; from < len(sc.lower); {
 		j := strings.Index(sc.lower[from:], word)
 		if j < 0 {

@@ -321,6 +321,9 @@ const minFromBase64Len = 32
 // fromBase64Refs finds FromBase64String('...') literals.
 func (sc *scanner) fromBase64Refs() {
 	const word = "frombase64string"
+	if sc.absent(word) {
+		return
+	}
 	for from := 0; from < len(sc.lower); {
 		k := strings.Index(sc.lower[from:], word)
 		if k < 0 {

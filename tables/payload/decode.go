@@ -9,6 +9,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
@@ -76,9 +77,11 @@ func Decode(raw []byte) Result {
 	var res Result
 	cur := raw
 	textReady := false // cur is valid UTF-8 produced by the utf16le layer
+	isText := false    // peel found cur to be text
 	for len(res.Layers) < MaxLayers {
-		next, ok := peel(cur)
+		next, ok, text := peel(cur)
 		if !ok {
+			isText = text
 			break
 		}
 		if next.compressed {
@@ -93,7 +96,7 @@ func Decode(raw []byte) Result {
 	switch {
 	case textReady:
 		res.Text = string(cur)
-	case looksText(cur):
+	case isText || looksText(cur):
 		res.Layers = append(res.Layers, layerUTF8)
 		text, truncated := sanitizeUTF8(bytes.TrimPrefix(cur, bomUTF8))
 		res.Text = text
@@ -119,20 +122,24 @@ type peeled struct {
 }
 
 // peel removes one layer from b, trying the self-identifying formats first.
-func peel(b []byte) (peeled, bool) {
+// When nothing peels, text says whether b looked like text (looksText),
+// so Decode need not look again.
+func peel(b []byte) (p peeled, ok, text bool) {
 	switch {
 	case bytes.HasPrefix(b, gzipMagic):
-		return peelCompressed(b, layerGzip, true)
+		p, ok = peelCompressed(b, layerGzip, true)
+		return p, ok, false
 	case isZlibHeader(b):
-		return peelCompressed(b, layerZlib, true)
+		p, ok = peelCompressed(b, layerZlib, true)
+		return p, ok, false
 	case looksUTF16LE(b):
 		out, truncated := utf16leToUTF8(b)
-		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true
+		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true, false
 	}
 	// peelBase64 rejects ordinary text at its first non-base64 character,
 	// so it runs before the costlier text check.
 	if p, ok := peelBase64(b); ok {
-		return p, true
+		return p, true, false
 	}
 	if looksText(b) {
 		// A raw-deflate stream whose first block is stored (uncompressed)
@@ -140,12 +147,13 @@ func peel(b []byte) (peeled, bool) {
 		// follow hidden behind it: inflate it when it decodes cleanly.
 		if isStoredDeflateBlock(b) {
 			if p, ok := peelCompressed(b, layerDeflate, false); ok {
-				return p, true
+				return p, true, false
 			}
 		}
-		return peeled{}, false // plain text: nothing more to peel
+		return peeled{}, false, true // plain text: nothing more to peel
 	}
-	return peelCompressed(b, layerDeflate, false)
+	p, ok = peelCompressed(b, layerDeflate, false)
+	return p, ok, false
 }
 
 // isStoredDeflateBlock checks for an RFC 1951 stored block header: BTYPE 00
@@ -285,7 +293,7 @@ func probeDeflate(b []byte) bool {
 func peelBase64(b []byte) (peeled, bool) {
 	body := bytes.TrimSpace(bytes.TrimPrefix(b, bomUTF8))
 	body = bytes.TrimSpace(trimQuotes(body))
-	enc, chars, ok := classifyBase64(body)
+	enc, chars, plain, ok := classifyBase64(body)
 	// A dangling single character cannot come from an encoder.
 	if !ok || chars%4 == 1 {
 		return peeled{}, false
@@ -294,7 +302,7 @@ func peelBase64(b []byte) (peeled, bool) {
 	truncated := chars > limit
 	want := min(chars, limit)
 
-	probe := compactBase64(body, min(want, probeSize/3*4))
+	probe := compactBase64(body, min(want, probeSize/3*4), plain)
 	probeOut := make([]byte, enc.DecodedLen(len(probe)))
 	n, err := enc.Decode(probeOut, probe)
 	if err != nil || !looksNextStage(probeOut[:n]) {
@@ -304,7 +312,7 @@ func peelBase64(b []byte) (peeled, bool) {
 		return peeled{layer: layerBase64, out: probeOut[:n], truncated: truncated}, true
 	}
 
-	clean := compactBase64(body, want)
+	clean := compactBase64(body, want, plain)
 	out := make([]byte, enc.DecodedLen(len(clean)))
 	n, err = enc.Decode(out, clean)
 	if err != nil {
@@ -322,20 +330,21 @@ func trimQuotes(b []byte) []byte {
 
 // classifyBase64 checks every byte of b and counts the base64 characters
 // before padding. Padding may only end the text; the two alphabets may not
-// mix.
-func classifyBase64(b []byte) (enc *base64.Encoding, chars int, ok bool) {
-	std, url, pad := false, false, 0
+// mix. plain: b holds neither white space nor padding.
+func classifyBase64(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) {
+	std, url, pad, spaces := false, false, 0, false
 	for _, c := range b {
 		class := base64Class[c]
 		switch {
 		case class == b64Alnum && pad == 0:
 		case class == b64Space:
+			spaces = true
 			continue
 		case class == b64Pad:
 			pad++
 			continue
 		case pad > 0 || class == b64Other:
-			return nil, 0, false
+			return nil, 0, false, false
 		case class == b64Std:
 			std = true
 		case class == b64URL:
@@ -344,12 +353,13 @@ func classifyBase64(b []byte) (enc *base64.Encoding, chars int, ok bool) {
 		chars++
 	}
 	if pad > 2 || (std && url) || chars < minBase64Chars {
-		return nil, 0, false
+		return nil, 0, false, false
 	}
+	plain = !spaces && pad == 0
 	if url {
-		return base64.RawURLEncoding, chars, true
+		return base64.RawURLEncoding, chars, plain, true
 	}
-	return base64.RawStdEncoding, chars, true
+	return base64.RawStdEncoding, chars, plain, true
 }
 
 // Character classes for classifyBase64, one table lookup per byte.
@@ -381,7 +391,12 @@ var base64Class = func() (t [256]uint8) {
 // compactBase64 returns the first n base64 characters of b, without
 // whitespace or padding. Callers pass either every character or a multiple
 // of 4, so the result always decodes. It copies only when b has whitespace.
-func compactBase64(b []byte, n int) []byte {
+// plain says b has neither white space nor padding (classifyBase64 saw
+// every byte), so it is sliced without another look.
+func compactBase64(b []byte, n int, plain bool) []byte {
+	if plain {
+		return b[:min(n, len(b))]
+	}
 	b = bytes.TrimRight(bytes.TrimSpace(b), "= \t\r\n\v\f")
 	if !bytes.ContainsAny(b, " \t\r\n\v\f=") {
 		return b[:min(n, len(b))]
@@ -440,7 +455,8 @@ func looksText(b []byte) bool {
 
 // looksUTF16LE reports whether b is UTF-16LE text: a BOM or a NUL high byte
 // in most code units (scripts are mostly ASCII), and almost all units
-// printable.
+// printable. Both counts go four printable ASCII units at a time and stop
+// as soon as their threshold is out of reach.
 func looksUTF16LE(b []byte) bool {
 	bom := bytes.HasPrefix(b, bomUTF16LE)
 	if bom {
@@ -452,34 +468,74 @@ func looksUTF16LE(b []byte) bool {
 	}
 	sample := b[:min(len(b), sampleSize)&^1]
 	units := len(sample) / 2
-	if !bom {
-		// Cheap test first: without a BOM only NUL high bytes tell UTF-16LE
-		// from 8-bit text.
-		asciiLike := 0
-		for i := 0; i+1 < len(sample); i += 2 {
-			if sample[i+1] == 0 && sample[i] != 0 {
-				asciiLike++
-			}
-		}
-		if asciiLike*100 < units*60 {
-			return false
-		}
+	// Cheap test first: without a BOM only NUL high bytes tell UTF-16LE
+	// from 8-bit text; 60% of the units must have one.
+	if !bom && !countUnits(sample, (units*60+99)/100, false) {
+		return false
 	}
-	good := 0
-	for i := 0; i+1 < len(sample); i += 2 {
-		u := rune(uint16(sample[i]) | uint16(sample[i+1])<<8)
+	return countUnits(sample, (units*90+99)/100, true)
+}
+
+// countUnits reports whether at least need units of sample are ASCII-like
+// (a NUL high byte and a non-NUL low byte) or, with printable, printable
+// text units. It stops when the units left can no longer reach need.
+func countUnits(sample []byte, need int, printable bool) bool {
+	n, check := 0, 0
+	for i := 0; i+1 < len(sample); {
+		if i >= check {
+			if n >= need {
+				return true
+			}
+			if n+(len(sample)-i)/2 < need {
+				return false
+			}
+			check = i + 128
+		}
+		if i+8 <= len(sample) && isPrintableASCIIUnits(binary.LittleEndian.Uint64(sample[i:])) {
+			n += 4
+			i += 8
+			// Runs of printable ASCII are the common case: up to the next
+			// check, eight units a round.
+			for i+16 <= len(sample) && i+16 <= check &&
+				isPrintableASCIIUnits(binary.LittleEndian.Uint64(sample[i:])) &&
+				isPrintableASCIIUnits(binary.LittleEndian.Uint64(sample[i+8:])) {
+				n += 8
+				i += 16
+			}
+			continue
+		}
+		lo, hi := sample[i], sample[i+1]
+		i += 2
+		if !printable {
+			if hi == 0 && lo != 0 {
+				n++
+			}
+			continue
+		}
+		u := rune(uint16(lo) | uint16(hi)<<8)
 		switch {
 		case u < 0x80:
 			if u >= 0x20 && u < 0x7f || u == '\t' || u == '\r' || u == '\n' {
-				good++
+				n++
 			}
 		case utf16.IsSurrogate(u):
-			good++ // pairing is checked on conversion; lone ones become U+FFFD
+			n++ // pairing is checked on conversion; lone ones become U+FFFD
 		case unicode.IsPrint(u):
-			good++
+			n++
 		}
 	}
-	return good*100 >= units*90
+	return n >= need
+}
+
+// isPrintableASCIIUnits reports whether the four UTF-16LE units of v are
+// each in 0x20..0x7e: high bytes zero, low bytes below 0x80, none below
+// 0x20 (adding 0x60 sets bit 7) and none 0x7f (adding 1 sets bit 7). No
+// lane carries into the next.
+func isPrintableASCIIUnits(v uint64) bool {
+	const lanes7 = 0x0080_0080_0080_0080
+	return v&0xff80_ff80_ff80_ff80 == 0 &&
+		(v+0x0060_0060_0060_0060)&lanes7 == lanes7 &&
+		(v+0x0001_0001_0001_0001)&lanes7 == 0
 }
 
 // trimUTF16Nulls drops trailing U+0000 units (REG_SZ terminators) from an

@@ -48,7 +48,7 @@ func imageIndicators(valueName, line string, env map[string]string) []string {
 	// Script code handed to mshta/rundll32/regsvr32 is lolbin_script
 	// already: one behaviour, one indicator.
 	_, low := normalize(line)
-	scriptProxy := matchLolbinScript(low)
+	scriptProxy := matchLolbinScript(low, textLits.scan(low))
 	budget := maxChainCommands
 	scoreChain(set, cmd, env, scriptProxy, 0, &budget)
 	if len(set) == 0 {

@@ -21,6 +21,12 @@ func TextIndicators(text string) []string {
 	return textIndicatorsOf(text, cmdline.Normalize(text))
 }
 
+// TextIndicatorsNormalized is TextIndicators for a caller that has
+// normalised the text already (norm is cmdline.Normalize(text)).
+func TextIndicatorsNormalized(text, norm string) []string {
+	return textIndicatorsOf(text, norm)
+}
+
 // textIndicatorsOf scans text and, when it differs, its normalised form.
 func textIndicatorsOf(text, norm string) []string {
 	ids := textIndicators(text)
@@ -37,7 +43,8 @@ func textIndicatorsOf(text, norm string) []string {
 
 func textIndicators(text string) []string {
 	orig, low := normalize(text)
-	params := scanParams(orig, low)
+	hits := textLits.scan(low)
+	params := scanParams(orig, low, hits)
 	var ids []string
 	add := func(id string, matched bool) {
 		if matched {
@@ -45,16 +52,16 @@ func textIndicators(text string) []string {
 		}
 	}
 	add(indicators.EncodedCommand, params.encodedArg)
-	add(indicators.HiddenWindow, matchHiddenWindow(params, low))
+	add(indicators.HiddenWindow, matchHiddenWindow(params, low, hits))
 	add(indicators.NoProfile, params.noProfile)
-	add(indicators.ExecPolicyBypass, params.policyBypass || strings.Contains(low, "set-executionpolicy"))
-	add(indicators.DownloadCradle, matchDownloadCradle(low))
-	add(indicators.InvokeExpression, matchInvokeExpression(low))
-	add(indicators.ReflectionLoad, matchReflectionLoad(low))
-	add(indicators.AMSIBypass, containsAny(low, "amsiutils", "amsiinitfailed", "amsiscanbuffer"))
-	add(indicators.ScriptblockLoggingBypass, containsAny(low, "cachedgrouppolicysettings", "scriptblocklogging", "scriptblockinvocationlogging"))
-	add(indicators.LolbinScript, matchLolbinScript(low))
-	add(indicators.CompressedPayload, containsAny(low, "io.compression.deflatestream", "io.compression.gzipstream"))
+	add(indicators.ExecPolicyBypass, params.policyBypass || hits.any(setPolicyLits))
+	add(indicators.DownloadCradle, matchDownloadCradle(low, hits))
+	add(indicators.InvokeExpression, matchInvokeExpression(low, hits))
+	add(indicators.ReflectionLoad, matchReflectionLoad(low, hits))
+	add(indicators.AMSIBypass, hits.any(amsiLits))
+	add(indicators.ScriptblockLoggingBypass, hits.any(loggingBypassLits))
+	add(indicators.LolbinScript, matchLolbinScript(low, hits))
+	add(indicators.CompressedPayload, hits.any(compressionLits))
 	slices.Sort(ids)
 	return ids
 }
@@ -66,27 +73,59 @@ func textIndicators(text string) []string {
 func normalize(text string) (orig, low string) {
 	// ContainsAny with non-ASCII characters in the set decodes every rune;
 	// the dashes all start with the byte 0xE2, so look for that instead.
-	if strings.ContainsAny(text, "`^") || strings.IndexByte(text, 0xE2) >= 0 && strings.ContainsAny(text, "\u2013\u2014\u2015") {
+	if strings.IndexByte(text, '`') >= 0 || strings.IndexByte(text, '^') >= 0 || strings.IndexByte(text, 0xE2) >= 0 && strings.ContainsAny(text, "\u2013\u2014\u2015") {
 		text = escapeStripper.Replace(text)
 	}
-	lowered := []byte(text)
-	for i, c := range lowered {
-		if c >= 'A' && c <= 'Z' {
-			lowered[i] = c + ('a' - 'A')
-		}
+	return text, lowerASCII(text)
+}
+
+// lowerASCII lower-cases ASCII letters only, keeping every byte offset.
+// The copy is made once: a stack buffer lowers each piece on its way into
+// the result.
+func lowerASCII(s string) string {
+	i := 0
+	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
+		i++
 	}
-	return text, string(lowered)
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	var buf [512]byte
+	for i < len(s) {
+		n := copy(buf[:], s[i:])
+		for j, c := range buf[:n] {
+			if 'A' <= c && c <= 'Z' {
+				buf[j] = c + ('a' - 'A')
+			}
+		}
+		b.Write(buf[:n])
+		i += n
+	}
+	return b.String()
 }
 
 var escapeStripper = strings.NewReplacer("`", "", "^", "", "\u2013", "-", "\u2014", "-", "\u2015", "-")
 
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
+// The literals the rules look for, found in one pass (textLits.scan)
+// rather than one strings.Index per literal.
+var (
+	textLits          litTable
+	powerShellLits    = textLits.add("powershell", "pwsh")
+	setPolicyLits     = textLits.add("set-executionpolicy")
+	amsiLits          = textLits.add("amsiutils", "amsiinitfailed", "amsiscanbuffer")
+	loggingBypassLits = textLits.add("cachedgrouppolicysettings", "scriptblocklogging", "scriptblockinvocationlogging")
+	compressionLits   = textLits.add("io.compression.deflatestream", "io.compression.gzipstream")
+)
+
+func init() {
+	for _, rules := range [][]anchoredRule{hiddenWindowRules, downloadCradleRules, invokeExpressionRules, reflectionLoadRules, lolbinScriptRules} {
+		for i := range rules {
+			rules[i].bit = textLits.add(rules[i].lit)
 		}
 	}
-	return false
 }
 
 // isWordByte is the regexp \w class on lower-cased text.
@@ -122,15 +161,15 @@ type paramFlags struct {
 // scanParams walks every "-name" and "/name" token once. Parsing tokens by
 // hand rather than with regexps keeps TextIndicators linear and fast on
 // multi-megabyte payloads.
-func scanParams(orig, low string) paramFlags {
+func scanParams(orig, low string, hits litHits) paramFlags {
 	var f paramFlags
-	psContext := hasPowerShell(low)
+	psContext := hits.any(powerShellLits)
+	var next nextOf
 	for off := 0; off < len(low); {
-		i := strings.IndexAny(low[off:], "-/")
-		if i < 0 {
+		p := next.dashOrSlash(low, off)
+		if p < 0 {
 			break
 		}
-		p := off + i
 		off = p + 1
 		if p > 0 && !isParamBoundary(low[p-1]) {
 			continue
@@ -166,6 +205,40 @@ func scanParams(orig, low string) paramFlags {
 	return f
 }
 
+// nextOf finds the next '-' or '/' of a text, searching for each byte with
+// strings.IndexByte only when the search passes the last one found: far
+// cheaper than strings.IndexAny's byte-by-byte set test.
+type nextOf struct {
+	dash, slash int // position + 1 of the last found (0: not searched); -1: none left
+}
+
+// dashOrSlash returns the first '-' or '/' of s at or after off, or -1.
+func (n *nextOf) dashOrSlash(s string, off int) int {
+	n.dash = nextByte(s, off, '-', n.dash)
+	n.slash = nextByte(s, off, '/', n.slash)
+	switch {
+	case n.dash < 0 && n.slash < 0:
+		return -1
+	case n.dash < 0:
+		return n.slash - 1
+	case n.slash < 0:
+		return n.dash - 1
+	}
+	return min(n.dash, n.slash) - 1
+}
+
+// nextByte refreshes a nextOf position (last) of c for a search from off.
+func nextByte(s string, off int, c byte, last int) int {
+	if last < 0 || last-1 >= off {
+		return last
+	}
+	i := strings.IndexByte(s[off:], c)
+	if i < 0 {
+		return -1
+	}
+	return off + i + 1
+}
+
 // paramValue finds the value after a parameter name ending at j: whitespace
 // (or a colon when allowed), an optional quote, then the token up to the
 // next delimiter.
@@ -185,10 +258,6 @@ func paramValue(low string, j int, colon bool) (start, end int, ok bool) {
 		end++
 	}
 	return k, end, end > k
-}
-
-func hasPowerShell(low string) bool {
-	return strings.Contains(low, "powershell") || strings.Contains(low, "pwsh")
 }
 
 // Encodings that "-en"/"-enc" abbreviate on cmdlets (Get-Content -Encoding).
@@ -246,6 +315,7 @@ const anchorBudget = 1 << 20
 // literal-free fast path, so anchoring keeps it off most of the text.
 type anchoredRule struct {
 	lit    string
+	bit    litGroup        // lit in textLits, set by init
 	before func(byte) bool // the byte before lit, when there is one; nil: any
 	re     *regexp.Regexp  // nil: the literal alone matches
 	window int
@@ -275,9 +345,10 @@ func (r anchoredRule) match(low string) bool {
 	return false
 }
 
-func anyRule(low string, rules []anchoredRule) bool {
+// anyRule runs the rules whose literal occurs in low (hits).
+func anyRule(low string, hits litHits, rules []anchoredRule) bool {
 	for _, r := range rules {
-		if r.match(low) {
+		if hits.any(r.bit) && r.match(low) {
 			return true
 		}
 	}
@@ -314,8 +385,8 @@ var hiddenWindowRules = []anchoredRule{
 	{lit: "processwindowstyle]::hidden"},
 }
 
-func matchHiddenWindow(params paramFlags, low string) bool {
-	return params.windowHidden || params.windowOne && hasPowerShell(low) || anyRule(low, hiddenWindowRules)
+func matchHiddenWindow(params paramFlags, low string, hits litHits) bool {
+	return params.windowHidden || params.windowOne && hits.any(powerShellLits) || anyRule(low, hits, hiddenWindowRules)
 }
 
 var urlScriptHost = regexp.MustCompile(`^(?:mshta|wscript|cscript|regsvr32)(?:\.exe)?\b[^\n]*?(?:https?|ftp)://`)
@@ -330,10 +401,11 @@ var downloadCradleRules = []anchoredRule{
 	{lit: "regsvr32", before: notWord, window: 4 << 10, re: urlScriptHost},
 }
 
-func matchDownloadCradle(low string) bool {
-	return containsAny(low, "net.webclient", "downloadstring", "downloaddata", "downloadfile",
-		"invoke-webrequest", "start-bitstransfer", "xmlhttp", "script:http") ||
-		anyRule(low, downloadCradleRules)
+var downloadCradleLits = textLits.add("net.webclient", "downloadstring", "downloaddata", "downloadfile",
+	"invoke-webrequest", "start-bitstransfer", "xmlhttp", "script:http")
+
+func matchDownloadCradle(low string, hits litHits) bool {
+	return hits.any(downloadCradleLits) || anyRule(low, hits, downloadCradleRules)
 }
 
 var invokeExpressionRules = []anchoredRule{
@@ -350,11 +422,16 @@ func invokeCommand(name string) *regexp.Regexp {
 	return regexp.MustCompile(`^` + name + `(?:\s*\{|\s[^;\n|]*?[-/](?:` + prefixes("scriptblock", 2) + `)(?:$|[\s{:]))`)
 }
 
+var blockInvokeLits = textLits.add(".invoke")
+
 var blockInvoke = regexp.MustCompile(`^\.invoke(?:returnasis)?\s*\(`)
 
 // matchBlockInvoke finds "{ ... }.Invoke(": a literal script block run in
 // place. The block's closing brace is found by looking back from ".invoke".
-func matchBlockInvoke(low string) bool {
+func matchBlockInvoke(low string, hits litHits) bool {
+	if !hits.any(blockInvokeLits) {
+		return false
+	}
 	for off := 0; ; {
 		i := strings.Index(low[off:], ".invoke")
 		if i < 0 {
@@ -378,9 +455,10 @@ func matchBlockInvoke(low string) bool {
 	}
 }
 
-func matchInvokeExpression(low string) bool {
-	return containsAny(low, "invoke-expression", "scriptblock]::create", "invokecommand.invokescript") ||
-		anyRule(low, invokeExpressionRules) || matchBlockInvoke(low)
+var invokeExpressionLits = textLits.add("invoke-expression", "scriptblock]::create", "invokecommand.invokescript")
+
+func matchInvokeExpression(low string, hits litHits) bool {
+	return hits.any(invokeExpressionLits) || anyRule(low, hits, invokeExpressionRules) || matchBlockInvoke(low, hits)
 }
 
 var reflectionLoadRules = []anchoredRule{
@@ -392,8 +470,10 @@ var reflectionLoadRules = []anchoredRule{
 		`^add-type\s+(?:@?["']|\$)|^add-type\b[^;\n|]*?\s[-/](?:` + prefixes("typedefinition", 1) + `|` + prefixes("memberdefinition", 1) + `)(?:$|[\s:])`)},
 }
 
-func matchReflectionLoad(low string) bool {
-	return containsAny(low, "virtualalloc", "getdelegateforfunctionpointer") || anyRule(low, reflectionLoadRules)
+var reflectionLoadLits = textLits.add("virtualalloc", "getdelegateforfunctionpointer")
+
+func matchReflectionLoad(low string, hits litHits) bool {
+	return hits.any(reflectionLoadLits) || anyRule(low, hits, reflectionLoadRules)
 }
 
 var scriptURI = regexp.MustCompile(`^(?:mshta|rundll32)(?:\.exe)?\b[^\n]*?\b(?:javascript|vbscript):`)
@@ -404,6 +484,8 @@ var lolbinScriptRules = []anchoredRule{
 	{lit: "regsvr32", before: notWord, window: 8 << 10, re: regexp.MustCompile(`^regsvr32(?:\.exe)?\b[^\n]*?(?:[-/]i:[^\n]*?scrobj|scrobj[^\n]*?[-/]i:)`)},
 }
 
-func matchLolbinScript(low string) bool {
-	return containsAny(low, "activexobject", "wscript.shell") || anyRule(low, lolbinScriptRules)
+var lolbinScriptLits = textLits.add("activexobject", "wscript.shell")
+
+func matchLolbinScript(low string, hits litHits) bool {
+	return hits.any(lolbinScriptLits) || anyRule(low, hits, lolbinScriptRules)
 }

@@ -1,0 +1,115 @@
+package payload
+
+import (
+	"bytes"
+	"testing"
+	"unicode"
+	"unicode/utf16"
+)
+
+// looksUTF16LEByUnit is looksUTF16LE as it was, two passes one unit at a
+// a time; FuzzLooksUTF16LE checks the one-pass version against it. It reports whether b is UTF-16LE text: a BOM or a NUL high byte
+// in most code units (scripts are mostly ASCII), and almost all units
+// printable.
+func looksUTF16LEByUnit(b []byte) bool {
+	bom := bytes.HasPrefix(b, bomUTF16LE)
+	if bom {
+		b = b[2:]
+	}
+	b = trimUTF16Nulls(b)
+	if len(b) < 2 {
+		return false
+	}
+	sample := b[:min(len(b), sampleSize)&^1]
+	units := len(sample) / 2
+	if !bom {
+		// Cheap test first: without a BOM only NUL high bytes tell UTF-16LE
+		// from 8-bit text.
+		asciiLike := 0
+		for i := 0; i+1 < len(sample); i += 2 {
+			if sample[i+1] == 0 && sample[i] != 0 {
+				asciiLike++
+			}
+		}
+		if asciiLike*100 < units*60 {
+			return false
+		}
+	}
+	good := 0
+	for i := 0; i+1 < len(sample); i += 2 {
+		u := rune(uint16(sample[i]) | uint16(sample[i+1])<<8)
+		switch {
+		case u < 0x80:
+			if u >= 0x20 && u < 0x7f || u == '\t' || u == '\r' || u == '\n' {
+				good++
+			}
+		case utf16.IsSurrogate(u):
+			good++ // pairing is checked on conversion; lone ones become U+FFFD
+		case unicode.IsPrint(u):
+			good++
+		}
+	}
+	return good*100 >= units*90
+}
+
+// FuzzLooksUTF16LE: the one-pass looksUTF16LE answers as the two-pass one
+// did, on the bytes and on their UTF-16LE encoding.
+func FuzzLooksUTF16LE(f *testing.F) {
+	for _, s := range []string{"IEX $x", "\xff\xfeI\x00E\x00", "h\x00\xe9\x00l\x00l\x00o\x00\x00\x00", "plain 8-bit text", "a\x00\x7f\x00b\x00c\x00\x1f\x00"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, in := range [][]byte{b, encodeUTF16LE(string(b)), append([]byte{0xFF, 0xFE}, b...)} {
+			if got, want := looksUTF16LE(in), looksUTF16LEByUnit(in); got != want {
+				t.Fatalf("looksUTF16LE(%q) = %v, two-pass %v", in, got, want)
+			}
+		}
+	})
+}
+
+func TestIsPrintableASCIIUnits(t *testing.T) {
+	for u := 0; u < 0x10000; u++ {
+		for lane := 0; lane < 4; lane++ {
+			v := uint64(0x0041_0041_0041_0041)&^(0xffff<<(16*lane)) | uint64(u)<<(16*lane)
+			want := u >= 0x20 && u <= 0x7e
+			if got := isPrintableASCIIUnits(v); got != want {
+				t.Fatalf("unit %#04x in lane %d: %v, want %v", u, lane, got, want)
+			}
+		}
+	}
+}
+
+// FuzzCompactBase64: slicing a body classifyBase64 calls plain gives what
+// the general path (trim, then drop white space and padding) gives.
+func FuzzCompactBase64(f *testing.F) {
+	f.Add([]byte("SQBFAFgAIAAkAHgA"), 8)
+	f.Add([]byte("SQBF AFgA\r\nIAAk AHgA=="), 12)
+	f.Add([]byte("ab-_cd-_ef-_gh-_"), 100)
+	f.Fuzz(func(t *testing.T, b []byte, n int) {
+		if n < 0 {
+			return
+		}
+		_, _, plain, ok := classifyBase64(b)
+		if !ok || !plain {
+			return
+		}
+		if got, want := compactBase64(b, n, true), compactBase64(b, n, false); !bytes.Equal(got, want) {
+			t.Fatalf("compactBase64(%q, %d): plain %q, general %q", b, n, got, want)
+		}
+	})
+}
+
+// FuzzByteCounts: the four-table count equals one count per byte.
+func FuzzByteCounts(f *testing.F) {
+	f.Add([]byte("I\x00E\x00X\x00"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want [256]int
+		for _, c := range b {
+			want[c]++
+		}
+		if got := byteCounts(b); got != want {
+			t.Fatalf("byteCounts(%q) differs from one count per byte", b)
+		}
+	})
+}
