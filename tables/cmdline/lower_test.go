@@ -26,8 +26,8 @@ func FuzzASCIILower(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, in := range []string{s, s + string(make([]byte, 700)) + s} {
-			if got, want := asciiLower(in), asciiLowerByCopy(in); got != want {
-				t.Fatalf("asciiLower(%q) = %q, want %q", in, got, want)
+			if got, want := ASCIILower(in), asciiLowerByCopy(in); got != want {
+				t.Fatalf("ASCIILower(%q) = %q, want %q", in, got, want)
 			}
 		}
 	})

@@ -50,9 +50,9 @@ func Normalize(line string) string {
 	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '!') < 0 && strings.IndexByte(s, '$') < 0 {
 		return s
 	}
-	lower := asciiLower(s) // shared by the two substitutions
+	lower := ASCIILower(s) // shared by the two substitutions
 	if next := substituteCmdSets(s, lower); next != s {
-		s, lower = next, asciiLower(next)
+		s, lower = next, ASCIILower(next)
 	}
 	return substitutePSVars(s, lower)
 }
@@ -511,7 +511,7 @@ func substituteCmdSets(s, lower string) string {
 
 // replaceFold replaces old (ASCII, any case) with repl.
 func replaceFold(s, old, repl string) string {
-	lower, lo := asciiLower(s), asciiLower(old)
+	lower, lo := ASCIILower(s), ASCIILower(old)
 	if !strings.Contains(lower, lo) {
 		return s
 	}

@@ -9,7 +9,7 @@ import (
 // scanUnfiltered is scanLine without the pair filter: every finder runs
 // its strings.Index passes, as before the filter.
 func scanUnfiltered(line string, env map[string]string) []found {
-	return scanWith(&scanner{s: line, lower: asciiLower(line), env: env})
+	return scanWith(&scanner{s: line, lower: ASCIILower(line), env: env})
 }
 
 func TestScannerAbsent(t *testing.T) {

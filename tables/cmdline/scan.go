@@ -35,7 +35,7 @@ type found struct {
 const pairFilterMin = 512
 
 func newScanner(line string, env map[string]string) *scanner {
-	sc := &scanner{s: line, lower: asciiLower(line), env: env}
+	sc := &scanner{s: line, lower: ASCIILower(line), env: env}
 	if len(line) >= pairFilterMin {
 		sc.pairs = new([pairBits / 64]uint64)
 		for i := 0; i+1 < len(sc.lower); i++ {
@@ -77,10 +77,10 @@ func (sc *scanner) add(start, end int, r Ref) {
 	sc.found = append(sc.found, found{ref: r, start: start})
 }
 
-// asciiLower lower-cases ASCII letters only, keeping every byte offset.
+// ASCIILower lower-cases ASCII letters only, keeping every byte offset.
 // The copy is made once: a stack buffer lowers each piece on its way into
 // the result.
-func asciiLower(s string) string {
+func ASCIILower(s string) string {
 	i := 0
 	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
 		i++
@@ -361,7 +361,7 @@ func optionOf(t token, slash bool) (name string, inline string, hasInline, ok bo
 		return "", "", false, false
 	}
 	name, inline, hasInline = strings.Cut(t.val[n:], ":")
-	return asciiLower(name), inline, hasInline, true
+	return ASCIILower(name), inline, hasInline, true
 }
 
 func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }

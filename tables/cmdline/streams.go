@@ -248,7 +248,7 @@ func (sc *scanner) eventLogRefs() {
 			}
 		}
 		if t, ok := a.get("filterxpath"); ok {
-			l := asciiLower(t.val)
+			l := ASCIILower(t.val)
 			if k := strings.Index(l, "eventid"); k >= 0 {
 				rest := strings.TrimLeft(l[k+len("eventid"):], " =")
 				id, _ = leadingInt(rest)

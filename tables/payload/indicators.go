@@ -76,35 +76,7 @@ func normalize(text string) (orig, low string) {
 	if strings.IndexByte(text, '`') >= 0 || strings.IndexByte(text, '^') >= 0 || strings.IndexByte(text, 0xE2) >= 0 && strings.ContainsAny(text, "\u2013\u2014\u2015") {
 		text = escapeStripper.Replace(text)
 	}
-	return text, lowerASCII(text)
-}
-
-// lowerASCII lower-cases ASCII letters only, keeping every byte offset.
-// The copy is made once: a stack buffer lowers each piece on its way into
-// the result.
-func lowerASCII(s string) string {
-	i := 0
-	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
-		i++
-	}
-	if i == len(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	var buf [512]byte
-	for i < len(s) {
-		n := copy(buf[:], s[i:])
-		for j, c := range buf[:n] {
-			if 'A' <= c && c <= 'Z' {
-				buf[j] = c + ('a' - 'A')
-			}
-		}
-		b.Write(buf[:n])
-		i += n
-	}
-	return b.String()
+	return text, cmdline.ASCIILower(text)
 }
 
 var escapeStripper = strings.NewReplacer("`", "", "^", "", "\u2013", "-", "\u2014", "-", "\u2015", "-")

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
 	"github.com/runkeyhunt/runkeyhunt/tables/indicators"
 )
 
@@ -92,8 +93,8 @@ func FuzzTextLiterals(f *testing.F) {
 				lowered[i] = c + ('a' - 'A')
 			}
 		}
-		if got := lowerASCII(text); got != string(lowered) {
-			t.Fatalf("lowerASCII(%q) = %q, want %q", text, got, lowered)
+		if got := cmdline.ASCIILower(text); got != string(lowered) {
+			t.Fatalf("cmdline.ASCIILower(%q) = %q, want %q", text, got, lowered)
 		}
 		hits := textLits.scan(low)
 		for i, w := range textLits.words {
