@@ -224,32 +224,6 @@ func build() []Location {
 	return out
 }
 
-// FollowKey is a key a Follow target may be in, as a reader that keeps
-// only what the tables read must keep it: Key's subkeys, and below each
-// the Suffix key (`SOFTWARE\Classes\CLSID\*\InprocServer32`).
-type FollowKey struct{ Scope, Key, Suffix string }
-
-// FollowKeys lists the keys of every declared Follow target, once each.
-func FollowKeys() []FollowKey {
-	var out []FollowKey
-	for _, l := range All {
-		for _, f := range l.Follow {
-			head, tail, ok := strings.Cut(f.Key, `\{data}`)
-			if !ok {
-				head, tail, ok = strings.Cut(f.Key, `\{item}`)
-			}
-			if !ok {
-				continue
-			}
-			k := FollowKey{Scope: f.Scope, Key: head, Suffix: strings.TrimPrefix(tail, `\`)}
-			if !slices.Contains(out, k) {
-				out = append(out, k)
-			}
-		}
-	}
-	return out
-}
-
 // ForScope returns the locations that apply to a hive of the given scope.
 func ForScope(scope string) []Location {
 	var out []Location

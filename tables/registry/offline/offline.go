@@ -314,10 +314,10 @@ var wants = func() []regfile.Want {
 			out = append(out, regfile.Want{Scope: loc.Scope, Rel: loc.Approved})
 		}
 	}
-	// The keys a value is followed to (a class's InprocServer32).
-	for _, f := range catalog.FollowKeys() {
-		out = append(out, regfile.Want{Scope: f.Scope, Rel: f.Key, Subkeys: true, Suffix: f.Suffix})
-	}
+	// The keys a value is followed to (a class's InprocServer32) are not
+	// kept: a machine export holds tens of thousands of them, which would
+	// crowd the autorun keys out of MaxKeptBytes; the few a scan follows are
+	// fetched in one more pass.
 	// The names of the machine's COM classes, which a per-user class may shadow.
 	out = append(out, regfile.Want{Scope: registry.ScopeMachine, Rel: catalog.MachineCLSIDKey})
 	// The Environment keys: a Run value's %NAME% may be defined there.
