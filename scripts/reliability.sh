@@ -17,8 +17,10 @@
 # another size still compares (same-size pairs give the plain ratio).
 # Outcome: ok (exit 0, nothing on stderr), warning (exit 0, a warning),
 # error (exit 1, one message), crash (exit >= 2: panic, signal), hang
-# (killed at the case's timeout). A crash or a hang fails the run; a missed
-# goal is FAIL in the table and fails the run only when strict. A case in
+# (killed at the case's timeout). A crash, a hang, an outcome other than
+# the expected one or a failed content check (rows lost) fails the run: those
+# do not depend on the machine's load. A missed time or memory goal is FAIL
+# in the table and fails the run only when strict. A case in
 # the expected-to-fail list shows XFAIL instead of failing the run (XPASS
 # when it passes: take it off the list).
 set -euo pipefail
@@ -123,7 +125,7 @@ report() {
   [ -n "$normal" ] && r=$(ratio "$name" "$normal")
   local accepted=$expect
   [ "$expect" = any ] && accepted="ok|warning|error"
-  case "|$accepted|" in *"|${outcome[$name]}|"*) ;; *) why+=("outcome ${outcome[$name]}, want $expect") ;; esac
+  case "|$accepted|" in *"|${outcome[$name]}|"*) ;; *) why+=("outcome ${outcome[$name]}, want $expect") fatal=1 ;; esac
   if [ -n "$ratio_goal" ]; then
     goal+=("ratio<=$ratio_goal")
     awk -v r="$r" -v g="$ratio_goal" 'BEGIN { exit !(r > g) }' && why+=("ratio $r > $ratio_goal")
@@ -132,7 +134,7 @@ report() {
     goal+=("rss<$rss_goal")
     [ "${rss[$name]}" -ge "$rss_goal" ] && why+=("peak RSS ${rss[$name]} MiB >= $rss_goal")
   fi
-  [ -n "$check" ] && why+=("$check")
+  [ -n "$check" ] && why+=("$check") && fatal=1
   case ${outcome[$name]} in crash | hang) fatal=1 ;; esac
   [ "${#why[@]}" -gt 0 ] && verdict=FAIL
   [ "$verdict" = FAIL ] && [ "$strict" = 1 ] && fatal=1
@@ -273,7 +275,7 @@ printf '%s\n' "${rows[@]}"
 echo
 echo "ratio: CPU seconds per input byte against the normal input above it; goals: issue 12 (scripts/reliability.sh)"
 if [ "$failed" != 0 ]; then
-  echo "reliability: FAILED (a crash or a hang$([ "$strict" = 1 ] && echo ', or a missed goal: RKH_RELIABILITY_STRICT=1'))" >&2
+  echo "reliability: FAILED (a crash, a hang, an unexpected outcome or a failed content check$([ "$strict" = 1 ] && echo ', or a missed goal: RKH_RELIABILITY_STRICT=1'))" >&2
   exit 1
 fi
-echo "reliability: no crash, no hang$([ "$strict" = 1 ] && echo ', every goal met')"
+echo "reliability: no crash, no hang, every outcome and content check as expected$([ "$strict" = 1 ] && echo ', every goal met')"
