@@ -147,6 +147,17 @@ var UserWritableFolders = []string{
 	`\windows\system32\spool\drivers\color\`, `\windows\system32\tasks\`, `\windows\registration\crmlog\`,
 }
 
+// InUserWritableFolder tells whether a lower-case, backslash-separated path
+// lies in one of UserWritableFolders.
+func InUserWritableFolder(lowerPath string) bool {
+	for _, d := range UserWritableFolders {
+		if strings.Contains(lowerPath, d) {
+			return true
+		}
+	}
+	return false
+}
+
 // RenamedSystemUtilities are Windows' own executables that droppers copy
 // and rename (OriginalFilename cmd.exe running as svchost32.exe), or copy
 // out of System32 under their own name. Sources: MITRE ATT&CK T1036.003

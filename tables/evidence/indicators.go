@@ -19,13 +19,7 @@ const (
 // userWritable tells whether an unprivileged user can write to the folder
 // of p (catalog.UserWritableFolders).
 func userWritable(p string) bool {
-	lp := strings.ToLower(strings.ReplaceAll(p, "/", `\`))
-	for _, d := range catalog.UserWritableFolders {
-		if strings.Contains(lp, d) {
-			return true
-		}
-	}
-	return false
+	return catalog.InUserWritableFolder(strings.ToLower(strings.ReplaceAll(p, "/", `\`)))
 }
 
 // wellKnownSigners are autorun names every fleet has, and the organisation

@@ -152,7 +152,7 @@ func scoreImage(set indicators.Set, cmd cmdline.Command, inner bool) {
 		if stagingFolder(dir, lname) {
 			set.Add(indicators.StagingFolderImage)
 		}
-		if inner && userWritableDir(dir) {
+		if inner && catalog.InUserWritableFolder(dir) {
 			set.Add(indicators.UserWritableImage)
 		}
 	}
@@ -176,7 +176,7 @@ func scoreImage(set indicators.Set, cmd cmdline.Command, inner bool) {
 				if stagingFolder(adir, strings.ToLower(aname)) {
 					set.Add(indicators.StagingFolderImage)
 				}
-				if userWritableDir(adir) {
+				if catalog.InUserWritableFolder(adir) {
 					set.Add(indicators.UserWritableImage)
 				}
 			}
@@ -240,22 +240,13 @@ func stagingFolder(dir, lname string) bool {
 	return false
 }
 
-func userWritableDir(dir string) bool {
-	for _, d := range catalog.UserWritableFolders {
-		if strings.Contains(dir, d) {
-			return true
-		}
-	}
-	return false
-}
-
 func anyArgWritable(args []string) bool {
 	for _, a := range args {
 		if strings.HasPrefix(a, "/") || strings.HasPrefix(a, "-") {
 			continue
 		}
 		dir, _ := splitImage(a)
-		if dir != "" && (userWritableDir(dir) || stagingFolder(dir, "")) {
+		if dir != "" && (catalog.InUserWritableFolder(dir) || stagingFolder(dir, "")) {
 			return true
 		}
 	}
@@ -302,7 +293,7 @@ func unusualDLL(args []string) bool {
 	if dir == "" {
 		return !catalog.SystemDLLs[strings.ToLower(name)]
 	}
-	return userWritableDir(dir) || stagingFolder(dir, strings.ToLower(name))
+	return catalog.InUserWritableFolder(dir) || stagingFolder(dir, strings.ToLower(name))
 }
 
 // innerCommand rebuilds the command line a proxy hands on from its split

@@ -3,6 +3,7 @@ package payload
 import (
 	"strings"
 
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
 )
 
@@ -150,7 +151,7 @@ func AdminScriptFolder(script string) bool {
 		return false
 	}
 	dir, _ := splitImage(script)
-	if dir == "" || userWritableDir(dir) || stagingFolder(dir, "x.ps1") && dir != `\windows\` {
+	if dir == "" || catalog.InUserWritableFolder(dir) || stagingFolder(dir, "x.ps1") && dir != `\windows\` {
 		return false
 	}
 	for _, p := range []string{`\program files\`, `\program files (x86)\`, `\windows\`} {
