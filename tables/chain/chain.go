@@ -689,6 +689,9 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 }
 
 func newInterest(row Row, written *regTarget, at stamp) *interest {
+	// An event's values are slices of one string: a row's own copy of its
+	// time lets that string go (the other strings are interned).
+	row.UtcTime = strings.Clone(row.UtcTime)
 	return &interest{row: row, written: written, at: at}
 }
 
@@ -734,12 +737,19 @@ func (e *Engine) FillUser(ev *sysmon.Event) {
 }
 
 // Rows links autorun and payload rows, scores them and returns them ordered
-// by computer, time and record id.
+// by computer, time and record id. It is the engine's last step: the
+// engine lets go of its state (the interest events, processes, memos) as
+// it makes the rows, so that a busy host's rows are not held twice, and a
+// second call returns none.
 func (e *Engine) Rows() []Row {
 	e.link()
 	e.finishAll()
+	// What correlation kept is not needed past here; the rows hold their
+	// own strings.
+	e.scores, e.memo, e.procs, e.seen = scoreMemo{}, memo{}, nil, nil
 	// Sorting pointers, not rows: a Row is 400 bytes.
-	order := slices.Clone(e.interests)
+	order := e.interests
+	e.interests = nil
 	slices.SortStableFunc(order, func(x, y *interest) int {
 		a, b := &x.row, &y.row
 		if a.Computer != b.Computer {
@@ -753,6 +763,7 @@ func (e *Engine) Rows() []Row {
 	rows := make([]Row, len(order))
 	for i, in := range order {
 		rows[i] = in.row
+		order[i] = nil // the interest can go once its row is out
 	}
 	return rows
 }
@@ -1030,7 +1041,8 @@ func (in *interest) finish(scores *scoreMemo) {
 	if in.netAfter > 0 {
 		r.SecondsAfter = in.gapAfter.Seconds()
 	}
-	r.RemoteAddresses, r.RemoteHostnames = strings.Join(in.remotes, ","), strings.Join(in.hostnames, ",")
+	r.RemoteAddresses, r.RemoteHostnames = joinOwn(in.remotes), joinOwn(in.hostnames)
+	in.remotes, in.hostnames = nil, nil
 	var flags int
 	if r.NetBefore > 0 {
 		flags |= 1
@@ -1043,6 +1055,16 @@ func (in *interest) finish(scores *scoreMemo) {
 	}
 	v := scores.verdict(in, flags)
 	r.Indicators, r.Score, r.Verdict = v.indicators, v.score, v.verdict
+}
+
+// joinOwn is strings.Join with ",", in a string of its own: Join gives a
+// single element back as it is, which may be a slice of its event's
+// values, and would keep all of them for the row's life.
+func joinOwn(parts []string) string {
+	if len(parts) == 1 {
+		return strings.Clone(parts[0])
+	}
+	return strings.Join(parts, ",")
 }
 
 // contentIndicators are the indicators of what the event wrote: all but
@@ -1201,7 +1223,9 @@ const (
 	maxInternedSize = 16 << 20
 )
 
-// intern returns the copy of s kept, keeping s if there is room.
+// intern returns the copy of s kept, keeping one if there is room. The
+// copy is s's own: s is often a slice of an event's values, which a row
+// would otherwise keep whole.
 func (m *memo) intern(s string) string {
 	if t, ok := m.strs[s]; ok {
 		return t
@@ -1209,6 +1233,7 @@ func (m *memo) intern(s string) string {
 	if m.strs == nil {
 		m.strs = map[string]string{}
 	}
+	s = strings.Clone(s)
 	if len(m.strs) < maxInterned && m.strSize+len(s) <= maxInternedSize {
 		m.strs[s] = s
 		m.strSize += len(s)
@@ -1232,7 +1257,9 @@ func (m *memo) split(target, eventType string) *splitResult {
 		return r
 	}
 	r := &splitResult{}
-	r.rt, r.ok = splitTarget(target, eventType)
+	// The split's strings are slices of target; rows keep them, so target
+	// must not be a slice of an event's values.
+	r.rt, r.ok = splitTarget(strings.Clone(target), eventType)
 	if m.splits == nil || len(m.splits) >= maxMemo {
 		m.splits = map[[2]string]*splitResult{}
 	}
