@@ -358,7 +358,8 @@ type process struct {
 }
 
 type interest struct {
-	row     Row
+	row     *Row // in the engine's rows (see Engine.rows)
+	slot    int  // row's index there
 	at      stamp
 	proc    string
 	written *regTarget // what the event wrote, split once (shared)
@@ -397,6 +398,12 @@ type Engine struct {
 	scores     scoreMemo
 	keyBuf     []byte // appendProcessKey's, reused
 	memo       memo
+	// rows holds the interest events' rows, slots the interest of each
+	// row: Rows sorts them in place and returns them, rather than copying
+	// every row out of its interest (a busy host's rows held twice at the
+	// end of the run).
+	rows  []Row
+	slots []*interest
 	// missed, when set, is told of each registry write that is of no
 	// interest when read: a payload target named later may want it.
 	missed func(regTarget, *sysmon.Event)
@@ -670,7 +677,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	}
 	if loc, ok := split.match(); ok {
 		row.Role, row.Location = RoleAutorun, loc.ID
-		in := newInterest(row, &split.rt, at)
+		in := e.newInterest(row, &split.rt, at)
 		if eventType == "SetValue" {
 			in.targets = e.memo.targetsOf(row.Details, rt.scope, rt.root)
 		}
@@ -679,7 +686,7 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	for _, t := range e.targets {
 		if t.matches(rt.root, rt.keyRel, rt.valueName) {
 			row.Role = RolePayload
-			return newInterest(row, &split.rt, at)
+			return e.newInterest(row, &split.rt, at)
 		}
 	}
 	if e.missed != nil {
@@ -688,11 +695,35 @@ func (e *Engine) classify(ev *sysmon.Event, at stamp) *interest {
 	return nil
 }
 
-func newInterest(row Row, written *regTarget, at stamp) *interest {
+func (e *Engine) newInterest(row Row, written *regTarget, at stamp) *interest {
 	// An event's values are slices of one string: a row's own copy of its
 	// time lets that string go (the other strings are interned).
 	row.UtcTime = strings.Clone(row.UtcTime)
-	return &interest{row: row, written: written, at: at}
+	in := &interest{written: written, at: at}
+	e.keep(in, row)
+	return in
+}
+
+// keep puts in's row in the engine's rows.
+func (e *Engine) keep(in *interest, row Row) {
+	grows := len(e.rows) == cap(e.rows)
+	e.rows = append(e.rows, row)
+	if grows {
+		// The rows moved, and the interests' pointers with them. append
+		// grows a large slice by a quarter: a smaller transient than
+		// doubling, which the collector counted live (measured).
+		for i, other := range e.slots {
+			other.row = &e.rows[i]
+		}
+	}
+	in.row, in.slot = &e.rows[len(e.rows)-1], len(e.rows)-1
+	e.slots = append(e.slots, in)
+}
+
+// owns tells whether in's row is in the engine's rows (an interest of
+// another engine, the second look's, is not).
+func (e *Engine) owns(in *interest) bool {
+	return in.slot >= 0 && in.slot < len(e.slots) && e.slots[in.slot] == in
 }
 
 func defaultEventType(id int) string {
@@ -747,11 +778,16 @@ func (e *Engine) Rows() []Row {
 	// What correlation kept is not needed past here; the rows hold their
 	// own strings.
 	e.scores, e.memo, e.procs, e.seen = scoreMemo{}, memo{}, nil, nil
-	// Sorting pointers, not rows: a Row is 400 bytes.
 	order := e.interests
 	e.interests = nil
+	for _, in := range order {
+		if !e.owns(in) {
+			e.keep(in, *in.row)
+		}
+	}
+	// Sorting pointers, not rows: a Row is 400 bytes.
 	slices.SortStableFunc(order, func(x, y *interest) int {
-		a, b := &x.row, &y.row
+		a, b := x.row, y.row
 		if a.Computer != b.Computer {
 			return strings.Compare(a.Computer, b.Computer)
 		}
@@ -760,12 +796,49 @@ func (e *Engine) Rows() []Row {
 		}
 		return cmp.Compare(a.RecordID, b.RecordID)
 	})
-	rows := make([]Row, len(order))
-	for i, in := range order {
-		rows[i] = in.row
-		order[i] = nil // the interest can go once its row is out
+	rows := e.rows
+	if len(order) != len(rows) || !permute(rows, order) {
+		// Rows the interests no longer name (none today): copy.
+		rows = make([]Row, len(order))
+		for i, in := range order {
+			rows[i] = *in.row
+		}
 	}
-	return rows
+	e.rows, e.slots = nil, nil
+	return rows[:len(rows):len(rows)]
+}
+
+// permute puts rows in order: rows[k] becomes the row of order[k], whose
+// slot is its index in rows. It moves each row once, following the
+// permutation's cycles, and does nothing (false) unless order names every
+// slot once.
+func permute(rows []Row, order []*interest) bool {
+	done := make([]bool, len(rows))
+	for _, in := range order {
+		if in.slot < 0 || in.slot >= len(rows) || done[in.slot] {
+			return false
+		}
+		done[in.slot] = true
+	}
+	clear(done)
+	for k := range rows {
+		if done[k] {
+			continue
+		}
+		first := rows[k]
+		j := k
+		for {
+			done[j] = true
+			src := order[j].slot
+			if src == k {
+				rows[j] = first
+				break
+			}
+			rows[j] = rows[src]
+			j = src
+		}
+	}
+	return true
 }
 
 // link pairs each autorun write with the payload write its command reads
@@ -1032,7 +1105,7 @@ func (e *Engine) finishAll() {
 const minFinishShare = 1024
 
 func (in *interest) finish(scores *scoreMemo) {
-	r := &in.row
+	r := in.row
 	r.NetBefore, r.NetAfter = in.netBefore, in.netAfter
 	r.SecondsBefore, r.SecondsAfter = -1, -1
 	if in.netBefore > 0 {
@@ -1071,7 +1144,7 @@ func joinOwn(parts []string) string {
 // the network and two-stage ones. scoreKey must name everything they
 // depend on.
 func (in *interest) contentIndicators() []string {
-	r := &in.row
+	r := in.row
 	set := indicators.Set{}
 	if r.Role == RoleAutorun && r.EventType == "SetValue" {
 		// The value's own verdict comes from the engine run_key_payloads uses.
@@ -1097,7 +1170,7 @@ func (in *interest) contentIndicators() []string {
 // the hive (scope, SID, user name), the key, the value name, the data and
 // the writer's image (a Binary Data list write is scored from it).
 func (in *interest) scoreKey() string {
-	r := &in.row
+	r := in.row
 	info := in.hiveInfo()
 	var b []byte
 	for _, part := range []string{r.Role, r.EventType, info.Scope, info.SID, info.Username, in.written.keyRel, r.ValueName, r.Details, r.Image} {

@@ -1,6 +1,8 @@
 package chain
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -43,4 +45,70 @@ func within(s, in string) bool {
 	}
 	p, lo := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(in)))
 	return p >= lo && p < lo+uintptr(len(in))
+}
+
+// permute puts the engine's rows in the order of the sorted interests,
+// moving each row once, and refuses an order that does not name every
+// slot once.
+func TestPermute(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 40 {
+		rows := make([]Row, n)
+		order := make([]*interest, n)
+		for i := range rows {
+			rows[i].RecordID = int64(i)
+			order[i] = &interest{slot: i}
+		}
+		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		want := make([]int64, n)
+		for k, in := range order {
+			want[k] = int64(in.slot)
+		}
+		if !permute(rows, order) {
+			t.Fatalf("n=%d: refused", n)
+		}
+		for k := range rows {
+			if rows[k].RecordID != want[k] {
+				t.Fatalf("n=%d: rows[%d] is row %d, want %d", n, k, rows[k].RecordID, want[k])
+			}
+		}
+	}
+	rows := make([]Row, 3)
+	for _, slots := range [][]int{{0, 1, 1}, {0, 1, 3}, {-1, 1, 2}} {
+		order := []*interest{{slot: slots[0]}, {slot: slots[1]}, {slot: slots[2]}}
+		if permute(rows, order) {
+			t.Errorf("slots %v: permuted", slots)
+		}
+	}
+}
+
+// Rows takes in the rows of interests another engine made (the second
+// look's) and returns every row once, in order, however the engine's rows
+// grew.
+func TestRowsTakesForeignInterests(t *testing.T) {
+	e, other := New(DefaultWindow), New(DefaultWindow)
+	var want []int64
+	for i := range 300 {
+		owner := e
+		if i%7 == 0 {
+			owner = other
+		}
+		in := owner.newInterest(Row{Computer: "pc", RecordID: int64(1000 - i), Role: RolePayload, SecondsBefore: -1, SecondsAfter: -1},
+			&regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: `Software\x`, valueName: "v"}, stamp{t: t0, rid: int64(1000 - i)})
+		e.interests = append(e.interests, in)
+		want = append(want, int64(1000-i))
+	}
+	slices.Sort(want)
+	rows := e.Rows()
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d", len(rows), len(want))
+	}
+	for i, r := range rows {
+		if r.RecordID != want[i] {
+			t.Fatalf("rows[%d] = record %d, want %d", i, r.RecordID, want[i])
+		}
+	}
+	if again := e.Rows(); len(again) != 0 {
+		t.Errorf("second Rows: %d rows, want none", len(again))
+	}
 }
