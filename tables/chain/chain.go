@@ -359,7 +359,6 @@ type process struct {
 
 type interest struct {
 	row     *Row // in the engine's rows (see Engine.rows)
-	slot    int  // row's index there
 	at      stamp
 	proc    string
 	written *regTarget // what the event wrote, split once (shared)
@@ -398,12 +397,10 @@ type Engine struct {
 	scores     scoreMemo
 	keyBuf     []byte // appendProcessKey's, reused
 	memo       memo
-	// rows holds the interest events' rows, slots the interest of each
-	// row: Rows sorts them in place and returns them, rather than copying
-	// every row out of its interest (a busy host's rows held twice at the
-	// end of the run).
-	rows  []Row
-	slots []*interest
+	// rows holds the interest events' rows, in chunks that never move:
+	// Rows lets the interests go before it copies the rows out, so a busy
+	// host's rows are not held with their interests and their copy at once.
+	rows [][]Row
 	// missed, when set, is told of each registry write that is of no
 	// interest when read: a payload target named later may want it.
 	missed func(regTarget, *sysmon.Event)
@@ -706,25 +703,16 @@ func (e *Engine) newInterest(row Row, written *regTarget, at stamp) *interest {
 
 // keep puts in's row in the engine's rows.
 func (e *Engine) keep(in *interest, row Row) {
-	grows := len(e.rows) == cap(e.rows)
-	e.rows = append(e.rows, row)
-	if grows {
-		// The rows moved, and the interests' pointers with them. append
-		// grows a large slice by a quarter: a smaller transient than
-		// doubling, which the collector counted live (measured).
-		for i, other := range e.slots {
-			other.row = &e.rows[i]
-		}
+	if len(e.rows) == 0 || len(e.rows[len(e.rows)-1]) == rowChunk {
+		e.rows = append(e.rows, make([]Row, 0, rowChunk))
 	}
-	in.row, in.slot = &e.rows[len(e.rows)-1], len(e.rows)-1
-	e.slots = append(e.slots, in)
+	chunk := &e.rows[len(e.rows)-1]
+	*chunk = append(*chunk, row)
+	in.row = &(*chunk)[len(*chunk)-1]
 }
 
-// owns tells whether in's row is in the engine's rows (an interest of
-// another engine, the second look's, is not).
-func (e *Engine) owns(in *interest) bool {
-	return in.slot >= 0 && in.slot < len(e.slots) && e.slots[in.slot] == in
-}
+// rowChunk is the rows of one chunk of Engine.rows (400 KiB).
+const rowChunk = 1024
 
 func defaultEventType(id int) string {
 	switch id {
@@ -778,14 +766,9 @@ func (e *Engine) Rows() []Row {
 	// What correlation kept is not needed past here; the rows hold their
 	// own strings.
 	e.scores, e.memo, e.procs, e.seen = scoreMemo{}, memo{}, nil, nil
+	// Sorting pointers, not rows: a Row is 400 bytes.
 	order := e.interests
 	e.interests = nil
-	for _, in := range order {
-		if !e.owns(in) {
-			e.keep(in, *in.row)
-		}
-	}
-	// Sorting pointers, not rows: a Row is 400 bytes.
 	slices.SortStableFunc(order, func(x, y *interest) int {
 		a, b := x.row, y.row
 		if a.Computer != b.Computer {
@@ -796,49 +779,21 @@ func (e *Engine) Rows() []Row {
 		}
 		return cmp.Compare(a.RecordID, b.RecordID)
 	})
-	rows := e.rows
-	if len(order) != len(rows) || !permute(rows, order) {
-		// Rows the interests no longer name (none today): copy.
-		rows = make([]Row, len(order))
-		for i, in := range order {
-			rows[i] = *in.row
-		}
+	// The interests go before the copy is made, the engine's rows as it
+	// is made (a row of another engine, the second look's, is copied the
+	// same way).
+	sorted := make([]*Row, len(order))
+	for i, in := range order {
+		sorted[i] = in.row
 	}
-	e.rows, e.slots = nil, nil
-	return rows[:len(rows):len(rows)]
-}
-
-// permute puts rows in order: rows[k] becomes the row of order[k], whose
-// slot is its index in rows. It moves each row once, following the
-// permutation's cycles, and does nothing (false) unless order names every
-// slot once.
-func permute(rows []Row, order []*interest) bool {
-	done := make([]bool, len(rows))
-	for _, in := range order {
-		if in.slot < 0 || in.slot >= len(rows) || done[in.slot] {
-			return false
-		}
-		done[in.slot] = true
+	clear(order)
+	e.rows = nil
+	rows := make([]Row, len(sorted))
+	for i, r := range sorted {
+		rows[i] = *r
+		sorted[i] = nil
 	}
-	clear(done)
-	for k := range rows {
-		if done[k] {
-			continue
-		}
-		first := rows[k]
-		j := k
-		for {
-			done[j] = true
-			src := order[j].slot
-			if src == k {
-				rows[j] = first
-				break
-			}
-			rows[j] = rows[src]
-			j = src
-		}
-	}
-	return true
+	return rows
 }
 
 // link pairs each autorun write with the payload write its command reads

@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -47,48 +46,13 @@ func within(s, in string) bool {
 	return p >= lo && p < lo+uintptr(len(in))
 }
 
-// permute puts the engine's rows in the order of the sorted interests,
-// moving each row once, and refuses an order that does not name every
-// slot once.
-func TestPermute(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for n := range 40 {
-		rows := make([]Row, n)
-		order := make([]*interest, n)
-		for i := range rows {
-			rows[i].RecordID = int64(i)
-			order[i] = &interest{slot: i}
-		}
-		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		want := make([]int64, n)
-		for k, in := range order {
-			want[k] = int64(in.slot)
-		}
-		if !permute(rows, order) {
-			t.Fatalf("n=%d: refused", n)
-		}
-		for k := range rows {
-			if rows[k].RecordID != want[k] {
-				t.Fatalf("n=%d: rows[%d] is row %d, want %d", n, k, rows[k].RecordID, want[k])
-			}
-		}
-	}
-	rows := make([]Row, 3)
-	for _, slots := range [][]int{{0, 1, 1}, {0, 1, 3}, {-1, 1, 2}} {
-		order := []*interest{{slot: slots[0]}, {slot: slots[1]}, {slot: slots[2]}}
-		if permute(rows, order) {
-			t.Errorf("slots %v: permuted", slots)
-		}
-	}
-}
-
-// Rows takes in the rows of interests another engine made (the second
-// look's) and returns every row once, in order, however the engine's rows
-// grew.
+// Rows takes the rows of interests another engine made (the second
+// look's) with its own and returns every row once, in order, across the
+// chunks of the engine's rows.
 func TestRowsTakesForeignInterests(t *testing.T) {
 	e, other := New(DefaultWindow), New(DefaultWindow)
 	var want []int64
-	for i := range 300 {
+	for i := range 3*rowChunk + 5 {
 		owner := e
 		if i%7 == 0 {
 			owner = other
