@@ -27,6 +27,10 @@ var OnePassIDs = map[int]bool{EventProcessCreate: true, EventNetwork: true, Even
 // gave them.
 var usersInPass = map[input.Format]bool{input.EVTX: true}
 
+// createFields are the fields of a ProcessCreate a user is taken from:
+// a JSON line's others are skipped, not decoded.
+var createFields = map[int]map[string]bool{EventProcessCreate: {"ProcessGuid": true, "User": true}}
+
 // Bounds of the one pass's state (see the package doc); variables for
 // tests.
 var (
@@ -464,7 +468,7 @@ func (op *onePass) fillUsers(read func(file int, filter sysmon.Filter, emit func
 	if len(waiting) == 0 {
 		return nil
 	}
-	filter := sysmon.Filter{EventIDs: ProcessIDs, Line: lineMentions(guids), Chunk: sysmon.ChunkMentions(guids)}
+	filter := sysmon.Filter{EventIDs: ProcessIDs, FieldsOf: createFields, Line: lineMentions(guids), Chunk: sysmon.ChunkMentions(guids)}
 	for f := range op.files {
 		err := read(f, filter, func(ev *sysmon.Event) {
 			u := ev.Field("User")

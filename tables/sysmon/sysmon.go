@@ -97,6 +97,10 @@ type Filter struct {
 	// reader leaves the others out without rendering them (the text
 	// formats may keep them).
 	Fields map[string]bool
+	// FieldsOf, when set, names per event id the EventData fields wanted
+	// (an id absent: all, or Fields). The JSON-lines reader skips the
+	// others without decoding them; the other formats may keep them.
+	FieldsOf map[int]map[string]bool
 	// Line, when set, is a cheap necessary condition on a JSON line's raw
 	// bytes, checked before it is parsed (e.g. "mentions one of these
 	// process GUIDs"). Formats without raw lines ignore it.

@@ -1,0 +1,124 @@
+package sysmon
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+)
+
+// createUser is what the chain's ProcessCreate pass keeps of a line.
+var createUser = map[int]map[string]bool{1: {"ProcessGuid": true, "User": true}, 13: {"TargetObject": true}}
+
+// TestJSONLineFieldsOf: with Filter.FieldsOf an event keeps the fields of
+// its own id, even where the text tells another id than the parse finds,
+// and the checks and errors are those of a whole parse.
+func TestJSONLineFieldsOf(t *testing.T) {
+	const sysmon = `"SourceName":"Microsoft-Windows-Sysmon"`
+	cases := []struct{ name, line, want string }{
+		{"subset of a ProcessCreate",
+			`{"EventID":1,` + sysmon + `,"Message":"Process Create:\r\nUser: x","ProcessGuid":"{G}","Image":"C:\\a.exe","User":"CORP\\u","CommandLine":"a \"b\""}`,
+			`1 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "ProcessGuid"="{G}" "User"="CORP\\u"`},
+		{"an id without a subset keeps all",
+			`{"EventID":3,` + sysmon + `,"ProcessGuid":"{G}","User":"u","DestinationIp":"1.2.3.4"}`,
+			`3 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "DestinationIp"="1.2.3.4" "ProcessGuid"="{G}" "User"="u"`},
+		{"the text tells 1, the parse 3: all fields",
+			`{"winlog":{"event_data":{"EventID":1,"ProcessGuid":"{G}","Image":"i"},"event_id":3,"provider_name":"Microsoft-Windows-Sysmon"}}`,
+			`3 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "EventID"="1" "Image"="i" "ProcessGuid"="{G}"`},
+		{"the text tells 3, the parse 1: the subset",
+			`{"winlog":{"event_data":{"EventID":3,"ProcessGuid":"{G}","Image":"i","User":"u"},"event_id":1,"provider_name":"Microsoft-Windows-Sysmon"}}`,
+			`1 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "ProcessGuid"="{G}" "User"="u"`},
+		{"the text tells 1, the parse 13: that id's subset",
+			`{"EventID":13,` + sysmon + `,"Details":"EventID\":1","TargetObject":"HKLM\\x","EventType":"SetValue"}`,
+			`13 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "TargetObject"="HKLM\\x"`},
+		{"a bad escape in a skipped member",
+			`{"EventID":1,` + sysmon + `,"Image":"a\qb","User":"u"}`,
+			`ERR offset 65: bad escape \q`},
+		{"a control character in a skipped member",
+			`{"EventID":1,` + sysmon + `,"Image":"a` + "\x01" + `","User":"u"}`,
+			`ERR offset 63: control character in string`},
+		{"a bad number in a skipped member",
+			`{"EventID":1,` + sysmon + `,"Image":1e999,"User":"u"}`,
+			`ERR offset 66: bad number "1e999"`},
+		{"too deep in a skipped member",
+			`{"EventID":1,` + sysmon + `,"Image":` + deepJSON(70) + `}`,
+			`ERR JSON nested too deeply`},
+	}
+	var p jsonLineParser
+	for _, c := range cases {
+		got := jsonEventText(p.parse([]byte(c.line), Filter{FieldsOf: createUser}))
+		if got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
+		if whole := jsonEventText(p.parse([]byte(c.line), Filter{})); c.want[:3] == "ERR" && whole != got {
+			t.Errorf("%s: the whole parse says %s", c.name, whole)
+		}
+	}
+}
+
+// FuzzJSONFieldsOf: the parse with Filter.FieldsOf is the whole parse
+// with the fields of other names left out: the same event, the same
+// error.
+func FuzzJSONFieldsOf(f *testing.F) {
+	nxlog, _ := nxlogBenchLines(24 << 10) // a line of each kind
+	for line := range bytes.Lines(nxlog) {
+		f.Add(line)
+	}
+	f.Add([]byte(`{"winlog":{"event_data":{"EventID":3,"ProcessGuid":"{G}","User":"u"},"event_id":1,"provider_name":"Microsoft-Windows-Sysmon"}}`))
+	f.Add([]byte(`{"EventID":1,"SourceName":"Microsoft-Windows-Sysmon","Image":"a\qb","User":"u"}`))
+	var whole, subset jsonLineParser
+	f.Fuzz(func(t *testing.T, line []byte) {
+		want, werr := whole.parse(line, Filter{})
+		got, gerr := subset.parse(line, Filter{FieldsOf: createUser})
+		if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
+			t.Fatalf("errors differ: whole %v, with FieldsOf %v", werr, gerr)
+		}
+		if (want == nil) != (got == nil) {
+			t.Fatalf("events differ: whole %v, with FieldsOf %v", want, got)
+		}
+		if want == nil {
+			return
+		}
+		keep := createUser[want.EventID]
+		var wantFields, gotFields [][2]string
+		for k, v := range want.Fields() {
+			if keep == nil || keep[k] {
+				wantFields = append(wantFields, [2]string{k, v})
+			}
+		}
+		for k, v := range got.Fields() {
+			gotFields = append(gotFields, [2]string{k, v})
+		}
+		if !slices.Equal(wantFields, gotFields) {
+			t.Fatalf("fields %q, want %q", gotFields, wantFields)
+		}
+		w, g := *want, *got
+		w.fields, g.fields = nil, nil
+		if jsonEventText(&w, nil) != jsonEventText(&g, nil) {
+			t.Fatalf("event %s, want %s", jsonEventText(&g, nil), jsonEventText(&w, nil))
+		}
+	})
+}
+
+// TestPlainRun holds the eight-bytes-a-step scan to a byte-by-byte one:
+// every byte value at every position of a word and of the tail.
+func TestPlainRun(t *testing.T) {
+	byteByByte := func(b []byte, i int) int {
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		return i
+	}
+	for c := range 256 {
+		for n := 1; n <= 20; n++ {
+			for pos := range n {
+				b := bytes.Repeat([]byte{'a'}, n)
+				b[pos] = byte(c)
+				for from := 0; from <= pos; from++ {
+					if got, want := plainRun(b, from), byteByByte(b, from); got != want {
+						t.Fatalf("byte %#x at %d of %d, from %d: %d, want %d", c, pos, n, from, got, want)
+					}
+				}
+			}
+		}
+	}
+}
