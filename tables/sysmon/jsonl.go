@@ -552,11 +552,40 @@ const nxlogTimeLayout = "2006-01-02 15:04:05.999999999"
 // for text of its shape rather than failing RFC 3339 first.
 func parseEventTimeBytes(b []byte) (time.Time, bool) {
 	if isNXLogTime(b) {
+		if t, ok := nxlogTime(b); ok {
+			return t, true
+		}
 		if t, err := time.Parse(nxlogTimeLayout, string(b)); err == nil {
 			return t.UTC(), true
 		}
 	}
 	return parseEventTime(string(b))
+}
+
+// nxlogTime is time.Parse(nxlogTimeLayout) of text isNXLogTime accepts,
+// from its digits: false where a field is out of range, for time.Parse
+// to decide (and refuse) as before.
+func nxlogTime(b []byte) (time.Time, bool) {
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range b[i : i+n] {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, minute, sec := num(11, 2), num(14, 2), num(17, 2)
+	if month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false // day 29 to 31 is left to time.Parse
+	}
+	nsec := 0
+	if frac := b[19:]; len(frac) > 1 {
+		nsec = num(20, len(frac)-1)
+		for range 10 - len(frac) {
+			nsec *= 10
+		}
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
 }
 
 // isNXLogTime tells "2006-01-02 15:04:05" with an optional fraction of up

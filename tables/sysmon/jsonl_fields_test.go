@@ -2,8 +2,10 @@ package sysmon
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 )
 
 // createUser is what the chain's ProcessCreate pass keeps of a line.
@@ -119,6 +121,35 @@ func TestPlainRun(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestNXLogTime holds the digit parse of NXLog's EventTime to time.Parse
+// on times of every shape it takes and every field at and past its range.
+func TestNXLogTime(t *testing.T) {
+	texts := []string{"2024-03-12 09:13:40", "2024-03-12 09:13:40.1", "2024-03-12 09:13:40.123456789", "2024-03-12 09:13:40.000000001",
+		"0000-01-01 00:00:00", "9999-12-28 23:59:59.999", "2024-02-29 10:00:00", "2023-02-29 10:00:00", "2024-04-31 00:00:00",
+		"2024-00-10 00:00:00", "2024-13-10 00:00:00", "2024-01-00 00:00:00", "2024-01-32 00:00:00", "2024-01-10 24:00:00",
+		"2024-01-10 23:60:00", "2024-01-10 23:59:60", "2024-01-10 23:59:59.", "2024-01-28 12:00:00.0000000000"}
+	for y := 1999; y <= 2001; y++ {
+		for m := 1; m <= 12; m++ {
+			for d := 27; d <= 31; d++ {
+				texts = append(texts, fmt.Sprintf("%04d-%02d-%02d 12:34:56.5", y, m, d))
+			}
+		}
+	}
+	for _, text := range texts {
+		want, werr := time.Parse(nxlogTimeLayout, text)
+		got, ok := parseEventTimeBytes([]byte(text))
+		if !isNXLogTime([]byte(text)) {
+			continue
+		}
+		if werr == nil && (!ok || !got.Equal(want) || got.Location() != time.UTC) {
+			t.Errorf("%s: %v %v, want %v", text, got, ok, want)
+		}
+		if fast, ok := nxlogTime([]byte(text)); ok && (werr != nil || !fast.Equal(want)) {
+			t.Errorf("%s: digits give %v, time.Parse %v %v", text, fast, want, werr)
 		}
 	}
 }
