@@ -368,12 +368,24 @@ func (p *jsonLineParser) intern(b []byte) string {
 	return s
 }
 
-// parse reads one line. With filter.FieldsOf, the line's event id is
+// parse reads one line. An event of an id with a filter.LineOf condition
+// the line does not meet is dropped. With filter.FieldsOf, the line's event id is
 // told from its text first (keyedEventID) and only that id's fields are
 // decoded; a line whose parsed id differs is parsed again with the fields
 // of that id. Which members are decoded changes neither the checks nor
 // the errors: a skipped value is checked as a kept one is.
 func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
+	ev, err := p.parseFields(line, filter)
+	if ev != nil && filter.LineOf != nil {
+		if cond := filter.LineOf[ev.EventID]; cond != nil && !cond(line) {
+			return nil, nil
+		}
+	}
+	return ev, err
+}
+
+// parseFields is parse before LineOf.
+func (p *jsonLineParser) parseFields(line []byte, filter Filter) (*Event, error) {
 	if filter.FieldsOf == nil {
 		return p.parseKeeping(line, filter, nil)
 	}

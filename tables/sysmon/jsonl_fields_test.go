@@ -153,3 +153,27 @@ func TestNXLogTime(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONLineOf: an event of an id with a LineOf condition is kept only
+// when its raw line meets it, by the parsed id (not the one the text
+// tells first); other ids do not ask it.
+func TestJSONLineOf(t *testing.T) {
+	names := func(line []byte) bool { return bytes.Contains(line, []byte("{W}")) }
+	filter := Filter{LineOf: map[int]func([]byte) bool{13: names}}
+	cases := []struct {
+		line string
+		kept bool
+	}{
+		{`{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","ProcessGuid":"{W}"}`, true},
+		{`{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","ProcessGuid":"{X}"}`, false},
+		{`{"EventID":3,"SourceName":"Microsoft-Windows-Sysmon","ProcessGuid":"{X}"}`, true},
+		{`{"winlog":{"event_data":{"EventID":3,"ProcessGuid":"{X}"},"event_id":13,"provider_name":"Microsoft-Windows-Sysmon"}}`, false},
+	}
+	var p jsonLineParser
+	for _, c := range cases {
+		ev, err := p.parse([]byte(c.line), filter)
+		if err != nil || (ev != nil) != c.kept {
+			t.Errorf("%s: event %v, error %v; want kept %v", c.line, ev, err, c.kept)
+		}
+	}
+}
