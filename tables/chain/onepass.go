@@ -388,13 +388,12 @@ func (op *onePass) secondLook(read func(file int, filter sysmon.Filter, emit fun
 			names := slices.Collect(maps.Keys(writers))
 			filter.Line = lineMentions(names)
 			if op.createsFull {
-				namesWriter := filter.Line
 				filter.EventIDs, filter.FieldsOf = lookAndCreateIDs, createFields
-				filter.Line = lineMentions(append(names, userless...))
-				filter.LineOf = map[int]func([]byte) bool{}
+				filter.LineOf = map[int]func([]byte) bool{EventProcessCreate: lineMentions(append(names, userless...))}
 				for id := range ObserveIDs {
-					filter.LineOf[id] = namesWriter
+					filter.LineOf[id] = filter.Line
 				}
+				filter.Line = nil
 				users = map[string]string{}
 				if op.createsRead == nil {
 					op.createsRead = map[int]map[string]string{}

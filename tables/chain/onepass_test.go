@@ -131,6 +131,8 @@ func correlateOnce(t *testing.T, files []input.File) onePassRun {
 		out.looked[f] = chunks
 		if filter.Line != nil {
 			out.lines[f] = filter.Line
+		} else if cond := filter.LineOf[EventRegistryValue]; cond != nil {
+			out.lines[f] = cond // with fillUsers' ProcessCreate lines
 		}
 		return r.file(f, filter, emit)
 	})

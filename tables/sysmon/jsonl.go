@@ -368,20 +368,57 @@ func (p *jsonLineParser) intern(b []byte) string {
 	return s
 }
 
-// parse reads one line. An event of an id with a filter.LineOf condition
-// the line does not meet is dropped. With filter.FieldsOf, the line's event id is
+// parse reads one line. With filter.LineOf, an event of id X is given
+// when a pass wanting X alone with LineOf[X] for Line would give it, and
+// a line no such pass would parse is not parsed. With filter.FieldsOf, the line's event id is
 // told from its text first (keyedEventID) and only that id's fields are
 // decoded; a line whose parsed id differs is parsed again with the fields
 // of that id. Which members are decoded changes neither the checks nor
 // the errors: a skipped value is checked as a kept one is.
 func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
+	if filter.LineOf != nil && !lineOfAny(line, filter) {
+		return nil, nil
+	}
 	ev, err := p.parseFields(line, filter)
-	if ev != nil && filter.LineOf != nil {
-		if cond := filter.LineOf[ev.EventID]; cond != nil && !cond(line) {
-			return nil, nil
-		}
+	if ev != nil && filter.LineOf != nil && !lineOf(line, filter, ev.EventID) {
+		return nil, nil
 	}
 	return ev, err
+}
+
+// lineOf tells whether a pass wanting only id, with LineOf[id] for Line,
+// would parse the line (mayMatch, then the condition).
+func lineOf(line []byte, filter Filter, id int) bool {
+	if v, ok := keyedEventID(line); ok {
+		if !isDecimal(v, id) {
+			return false
+		}
+	} else if !mayMatch(line, [][]byte{strconv.AppendInt(nil, int64(id), 10)}) {
+		return false
+	}
+	cond := filter.LineOf[id]
+	return cond == nil || cond(line)
+}
+
+// lineOfAny tells whether lineOf holds for one of the wanted ids: only
+// the id the text tells can, when it tells one.
+func lineOfAny(line []byte, filter Filter) bool {
+	if v, ok := keyedEventID(line); ok {
+		id, ok := parseIntBytes(v)
+		return ok && id <= math.MaxInt32 && isDecimal(v, int(id)) && filter.wantsID(int(id)) && lineOf(line, filter, int(id))
+	}
+	for id, ok := range filter.EventIDs {
+		if ok && lineOf(line, filter, id) {
+			return true
+		}
+	}
+	return len(filter.EventIDs) == 0 // every id wanted: the parse tells
+}
+
+// isDecimal tells whether v is id's decimal text, as mayMatch compares.
+func isDecimal(v []byte, id int) bool {
+	var buf [20]byte
+	return id >= 0 && bytes.Equal(v, strconv.AppendInt(buf[:0], int64(id), 10))
 }
 
 // parseFields is parse before LineOf.

@@ -177,3 +177,40 @@ func TestJSONLineOf(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJSONLineOf: one read with LineOf gives what the passes it stands
+// for give, one pass per id with its condition for Line: the same event
+// (from at most one of them) and the same error.
+func FuzzJSONLineOf(f *testing.F) {
+	f.Add([]byte(`{"EventID":13,"SourceName":"Microsoft-Windows-Sysmon","ProcessGuid":"{A}"}`))
+	f.Add([]byte(`{"EventID":1,"SourceName":"Microsoft-Windows-Sysmon","ProcessGuid":"{B}","User":"u"}`))
+	f.Add([]byte(`{"winlog":{"event_data":{"EventID":1,"G":"{A}"},"event_id":13,"provider_name":"Microsoft-Windows-Sysmon"}}`))
+	f.Add([]byte(`{"SourceName":"Microsoft-Windows-Sysmon","x":13,"y":"{B}","z":"\q"}`))
+	mentions := func(text string) func([]byte) bool {
+		return func(line []byte) bool { return bytes.Contains(line, []byte(text)) }
+	}
+	conds := map[int]func([]byte) bool{1: mentions("{A}"), 13: mentions("{B}")}
+	one := Filter{EventIDs: map[int]bool{1: true, 13: true}, LineOf: map[int]func([]byte) bool{1: conds[1], 13: conds[13]}}
+	var p jsonLineParser
+	read := func(line []byte, filter Filter) string {
+		if !mayMatch(line, idPatterns(filter)) || filter.Line != nil && !filter.Line(line) {
+			return "nil"
+		}
+		return jsonEventText(p.parse(line, filter))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		got := read(line, one)
+		var want []string
+		for id, cond := range conds {
+			if r := read(line, Filter{EventIDs: map[int]bool{id: true}, Line: cond}); r != "nil" {
+				want = append(want, r)
+			}
+		}
+		switch {
+		case len(want) == 0 && got != "nil":
+			t.Fatalf("one read gives %s, the passes nothing", got)
+		case len(want) > 0 && !slices.Contains(want, got):
+			t.Fatalf("one read gives %s, the passes %q", got, want)
+		}
+	})
+}

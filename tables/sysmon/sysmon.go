@@ -105,9 +105,9 @@ type Filter struct {
 	// bytes, checked before it is parsed (e.g. "mentions one of these
 	// process GUIDs"). Formats without raw lines ignore it.
 	Line func(line []byte) bool
-	// LineOf, when set, is per event id a condition on a JSON line's raw
-	// bytes that an event of that id must also meet, checked once the
-	// line is parsed (Line, checked before, must let such lines through).
+	// LineOf, when set, gives JSON lines a Line per event id: an event of
+	// id X is read as by a pass wanting X alone with LineOf[X] (nil: no
+	// condition) for Line, so one read serves several such passes.
 	LineOf map[int]func(line []byte) bool
 	// Chunk, when set, is a cheap necessary condition on an EVTX chunk's
 	// raw bytes (see ChunkMentions).
