@@ -22,7 +22,10 @@ var OnePassIDs = map[int]bool{EventProcessCreate: true, EventNetwork: true, Even
 // without a user before it is parsed, and a ProcessCreate line is the
 // longest of a log: parsing them all in the pass costs more than a pass
 // that parses only the lines naming the processes that need a user (a
-// set lookup per GUID-shaped text, linear in the input). When any file is
+// set lookup per GUID-shaped text, linear in the input), even decoding
+// only createFields (0.70 s against 0.51 s CPU on 366 MB of a
+// workstation's NXLog lines, two thirds ProcessCreate); that pass shares
+// the second look's read where there is one. When any file is
 // of another format, every user comes from that pass, as the three passes
 // gave them.
 var usersInPass = map[input.Format]bool{input.EVTX: true}
