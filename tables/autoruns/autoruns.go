@@ -421,12 +421,11 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirec
 	if loc.IsItemDefault(data) {
 		common = indicators.Set{} // Windows' own value for the item
 	}
-	cmd := cmdline.Split(scored, env)
-	base.Image, base.Arguments = cmd.Image, cmd.Arguments
+	base.Image, base.Arguments = scored.split.Image, scored.split.Arguments
 	showTarget(&base, target)
 
 	var rows []Row
-	founds := s.follow(hives, h, env, scored, 0, warn)
+	founds := s.followCommand(hives, h, env, scored, warn)
 	for _, ref := range profileRefs(scored, env) {
 		founds = append(founds, s.resolve(hives, h, ref, warn)...)
 	}
@@ -527,11 +526,11 @@ func (f found) apply(row *Row, set indicators.Set) {
 	}
 }
 
-// follow resolves the references in text; decoded inline payloads are
-// searched again for references (up to maxNesting), so an -enc command that
-// reads a registry value still leads to that value.
-func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, env map[string]string, text string, depth int, warn func(error)) []found {
-	return s.followRefs(hives, h, env, s.hive.extractRefs(text, env), depth, warn)
+// followCommand resolves the references in a value's command; decoded
+// inline payloads are searched again for references (up to maxNesting), so
+// an -enc command that reads a registry value still leads to that value.
+func (s *Scanner) followCommand(hives []registry.Hive, h registry.Hive, env map[string]string, cmd *command, warn func(error)) []found {
+	return s.followRefs(hives, h, env, s.hive.extractRefsNormalized(cmd.line, cmd.norm, env), 0, warn)
 }
 
 func (s *Scanner) followRefs(hives []registry.Hive, h registry.Hive, env map[string]string, refs []cmdline.Ref, depth int, warn func(error)) []found {

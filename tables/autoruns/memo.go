@@ -55,21 +55,8 @@ func (m *scanMemo) forHive(i int, env func() map[string]string) *envMemo {
 	return m.hives[i]
 }
 
-// extractRefs is cmdline.ExtractRefs(text, env); env must be m's own.
-func (m *envMemo) extractRefs(text string, env map[string]string) []cmdline.Ref {
-	if m == nil || m.refs == nil || len(text) > memoMaxText {
-		return cmdline.ExtractRefs(text, env)
-	}
-	refs, ok := m.refs[text]
-	if !ok {
-		refs = cmdline.ExtractRefs(text, env)
-		m.refs[text] = refs
-	}
-	return refs
-}
-
-// extractRefsNormalized is extractRefs for a text whose
-// cmdline.Normalize form the caller has made already.
+// extractRefsNormalized is cmdline.ExtractRefsNormalized(text, norm, env)
+// (norm is cmdline.Normalize(text)); env must be m's own.
 func (m *envMemo) extractRefsNormalized(text, norm string, env map[string]string) []cmdline.Ref {
 	if m == nil || m.refs == nil || len(text) > memoMaxText {
 		return cmdline.ExtractRefsNormalized(text, norm, env)
@@ -100,8 +87,9 @@ func (m *scanMemo) decode(raw []byte) payload.Result {
 // probeValue follows a value's references as valueRows would, scoring
 // nothing: a probe round asks on-demand hives for the keys they name.
 func (s *Scanner) probeValue(hives []registry.Hive, h registry.Hive, env, indirect map[string]string, data string, warn func(error)) {
-	scored, _ := expandIndirect(data, indirect)
-	s.follow(hives, h, env, scored, 0, warn)
+	line, _ := expandIndirect(data, indirect)
+	scored := analyze(line, env)
+	s.followCommand(hives, h, env, scored, warn)
 	for _, ref := range profileRefs(scored, env) {
 		s.resolve(hives, h, ref, warn)
 	}

@@ -20,7 +20,8 @@ const maxProxyDepth = 4
 // command as stored; env expands %VAR% (nil: unexpanded). The ids come back
 // sorted, without duplicates; nil when nothing matches.
 func ImageIndicators(valueName, data string, env map[string]string) []string {
-	return imageIndicators(valueName, cmdline.Normalize(data), env)
+	norm := cmdline.Normalize(data)
+	return imageIndicators(valueName, norm, cmdline.Split(norm, env), env)
 }
 
 // CommandIndicators is everything an autorun command shows by itself: the
@@ -28,8 +29,15 @@ func ImageIndicators(valueName, data string, env map[string]string) []string {
 // the command normalised once. Both tables score a value's data with it.
 func CommandIndicators(valueName, data string, env map[string]string) []string {
 	norm := cmdline.Normalize(data)
+	return CommandIndicatorsSplit(valueName, data, norm, cmdline.Split(norm, env), env)
+}
+
+// CommandIndicatorsSplit is CommandIndicators for a caller that has
+// normalised the data (norm is cmdline.Normalize(data)) and split that
+// (normCmd is cmdline.Split(norm, env)) already.
+func CommandIndicatorsSplit(valueName, data, norm string, normCmd cmdline.Command, env map[string]string) []string {
 	ids := textIndicatorsOf(data, norm)
-	for _, id := range imageIndicators(valueName, norm, env) {
+	for _, id := range imageIndicators(valueName, norm, normCmd, env) {
 		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
@@ -39,9 +47,9 @@ func CommandIndicators(valueName, data string, env map[string]string) []string {
 }
 
 // imageIndicators is ImageIndicators on an already normalised line.
-func imageIndicators(valueName, line string, env map[string]string) []string {
+// cmd is cmdline.Split(line, env).
+func imageIndicators(valueName, line string, cmd cmdline.Command, env map[string]string) []string {
 	set := indicators.Set{}
-	cmd := cmdline.Split(line, env)
 	if images, ok := catalog.KnownAutorunImages(valueName); ok && cmd.Image != "" && !slices.Contains(images, strings.ToLower(baseOf(cmd.Image))) {
 		set.Add(indicators.AutorunNameMismatch)
 	}
