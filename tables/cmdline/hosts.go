@@ -383,13 +383,12 @@ func isBase64(s string) bool {
 // operator inside a command string: `& 'C:\x\y.ps1'`, `. C:\x\y.ps1`.
 func (sc *scanner) callOperatorRefs() {
 	s := sc.s
-	for from := 0; from < len(s); {
-		k := strings.IndexAny(s[from:], "&.")
-		if k < 0 {
-			return
+	for at := 0; at < len(s); at++ {
+		// A byte loop: strings.IndexAny builds its set on every call, and
+		// scripts are full of dots.
+		if s[at] != '&' && s[at] != '.' {
+			continue
 		}
-		at := from + k
-		from = at + 1
 		if at+1 >= len(s) || !isSpace(s[at+1]) || (at > 0 && strings.IndexByte(cmdletBefore, s[at-1]) < 0) {
 			continue
 		}

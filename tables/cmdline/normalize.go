@@ -233,13 +233,10 @@ func canUnwrap(s string, i int) bool {
 // mayFold is a cheap test for foldLiterals' work: a quote after '(' or
 // on either side of '+'. Most payloads have none, and skip the copy.
 func mayFold(s string) bool {
-	for off := 0; off < len(s); {
-		i := strings.IndexAny(s[off:], "(+")
-		if i < 0 {
-			return false
+	for i := 0; i < len(s); i++ {
+		if s[i] != '(' && s[i] != '+' {
+			continue
 		}
-		i += off
-		off = i + 1
 		if n := skipSpaces(s, i+1); n < len(s) && (s[n] == '\'' || s[n] == '"') {
 			return true
 		}
@@ -289,11 +286,11 @@ func foldLiterals(s string) string {
 			}
 		}
 		if c != '\'' && c != '"' {
+			// To the next parenthesis or quote: a byte loop, where
+			// strings.IndexAny would build its set at every step.
 			i++
-			if j := strings.IndexAny(s[i:], "('\""); j >= 0 {
-				i += j
-			} else {
-				i = len(s)
+			for i < len(s) && s[i] != '(' && s[i] != '\'' && s[i] != '"' {
+				i++
 			}
 			continue
 		}

@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"encoding/binary"
 	"strings"
 )
 
@@ -94,8 +95,12 @@ func ASCIILower(s string) string {
 	var buf [512]byte
 	for i < len(s) {
 		n := copy(buf[:], s[i:])
-		for j, c := range buf[:n] {
-			if 'A' <= c && c <= 'Z' {
+		j := 0
+		for ; j+8 <= n; j += 8 {
+			binary.LittleEndian.PutUint64(buf[j:], lowerASCII8(binary.LittleEndian.Uint64(buf[j:])))
+		}
+		for ; j < n; j++ {
+			if c := buf[j]; 'A' <= c && c <= 'Z' {
 				buf[j] = c + ('a' - 'A')
 			}
 		}
@@ -103,6 +108,18 @@ func ASCIILower(s string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// lowerASCII8 lowers the ASCII capitals among the eight bytes of v,
+// leaving every other byte as it is. Each byte's low seven bits plus a
+// bias set bit 7 from 'A' on (ge) and from past 'Z' on (gt), with no carry
+// into the next byte; a byte with bit 7 set (non-ASCII) is left alone.
+func lowerASCII8(v uint64) uint64 {
+	const ones, highs = 0x0101_0101_0101_0101, 0x8080_8080_8080_8080
+	low7 := v &^ highs
+	ge := low7 + (0x80-'A')*ones
+	gt := low7 + (0x80-'Z'-1)*ones
+	return v | (ge&^gt&^v&highs)>>2 // 0x80 >> 2 is the case bit 0x20
 }
 
 func (sc *scanner) skipSpace(i int) int {

@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -78,8 +79,9 @@ func Decode(raw []byte) Result {
 	cur := raw
 	textReady := false // cur is valid UTF-8 produced by the utf16le layer
 	isText := false    // peel found cur to be text
+	utf16 := false     // the layer that made cur found it to be UTF-16LE text
 	for len(res.Layers) < MaxLayers {
-		next, ok, text := peel(cur)
+		next, ok, text := peel(cur, utf16)
 		if !ok {
 			isText = text
 			break
@@ -90,7 +92,7 @@ func Decode(raw []byte) Result {
 		res.Layers = append(res.Layers, next.layer)
 		res.Compressed = res.Compressed || next.compressed
 		res.Truncated = res.Truncated || next.truncated
-		cur = next.out
+		cur, utf16 = next.out, next.utf16
 		textReady = next.layer == layerUTF16LE
 	}
 	switch {
@@ -119,12 +121,15 @@ type peeled struct {
 	out        []byte
 	compressed bool
 	truncated  bool
+	// utf16: out is known to pass looksUTF16LE (the base64 layer checked
+	// it), so the next peel need not look again.
+	utf16 bool
 }
 
 // peel removes one layer from b, trying the self-identifying formats first.
 // When nothing peels, text says whether b looked like text (looksText),
-// so Decode need not look again.
-func peel(b []byte) (p peeled, ok, text bool) {
+// so Decode need not look again. utf16: looksUTF16LE(b) is known true.
+func peel(b []byte, utf16 bool) (p peeled, ok, text bool) {
 	switch {
 	case bytes.HasPrefix(b, gzipMagic):
 		p, ok = peelCompressed(b, layerGzip, true)
@@ -132,7 +137,7 @@ func peel(b []byte) (p peeled, ok, text bool) {
 	case isZlibHeader(b):
 		p, ok = peelCompressed(b, layerZlib, true)
 		return p, ok, false
-	case looksUTF16LE(b):
+	case utf16 || looksUTF16LE(b):
 		out, truncated := utf16leToUTF8(b)
 		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true, false
 	}
@@ -269,7 +274,12 @@ func isZlibHeader(b []byte) bool {
 // or the final text stage can use.
 func looksNextStage(b []byte) bool {
 	// Cheapest and likeliest first: base64 payloads mostly hold UTF-16LE.
-	return looksUTF16LE(b) || bytes.HasPrefix(b, gzipMagic) || isZlibHeader(b) || looksText(b) || probeDeflate(b)
+	return looksUTF16LE(b) || looksNextStageNotUTF16(b)
+}
+
+// looksNextStageNotUTF16 is looksNextStage for b that is not UTF-16LE text.
+func looksNextStageNotUTF16(b []byte) bool {
+	return bytes.HasPrefix(b, gzipMagic) || isZlibHeader(b) || looksText(b) || probeDeflate(b)
 }
 
 // probeDeflate trial-inflates the start of b as raw deflate and reports
@@ -305,11 +315,16 @@ func peelBase64(b []byte) (peeled, bool) {
 	probe := compactBase64(body, min(want, probeSize/3*4), plain)
 	probeOut := make([]byte, enc.DecodedLen(len(probe)))
 	n, err := enc.Decode(probeOut, probe)
-	if err != nil || !looksNextStage(probeOut[:n]) {
+	if err != nil {
+		return peeled{}, false
+	}
+	// looksNextStage, keeping its first answer for the next layer.
+	utf16 := looksUTF16LE(probeOut[:n])
+	if !utf16 && !looksNextStageNotUTF16(probeOut[:n]) {
 		return peeled{}, false
 	}
 	if want == len(probe) {
-		return peeled{layer: layerBase64, out: probeOut[:n], truncated: truncated}, true
+		return peeled{layer: layerBase64, out: probeOut[:n], truncated: truncated, utf16: utf16}, true
 	}
 
 	clean := compactBase64(body, want, plain)
@@ -330,7 +345,7 @@ func trimQuotes(b []byte) []byte {
 
 // classifyBase64 checks every byte of b and counts the base64 characters
 // before padding. Padding may only end the text; the two alphabets may not
-// mix. plain: b holds neither white space nor padding.
+// mix. plain: b holds no white space (so any padding is its tail).
 func classifyBase64(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) {
 	std, url, pad, spaces := false, false, 0, false
 	for _, c := range b {
@@ -355,7 +370,7 @@ func classifyBase64(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) 
 	if pad > 2 || (std && url) || chars < minBase64Chars {
 		return nil, 0, false, false
 	}
-	plain = !spaces && pad == 0
+	plain = !spaces
 	if url {
 		return base64.RawURLEncoding, chars, plain, true
 	}
@@ -391,10 +406,13 @@ var base64Class = func() (t [256]uint8) {
 // compactBase64 returns the first n base64 characters of b, without
 // whitespace or padding. Callers pass either every character or a multiple
 // of 4, so the result always decodes. It copies only when b has whitespace.
-// plain says b has neither white space nor padding (classifyBase64 saw
-// every byte), so it is sliced without another look.
+// plain says b has no white space, so its padding is its tail
+// (classifyBase64 saw every byte): it is sliced without another look.
 func compactBase64(b []byte, n int, plain bool) []byte {
 	if plain {
+		for len(b) > 0 && b[len(b)-1] == '=' {
+			b = b[:len(b)-1]
+		}
 		return b[:min(n, len(b))]
 	}
 	b = bytes.TrimRight(bytes.TrimSpace(b), "= \t\r\n\v\f")
@@ -427,7 +445,17 @@ func looksText(b []byte) bool {
 	}
 	sample := b[:min(len(b), sampleSize)]
 	bad, total := 0, 0
-	for i := 0; i < len(sample); {
+	for i, slow := 0, 0; i < len(sample); {
+		if i >= slow && i+8 <= len(sample) {
+			// Eight printable ASCII bytes at a time, the common case; a
+			// word with anything else goes byte by byte.
+			if isPrintableASCII8(binary.LittleEndian.Uint64(sample[i:])) {
+				total += 8
+				i += 8
+				continue
+			}
+			slow = i + 8
+		}
 		if c := sample[i]; c < utf8.RuneSelf {
 			// ASCII, the common case, without decoding a rune.
 			total++
@@ -453,6 +481,20 @@ func looksText(b []byte) bool {
 	return bad*100 <= total*maxBadTextPercent
 }
 
+// isPrintableASCII8 reports whether the eight bytes of v are each in
+// 0x20..0x7e: none with bit 7, none below 0x20 and none 0x7f (the
+// exact "has a byte below n" and "has a zero byte" word tests).
+func isPrintableASCII8(v uint64) bool {
+	const ones, highs = 0x0101_0101_0101_0101, 0x8080_8080_8080_8080
+	if v&highs != 0 {
+		return false
+	}
+	below20 := (v - 0x20*ones) &^ v & highs
+	del := v ^ 0x7f*ones
+	is7f := (del - ones) &^ del & highs
+	return below20|is7f == 0
+}
+
 // looksUTF16LE reports whether b is UTF-16LE text: a BOM or a NUL high byte
 // in most code units (scripts are mostly ASCII), and almost all units
 // printable. Both counts go four printable ASCII units at a time and stop
@@ -470,7 +512,7 @@ func looksUTF16LE(b []byte) bool {
 	units := len(sample) / 2
 	// Cheap test first: without a BOM only NUL high bytes tell UTF-16LE
 	// from 8-bit text; 60% of the units must have one.
-	if !bom && !countUnits(sample, (units*60+99)/100, false) {
+	if !bom && !enoughASCIILikeUnits(sample, (units*60+99)/100) {
 		return false
 	}
 	return countUnits(sample, (units*90+99)/100, true)
@@ -521,6 +563,36 @@ func countUnits(sample []byte, need int, printable bool) bool {
 		case utf16.IsSurrogate(u):
 			n++ // pairing is checked on conversion; lone ones become U+FFFD
 		case unicode.IsPrint(u):
+			n++
+		}
+	}
+	return n >= need
+}
+
+// enoughASCIILikeUnits reports whether at least need units of sample have
+// a NUL high byte and a non-NUL low byte: countUnits(sample, need, false),
+// four units a word. It stops when the answer is known.
+func enoughASCIILikeUnits(sample []byte, need int) bool {
+	const lanes = 0x00ff_00ff_00ff_00ff
+	n, i := 0, 0
+	for i+8 <= len(sample) {
+		if n >= need {
+			return true
+		}
+		if n+(len(sample)-i)/2 < need {
+			return false
+		}
+		for end := min(i+128, len(sample)&^7); i < end; i += 8 {
+			w := binary.LittleEndian.Uint64(sample[i:])
+			// Adding 0xff to a lane's byte sets bit 8 when the byte is not
+			// zero; no lane carries into the next.
+			loSet := (w&lanes + lanes) & 0x0100_0100_0100_0100
+			hiSet := (w>>8&lanes + lanes) & 0x0100_0100_0100_0100
+			n += bits.OnesCount64(loSet &^ hiSet)
+		}
+	}
+	for ; i+1 < len(sample); i += 2 {
+		if sample[i+1] == 0 && sample[i] != 0 {
 			n++
 		}
 	}

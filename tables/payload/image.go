@@ -342,9 +342,22 @@ func innerCommand(proxy string, args []string) string {
 // randomLooking applies the character-statistics test to the file name's
 // stem and every folder name of the image, as written.
 func randomLooking(image string) bool {
-	parts := strings.FieldsFunc(image, func(r rune) bool { return r == '\\' || r == '/' })
-	for i, part := range parts {
-		if i == len(parts)-1 {
+	isSep := func(c byte) bool { return c == '\\' || c == '/' }
+	end := len(image) // the end of the last name
+	for end > 0 && isSep(image[end-1]) {
+		end--
+	}
+	for i := 0; i < end; {
+		for isSep(image[i]) {
+			i++
+		}
+		j := i
+		for j < end && !isSep(image[j]) {
+			j++
+		}
+		part := image[i:j]
+		i = j
+		if j == end {
 			if e := extOf(part); e != "" {
 				part = part[:len(part)-len(e)]
 			}
@@ -365,9 +378,9 @@ func randomLooking(image string) bool {
 // at word boundaries; an all-lowercase run is random when it has almost no
 // vowels. Hex strings (hashes, GUIDs) are left alone: installers use them.
 func randomWord(s string) bool {
-	for _, run := range alnumRuns(s) {
+	return anyAlnumRun(s, func(run string) bool {
 		if len(run) < 6 || isHex(run) {
-			continue
+			return false
 		}
 		flips := 0
 		for i := 1; i < len(run); i++ {
@@ -378,19 +391,16 @@ func randomWord(s string) bool {
 		if flips >= 4 && flips*10 >= 6*(len(run)-1) {
 			return true
 		}
-		if randomLower(strings.ToLower(run)) && (run == strings.ToLower(run) || run == strings.ToUpper(run)) {
-			return true
-		}
-	}
-	return false
+		return randomLower(strings.ToLower(run)) && (run == strings.ToLower(run) || run == strings.ToUpper(run))
+	})
 }
 
 // randomLower: an all-letter run of 10 or more with under 10% vowels
 // (glued vendor abbreviations such as msmpengsvc keep one vowel in ten).
 func randomLower(s string) bool {
-	for _, run := range alnumRuns(s) {
+	return anyAlnumRun(s, func(run string) bool {
 		if len(run) < 10 {
-			continue
+			return false
 		}
 		vowels, letters := 0, 0
 		for i := 0; i < len(run); i++ {
@@ -404,17 +414,29 @@ func randomLower(s string) bool {
 				vowels++
 			}
 		}
-		if letters > 0 && vowels*100 < letters*10 {
-			return true
-		}
-	}
-	return false
+		return letters > 0 && vowels*100 < letters*10
+	})
 }
 
-func alnumRuns(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	})
+// anyAlnumRun reports whether fn holds for a run of ASCII letters and
+// digits of s, trying them in order (strings.FieldsFunc's fields, without
+// the slice: every byte of a non-ASCII rune is a separator too).
+func anyAlnumRun(s string, fn func(run string) bool) bool {
+	isAlnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	for i := 0; i < len(s); {
+		for i < len(s) && !isAlnum(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && isAlnum(s[j]) {
+			j++
+		}
+		if j > i && fn(s[i:j]) {
+			return true
+		}
+		i = j
+	}
+	return false
 }
 
 func isHex(s string) bool {
