@@ -347,8 +347,20 @@ func trimQuotes(b []byte) []byte {
 // before padding. Padding may only end the text; the two alphabets may not
 // mix. plain: b holds no white space (so any padding is its tail).
 func classifyBase64(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) {
-	std, url, pad, spaces := false, false, 0, false
-	for _, c := range b {
+	// The run of base64 characters that makes most of a payload, one
+	// table lookup a byte; the loop below takes over at the first other
+	// byte (white space, padding, or not base64).
+	var seen uint8
+	for ; chars < len(b); chars++ {
+		f := base64Char[b[chars]]
+		if f == 0 {
+			break
+		}
+		seen |= f
+	}
+	std, url := seen&b64CharStd != 0, seen&b64CharURL != 0
+	pad, spaces := 0, false
+	for _, c := range b[chars:] {
 		class := base64Class[c]
 		switch {
 		case class == b64Alnum && pad == 0:
@@ -386,6 +398,27 @@ const (
 	b64Pad   // =
 	b64Space // white space
 )
+
+// base64Char flags, for classifyBase64's first run.
+const (
+	b64CharAny = 1 << iota // any base64 character
+	b64CharStd             // + or /
+	b64CharURL             // - or _
+)
+
+var base64Char = func() (t [256]uint8) {
+	for c, class := range base64Class {
+		switch class {
+		case b64Alnum:
+			t[c] = b64CharAny
+		case b64Std:
+			t[c] = b64CharAny | b64CharStd
+		case b64URL:
+			t[c] = b64CharAny | b64CharURL
+		}
+	}
+	return t
+}()
 
 var base64Class = func() (t [256]uint8) {
 	for c := 'A'; c <= 'Z'; c++ {

@@ -391,7 +391,8 @@ func randomWord(s string) bool {
 		if flips >= 4 && flips*10 >= 6*(len(run)-1) {
 			return true
 		}
-		return randomLower(strings.ToLower(run)) && (run == strings.ToLower(run) || run == strings.ToUpper(run))
+		// randomLower lowers each byte itself: no lowered copy of run.
+		return singleCase(run) && randomLower(run)
 	})
 }
 
@@ -416,6 +417,17 @@ func randomLower(s string) bool {
 		}
 		return letters > 0 && vowels*100 < letters*10
 	})
+}
+
+// singleCase reports whether ASCII s has no upper-case letter or no
+// lower-case one (s == strings.ToLower(s) || s == strings.ToUpper(s)).
+func singleCase(s string) bool {
+	upper, lower := false, false
+	for i := 0; i < len(s); i++ {
+		upper = upper || 'A' <= s[i] && s[i] <= 'Z'
+		lower = lower || 'a' <= s[i] && s[i] <= 'z'
+	}
+	return !upper || !lower
 }
 
 // anyAlnumRun reports whether fn holds for a run of ASCII letters and

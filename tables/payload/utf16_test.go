@@ -2,6 +2,7 @@ package payload
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"unicode"
@@ -178,6 +179,51 @@ func FuzzASCIILikeUnits(f *testing.F) {
 		b = b[:len(b)&^1]
 		if got, want := enoughASCIILikeUnits(b, need), countUnits(b, need, false); got != want {
 			t.Fatalf("enoughASCIILikeUnits(%q, %d) = %v, countUnits %v", b, need, got, want)
+		}
+	})
+}
+
+// classifyBase64ByByte is classifyBase64 as it was, one switch a byte;
+// FuzzClassifyBase64 checks the version with a first fast run against it.
+func classifyBase64ByByte(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) {
+	std, url, pad, spaces := false, false, 0, false
+	for _, c := range b {
+		class := base64Class[c]
+		switch {
+		case class == b64Alnum && pad == 0:
+		case class == b64Space:
+			spaces = true
+			continue
+		case class == b64Pad:
+			pad++
+			continue
+		case pad > 0 || class == b64Other:
+			return nil, 0, false, false
+		case class == b64Std:
+			std = true
+		case class == b64URL:
+			url = true
+		}
+		chars++
+	}
+	if pad > 2 || (std && url) || chars < minBase64Chars {
+		return nil, 0, false, false
+	}
+	if url {
+		return base64.RawURLEncoding, chars, !spaces, true
+	}
+	return base64.RawStdEncoding, chars, !spaces, true
+}
+
+func FuzzClassifyBase64(f *testing.F) {
+	for _, s := range []string{"SQBFAFgAIAAkAHgAIQ==", "ab-_cd-_ef-_gh-_ij", "ab+/cd-_ef+/gh-_ij", "SQBF AFgA\r\nIAAk AHgA==", "SQBFAFgAIAAkAHgA=x", "#SQBFAFgAIAAkAHgA"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		enc, chars, plain, ok := classifyBase64(b)
+		wenc, wchars, wplain, wok := classifyBase64ByByte(b)
+		if enc != wenc || chars != wchars || plain != wplain || ok != wok {
+			t.Fatalf("classifyBase64(%q) = %p %d %v %v, byte by byte %p %d %v %v", b, enc, chars, plain, ok, wenc, wchars, wplain, wok)
 		}
 	})
 }
