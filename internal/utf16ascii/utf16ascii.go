@@ -9,6 +9,13 @@ import "encoding/binary"
 // the high byte, and the top bit of the low byte.
 const nonASCII = 0xFF80FF80FF80FF80
 
+// pack4 gathers the low bytes of the four 16-bit lanes of w, whose high
+// bytes are zero, into its low 32 bits.
+func pack4(w uint64) uint64 {
+	w = (w | w>>8) & 0x0000_ffff_0000_ffff
+	return (w | w>>16) & 0xffff_ffff
+}
+
 // Narrow returns the ASCII bytes of UTF-16LE b, or ok = false when b has an
 // odd length or any code unit outside ASCII.
 func Narrow(b []byte) (out []byte, ok bool) {
@@ -17,6 +24,13 @@ func Narrow(b []byte) (out []byte, ok bool) {
 	}
 	out = make([]byte, len(b)/2)
 	i := 0
+	for ; i+16 <= len(b); i += 16 {
+		w0, w1 := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
+		if (w0|w1)&nonASCII != 0 {
+			return nil, false
+		}
+		binary.LittleEndian.PutUint64(out[i/2:], pack4(w0)|pack4(w1)<<32)
+	}
 	for ; i+8 <= len(b); i += 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
 		if w&nonASCII != 0 {
