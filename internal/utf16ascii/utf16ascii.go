@@ -25,11 +25,12 @@ func Narrow(b []byte) (out []byte, ok bool) {
 	out = make([]byte, len(b)/2)
 	i := 0
 	for ; i+16 <= len(b); i += 16 {
-		w0, w1 := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
+		in := b[i : i+16 : i+16] // one bounds check for the round
+		w0, w1 := binary.LittleEndian.Uint64(in[:8]), binary.LittleEndian.Uint64(in[8:])
 		if (w0|w1)&nonASCII != 0 {
 			return nil, false
 		}
-		binary.LittleEndian.PutUint64(out[i/2:], pack4(w0)|pack4(w1)<<32)
+		binary.LittleEndian.PutUint64(out[i/2:i/2+8], pack4(w0)|pack4(w1)<<32)
 	}
 	for ; i+8 <= len(b); i += 8 {
 		w := binary.LittleEndian.Uint64(b[i:])

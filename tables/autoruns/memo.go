@@ -1,6 +1,7 @@
 package autoruns
 
 import (
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
 	"github.com/runkeyhunt/runkeyhunt/tables/payload"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
@@ -18,6 +19,24 @@ import (
 type scanMemo struct {
 	payloads map[string]payload.Result // payload.Decode by the raw bytes
 	hives    []*envMemo                // by hive index
+	byScope  map[string][]catalog.Location
+}
+
+// locations is catalog.ForScope(scope), made once a Scan: each hive of a
+// scope walks the same list (the Scan copies each location it changes).
+func (m *scanMemo) locations(scope string) []catalog.Location {
+	if m == nil {
+		return catalog.ForScope(scope)
+	}
+	locs, ok := m.byScope[scope]
+	if !ok {
+		if m.byScope == nil {
+			m.byScope = map[string][]catalog.Location{}
+		}
+		locs = catalog.ForScope(scope)
+		m.byScope[scope] = locs
+	}
+	return locs
 }
 
 // memoMaxText bounds the texts and payloads the memo keeps.
@@ -55,16 +74,16 @@ func (m *scanMemo) forHive(i int, env func() map[string]string) *envMemo {
 	return m.hives[i]
 }
 
-// extractRefsNormalized is cmdline.ExtractRefsNormalized(text, norm, env)
-// (norm is cmdline.Normalize(text)); env must be m's own.
-func (m *envMemo) extractRefsNormalized(text, norm string, env map[string]string) []cmdline.Ref {
-	if m == nil || m.refs == nil || len(text) > memoMaxText {
-		return cmdline.ExtractRefsNormalized(text, norm, env)
+// extractRefsLowered is cmdline.ExtractRefsLowered(text, norm, env)
+// (norm is cmdline.NormalizeLowered(text)); env must be m's own.
+func (m *envMemo) extractRefsLowered(text, norm cmdline.Lowered, env map[string]string) []cmdline.Ref {
+	if m == nil || m.refs == nil || len(text.Text) > memoMaxText {
+		return cmdline.ExtractRefsLowered(text, norm, env)
 	}
-	refs, ok := m.refs[text]
+	refs, ok := m.refs[text.Text]
 	if !ok {
-		refs = cmdline.ExtractRefsNormalized(text, norm, env)
-		m.refs[text] = refs
+		refs = cmdline.ExtractRefsLowered(text, norm, env)
+		m.refs[text.Text] = refs
 	}
 	return refs
 }

@@ -44,15 +44,18 @@ func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, da
 // value (its indicators, references, profile scripts, the admin-script
 // rule) reads these instead of normalising and splitting it again.
 type command struct {
-	line      string
-	norm      string          // cmdline.Normalize(line)
-	split     cmdline.Command // cmdline.Split(line, env)
-	normSplit cmdline.Command // cmdline.Split(norm, env)
-	ps        payload.PowerShellRun
+	line           string
+	norm           string          // cmdline.Normalize(line)
+	text, normText cmdline.Lowered // line and norm with their lowered copies
+	split          cmdline.Command // cmdline.Split(line, env)
+	normSplit      cmdline.Command // cmdline.Split(norm, env)
+	ps             payload.PowerShellRun
 }
 
 func analyze(line string, env map[string]string) *command {
-	c := &command{line: line, norm: cmdline.Normalize(line)}
+	c := &command{line: line, text: cmdline.Lower(line)}
+	c.normText = cmdline.NormalizeLowered(c.text)
+	c.norm = c.normText.Text
 	c.split = cmdline.Split(line, env)
 	if c.norm == line {
 		c.normSplit = c.split
@@ -74,7 +77,7 @@ func commonIndicators(loc catalog.Location, valueName, data string, env, indirec
 		set.Add(indicators.EnvIndirection)
 	}
 	scored := analyze(line, env)
-	set.Add(payload.CommandIndicatorsSplit(valueName, scored.line, scored.norm, scored.normSplit, env)...)
+	set.Add(payload.CommandIndicatorsLowered(valueName, scored.text, scored.normText, scored.normSplit, env)...)
 	if UserWritable(scored.split.Image) {
 		set.Add(indicators.UserWritableImage)
 	}

@@ -35,13 +35,17 @@ type found struct {
 // pairs: on shorter lines strings.Index is as cheap as the table.
 const pairFilterMin = 512
 
-func newScanner(line string, env map[string]string) *scanner {
-	sc := &scanner{s: line, lower: ASCIILower(line), env: env}
+func newScanner(line, lower string, env map[string]string) *scanner {
+	sc := &scanner{s: line, lower: lower, env: env}
 	if len(line) >= pairFilterMin {
 		sc.pairs = new([pairBits / 64]uint64)
-		for i := 0; i+1 < len(sc.lower); i++ {
-			k := pairBit(sc.lower[i], sc.lower[i+1])
+		low := sc.lower
+		prev := low[0]
+		for i := 1; i < len(low); i++ {
+			c := low[i]
+			k := pairBit(prev, c)
 			sc.pairs[k/64] |= 1 << (k % 64)
+			prev = c
 		}
 	}
 	return sc

@@ -21,7 +21,7 @@ const maxProxyDepth = 4
 // sorted, without duplicates; nil when nothing matches.
 func ImageIndicators(valueName, data string, env map[string]string) []string {
 	norm := cmdline.Normalize(data)
-	return imageIndicators(valueName, norm, cmdline.Split(norm, env), env)
+	return imageIndicators(valueName, cmdline.Lowered{Text: norm}, cmdline.Split(norm, env), env)
 }
 
 // CommandIndicators is everything an autorun command shows by itself: the
@@ -36,7 +36,13 @@ func CommandIndicators(valueName, data string, env map[string]string) []string {
 // normalised the data (norm is cmdline.Normalize(data)) and split that
 // (normCmd is cmdline.Split(norm, env)) already.
 func CommandIndicatorsSplit(valueName, data, norm string, normCmd cmdline.Command, env map[string]string) []string {
-	ids := textIndicatorsOf(data, norm)
+	return CommandIndicatorsLowered(valueName, cmdline.Lowered{Text: data}, cmdline.Lowered{Text: norm}, normCmd, env)
+}
+
+// CommandIndicatorsLowered is CommandIndicatorsSplit with the data and its
+// normalised form lowered already (cmdline.Lower, cmdline.NormalizeLowered).
+func CommandIndicatorsLowered(valueName string, data, norm cmdline.Lowered, normCmd cmdline.Command, env map[string]string) []string {
+	ids := textIndicatorsOfLowered(data, norm)
 	for _, id := range imageIndicators(valueName, norm, normCmd, env) {
 		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
@@ -47,15 +53,15 @@ func CommandIndicatorsSplit(valueName, data, norm string, normCmd cmdline.Comman
 }
 
 // imageIndicators is ImageIndicators on an already normalised line.
-// cmd is cmdline.Split(line, env).
-func imageIndicators(valueName, line string, cmd cmdline.Command, env map[string]string) []string {
+// cmd is cmdline.Split(line.Text, env); line.Lower its lowered copy, or "".
+func imageIndicators(valueName string, line cmdline.Lowered, cmd cmdline.Command, env map[string]string) []string {
 	set := indicators.Set{}
 	if images, ok := catalog.KnownAutorunImages(valueName); ok && cmd.Image != "" && !slices.Contains(images, strings.ToLower(baseOf(cmd.Image))) {
 		set.Add(indicators.AutorunNameMismatch)
 	}
 	// Script code handed to mshta/rundll32/regsvr32 is lolbin_script
 	// already: one behaviour, one indicator.
-	_, low := normalize(line)
+	_, low := normalizeLowered(line)
 	scriptProxy := matchLolbinScript(low, textLits.scan(low))
 	budget := maxChainCommands
 	scoreChain(set, cmd, env, scriptProxy, 0, &budget)
