@@ -351,6 +351,16 @@ func classifyBase64(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) 
 	// table lookup a byte; the loop below takes over at the first other
 	// byte (white space, padding, or not base64).
 	var seen uint8
+	for chars+8 <= len(b) {
+		ok, std := stdBase64Word(binary.LittleEndian.Uint64(b[chars:]))
+		if !ok {
+			break
+		}
+		if std {
+			seen |= b64CharStd
+		}
+		chars += 8
+	}
 	for ; chars < len(b); chars++ {
 		f := base64Char[b[chars]]
 		if f == 0 {
@@ -398,6 +408,28 @@ const (
 	b64Pad   // =
 	b64Space // white space
 )
+
+// stdBase64Word reports whether the eight bytes of v are each a character
+// of the standard base64 alphabet (A-Z, a-z, 0-9, + and /), and whether
+// one is + or /. Every byte is below 0x80 once checked, so adding a bias
+// to it sets its bit 7 exactly when it is at least the bias's bound, with
+// no carry into the next byte.
+func stdBase64Word(v uint64) (ok, std bool) {
+	const ones, highs = 0x0101_0101_0101_0101, 0x8080_8080_8080_8080
+	if v&highs != 0 {
+		return false, false
+	}
+	atLeast := func(x uint64, k uint64) uint64 { return (x + (0x80-k)*ones) & highs }
+	equal := func(x uint64, k uint64) uint64 {
+		y := x ^ k*ones
+		return ^(y + 0x7f*ones) & highs // bit 7 clear where y is not zero
+	}
+	folded := v | 0x20*ones // upper-case letters to lower case
+	letter := atLeast(folded, 'a') &^ atLeast(folded, 'z'+1)
+	digit := atLeast(v, '0') &^ atLeast(v, '9'+1)
+	sign := equal(v, '+') | equal(v, '/')
+	return letter|digit|sign == highs, sign != 0
+}
 
 // base64Char flags, for classifyBase64's first run.
 const (

@@ -227,3 +227,19 @@ func FuzzClassifyBase64(f *testing.F) {
 		}
 	})
 }
+
+func TestStdBase64Word(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		isChar := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
+		for lane := 0; lane < 8; lane++ {
+			for _, fill := range []uint64{0x4141_4141_4141_4141, 0x2f2f_2f2f_2f2f_2f2f} {
+				v := fill&^(0xff<<(8*lane)) | uint64(c)<<(8*lane)
+				ok, std := stdBase64Word(v)
+				wantStd := isChar && (fill == 0x2f2f_2f2f_2f2f_2f2f || c == '+' || c == '/')
+				if ok != isChar || ok && std != wantStd {
+					t.Fatalf("byte %#02x in lane %d of %#x: %v %v, want %v %v", c, lane, fill, ok, std, isChar, wantStd)
+				}
+			}
+		}
+	}
+}
