@@ -19,10 +19,20 @@ func pack4(w uint64) uint64 {
 // Narrow returns the ASCII bytes of UTF-16LE b, or ok = false when b has an
 // odd length or any code unit outside ASCII.
 func Narrow(b []byte) (out []byte, ok bool) {
+	return NarrowInto(nil, b)
+}
+
+// NarrowInto is Narrow writing into dst's array when it is large enough
+// (dst must not overlap b).
+func NarrowInto(dst, b []byte) (out []byte, ok bool) {
 	if len(b)%2 != 0 {
 		return nil, false
 	}
-	out = make([]byte, len(b)/2)
+	if cap(dst) >= len(b)/2 {
+		out = dst[:len(b)/2]
+	} else {
+		out = make([]byte, len(b)/2)
+	}
 	i := 0
 	for ; i+16 <= len(b); i += 16 {
 		in := b[i : i+16 : i+16] // one bounds check for the round

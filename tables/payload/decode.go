@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/bits"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -75,13 +76,21 @@ func (r Result) Encoding() string { return strings.Join(r.Layers, "/") }
 // MaxExpanded output bytes. Base64 embedded inside text is left alone: only
 // whole-payload layers are peeled.
 func Decode(raw []byte) Result {
+	scratch := scratchPool.Get().(*decodeScratch)
+	defer scratch.release()
+	return decode(raw, scratch)
+}
+
+// decode is Decode with the layers' buffers in scratch.
+func decode(raw []byte, scratch *decodeScratch) Result {
 	var res Result
 	cur := raw
 	textReady := false // cur is valid UTF-8 produced by the utf16le layer
 	isText := false    // peel found cur to be text
 	utf16 := false     // the layer that made cur found it to be UTF-16LE text
 	for len(res.Layers) < MaxLayers {
-		next, ok, text := peel(cur, utf16)
+		// Layer n writes into scratch slot n%2: never the buffer it reads.
+		next, ok, text := peel(cur, utf16, scratch.slot(len(res.Layers)))
 		if !ok {
 			isText = text
 			break
@@ -115,6 +124,41 @@ var (
 	gzipMagic  = []byte{0x1f, 0x8b, 0x08}
 )
 
+// decodeScratch holds two buffers for the base64 and UTF-16LE layers of
+// one Decode, reused by the next: a layer's output is read only by the
+// next layer and the final text is copied out (Result.Text is a string),
+// so no Result keeps them. Layers alternate between the two, so a layer
+// never writes the buffer it reads.
+type decodeScratch struct {
+	bufs [2][]byte
+}
+
+// maxScratch bounds a buffer kept for the next Decode; a bigger one (a
+// large payload) is left to the collector.
+const maxScratch = 256 << 10
+
+var scratchPool = sync.Pool{New: func() any { return new(decodeScratch) }}
+
+// slot returns the buffer of scratch slot i%2.
+func (s *decodeScratch) slot(i int) *[]byte { return &s.bufs[i%2] }
+
+func (s *decodeScratch) release() {
+	for i, b := range s.bufs {
+		if cap(b) > maxScratch {
+			s.bufs[i] = nil
+		}
+	}
+	scratchPool.Put(s)
+}
+
+// grow returns (*buf)[:n], the buffer grown (and kept in *buf) if short.
+func grow(buf *[]byte, n int) []byte {
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	return (*buf)[:n]
+}
+
 // peeled is the output of one layer.
 type peeled struct {
 	layer      string
@@ -129,7 +173,8 @@ type peeled struct {
 // peel removes one layer from b, trying the self-identifying formats first.
 // When nothing peels, text says whether b looked like text (looksText),
 // so Decode need not look again. utf16: looksUTF16LE(b) is known true.
-func peel(b []byte, utf16 bool) (p peeled, ok, text bool) {
+// The base64 and UTF-16LE layers write into *buf (which b is not).
+func peel(b []byte, utf16 bool, buf *[]byte) (p peeled, ok, text bool) {
 	switch {
 	case bytes.HasPrefix(b, gzipMagic):
 		p, ok = peelCompressed(b, layerGzip, true)
@@ -138,12 +183,12 @@ func peel(b []byte, utf16 bool) (p peeled, ok, text bool) {
 		p, ok = peelCompressed(b, layerZlib, true)
 		return p, ok, false
 	case utf16 || looksUTF16LE(b):
-		out, truncated := utf16leToUTF8(b)
+		out, truncated := utf16leToUTF8(b, buf)
 		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true, false
 	}
 	// peelBase64 rejects ordinary text at its first non-base64 character,
 	// so it runs before the costlier text check.
-	if p, ok := peelBase64(b); ok {
+	if p, ok := peelBase64(b, buf); ok {
 		return p, true, false
 	}
 	if looksText(b) {
@@ -300,7 +345,8 @@ func probeDeflate(b []byte) bool {
 // peelBase64 decodes b when, once whitespace and surrounding quotes are
 // dropped, it is entirely base64 (standard or URL alphabet, padding optional)
 // of at least minBase64Chars, and the decoded bytes look like a next stage.
-func peelBase64(b []byte) (peeled, bool) {
+// The decoded bytes go into *buf.
+func peelBase64(b []byte, buf *[]byte) (peeled, bool) {
 	body := bytes.TrimSpace(bytes.TrimPrefix(b, bomUTF8))
 	body = bytes.TrimSpace(trimQuotes(body))
 	enc, chars, plain, ok := classifyBase64(body)
@@ -313,7 +359,7 @@ func peelBase64(b []byte) (peeled, bool) {
 	want := min(chars, limit)
 
 	probe := compactBase64(body, min(want, probeSize/3*4), plain)
-	probeOut := make([]byte, enc.DecodedLen(len(probe)))
+	probeOut := grow(buf, enc.DecodedLen(len(probe)))
 	n, err := enc.Decode(probeOut, probe)
 	if err != nil {
 		return peeled{}, false
@@ -328,7 +374,7 @@ func peelBase64(b []byte) (peeled, bool) {
 	}
 
 	clean := compactBase64(body, want, plain)
-	out := make([]byte, enc.DecodedLen(len(clean)))
+	out := grow(buf, enc.DecodedLen(len(clean))) // the probe's answer is taken
 	n, err = enc.Decode(out, clean)
 	if err != nil {
 		return peeled{}, false
@@ -691,7 +737,7 @@ func trimUTF16Nulls(b []byte) []byte {
 // surrogates and a dangling odd byte with U+FFFD, and stopping at
 // MaxExpanded output bytes. A first pass sizes the output so the buffer is
 // allocated once.
-func utf16leToUTF8(b []byte) ([]byte, bool) {
+func utf16leToUTF8(b []byte, buf *[]byte) ([]byte, bool) {
 	b = bytes.TrimPrefix(b, bomUTF16LE)
 	if len(b)%2 == 1 && b[len(b)-1] == 0 {
 		b = b[:len(b)-1]
@@ -699,7 +745,10 @@ func utf16leToUTF8(b []byte) ([]byte, bool) {
 	b = trimUTF16Nulls(b)
 	// All-ASCII text (most scripts) converts with one copy; its output is
 	// half the input, which the caller already bounded.
-	if out, ok := utf16ascii.Narrow(b); ok && len(out) <= MaxExpanded {
+	if out, ok := utf16ascii.NarrowInto(*buf, b); ok && len(out) <= MaxExpanded {
+		if cap(out) > cap(*buf) {
+			*buf = out // grown: kept for the next layer or Decode
+		}
 		return out, false
 	}
 	size, truncated := 0, false
