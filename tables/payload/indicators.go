@@ -138,10 +138,21 @@ func isSpaceByte(c byte) bool { return c < 0x80 && isSpace(c) }
 // A parameter token stands alone: it follows the start, whitespace, a quote
 // or a statement separator, never another dash or a letter, so
 // "--enable-features" or "foo-e" hold no parameter.
-func isParamBoundary(c byte) bool { return isSpaceByte(c) || strings.IndexByte(`"'(;|&,{`, c) >= 0 }
+func isParamBoundary(c byte) bool { return paramBoundary[c] }
 
 // isArgEnd reports whether c ends a parameter value.
-func isArgEnd(c byte) bool { return isSpaceByte(c) || strings.IndexByte(`"';|&)`, c) >= 0 }
+func isArgEnd(c byte) bool { return argEnd[c] }
+
+// paramBoundary and argEnd are the two byte sets, one lookup a byte.
+var paramBoundary, argEnd = byteSet(`"'(;|&,{`), byteSet(`"';|&)`)
+
+// byteSet is the set of white space and the bytes of chars.
+func byteSet(chars string) (set [256]bool) {
+	for c := range 256 {
+		set[c] = isSpaceByte(byte(c)) || strings.IndexByte(chars, byte(c)) >= 0
+	}
+	return set
+}
 
 // isAbbrev reports whether name abbreviates word to at least minLen letters,
 // as powershell.exe accepts its parameters.
