@@ -99,7 +99,8 @@ type Filter struct {
 	Fields map[string]bool
 	// Line, when set, is a cheap necessary condition on a JSON line's raw
 	// bytes, checked before it is parsed (e.g. "mentions one of these
-	// process GUIDs"). Formats without raw lines ignore it.
+	// process GUIDs"). Event XML in a file applies it to each event's
+	// bytes (see ReadXML); other formats without raw lines ignore it.
 	Line func(line []byte) bool
 	// Chunk, when set, is a cheap necessary condition on an EVTX chunk's
 	// raw bytes (see ChunkMentions).

@@ -184,11 +184,31 @@ func parseXMLSegment(ctx context.Context, text io.ReaderAt, size int64, name str
 			res.clean = false // the serial reader reports it
 		}
 	}()
-	limiter := &tokenLimiter{ctx: ctx, r: bufio.NewReaderSize(io.NewSectionReader(text, start, end-start), int(min(end-start+16, 64<<10)))}
+	if filter.Line != nil && end-start <= 4*(seg.end-seg.start)+64<<10 {
+		if done := lineFilteredSegment(ctx, text, name, filter, start, end, &res); done {
+			return res
+		}
+	}
+	x, ok := decodeXMLSpan(ctx, io.NewSectionReader(text, start, end-start), end-start, start, name, filter, &res)
+	if !ok || x.ev != nil {
+		return res // an error, or an event runs past the cut ("<Event" inside an event)
+	}
+	res.popped = x.popped
+	res.open = append([]string(nil), x.names[:x.depth]...)
+	res.maxRel = x.maxRel
+	res.clean = true
+	return res
+}
+
+// decodeXMLSpan decodes the size bytes of r, at offset base of the text,
+// as the serial reader would from a cut, appending the events to res; false
+// when that is not sure to be what the serial reader does.
+func decodeXMLSpan(ctx context.Context, r io.Reader, size, base int64, name string, filter Filter, res *xmlSegment) (*xmlEventReader, bool) {
+	limiter := &tokenLimiter{ctx: ctx, r: bufio.NewReaderSize(r, int(min(size+16, 64<<10)))}
 	d := xml.NewDecoder(limiter)
 	d.Strict = true
 	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
-	x := xmlEventReader{name: name, filter: filter, segment: true, emit: func(ev *Event) error {
+	x := &xmlEventReader{name: name, filter: filter, segment: true, emit: func(ev *Event) error {
 		res.events = append(res.events, ev)
 		return nil
 	}}
@@ -197,26 +217,171 @@ func parseXMLSegment(ctx context.Context, text io.ReaderAt, size int64, name str
 		limiter.start = tokStart
 		tok, err := d.RawToken()
 		if err == io.EOF {
-			break
+			return x, true
 		}
 		// A token near the limit: whether the serial reader's limiter fires
 		// depends on where its reads fall.
 		if err != nil || d.InputOffset()-tokStart > maxXMLToken/2 {
-			return res
+			return x, false
 		}
-		if err := x.token(tok, start+tokStart); err != nil {
-			return res
+		if err := x.token(tok, base+tokStart); err != nil {
+			return x, false
 		}
 	}
-	if x.ev != nil {
-		return res // an event runs past the cut: "<Event" inside an event
-	}
-	res.popped = x.popped
-	res.open = append([]string(nil), x.names[:x.depth]...)
-	res.maxRel = x.maxRel
-	res.clean = true
-	return res
 }
+
+// lineFilteredSegment reads a segment for a filter with Line: its tags
+// are walked without decoding (scanXMLTags) and only the events whose raw
+// bytes pass Line are decoded, as JSON lines that fail it are not parsed.
+// It returns false, having done nothing, for a segment that holds more
+// than elements and text.
+func lineFilteredSegment(ctx context.Context, text io.ReaderAt, name string, filter Filter, start, end int64, res *xmlSegment) bool {
+	buf := make([]byte, end-start)
+	if err := readAt(text, buf, start); err != nil {
+		return true // not clean: the serial reader reports it
+	}
+	walk, ok := scanXMLTags(buf)
+	if !ok {
+		return false
+	}
+	for _, sp := range walk.events {
+		raw := buf[sp[0]:sp[1]]
+		if !filter.Line(raw) {
+			continue
+		}
+		x, ok := decodeXMLSpan(ctx, bytes.NewReader(raw), int64(len(raw)), start+int64(sp[0]), name, filter, res)
+		if !ok || x.ev != nil || x.depth != 0 || len(x.popped) != 0 {
+			return true // not clean
+		}
+	}
+	res.popped, res.open, res.maxRel = walk.popped, walk.open, walk.maxRel
+	res.clean = true
+	return true
+}
+
+// xmlTagWalk is what scanXMLTags found.
+type xmlTagWalk struct {
+	events       [][2]int // the top-level <Event> elements, start and end
+	popped, open []string // as in xmlSegment
+	maxRel       int
+}
+
+// scanXMLTags walks the tags of a segment that holds only elements and
+// text (no comment, CDATA section, processing instruction or declaration;
+// plain ASCII names without a prefix), keeping the element names as the
+// serial reader does, without decoding text or attribute values: false for
+// anything else, or names that do not match.
+func scanXMLTags(b []byte) (w xmlTagWalk, ok bool) {
+	var names []string
+	eventFrom, eventDepth := -1, 0
+	for i := 0; ; {
+		lt := bytes.IndexByte(b[i:], '<')
+		if lt < 0 {
+			break
+		}
+		tagStart := i + lt
+		i = tagStart + 1
+		if i >= len(b) {
+			return w, false
+		}
+		closing := b[i] == '/'
+		if closing {
+			i++
+		}
+		n := 0
+		for i+n < len(b) && isPlainNameByte(b[i+n], n == 0) {
+			n++
+		}
+		if n == 0 || i+n >= len(b) {
+			return w, false
+		}
+		tag := b[i : i+n]
+		i += n
+		if c := b[i]; !closing && !isXMLSpace(c) && c != '/' && c != '>' {
+			return w, false // a prefix (e:Event), or a name scanXMLTags does not take
+		}
+		if closing {
+			for i < len(b) && isXMLSpace(b[i]) {
+				i++
+			}
+			if i >= len(b) || b[i] != '>' {
+				return w, false
+			}
+			i++
+			if len(names) == 0 {
+				if eventFrom >= 0 {
+					return w, false
+				}
+				w.popped = append(w.popped, string(tag))
+				continue
+			}
+			if names[len(names)-1] != string(tag) {
+				return w, false
+			}
+			names = names[:len(names)-1]
+			if eventFrom >= 0 && len(names) == eventDepth {
+				w.events = append(w.events, [2]int{eventFrom, i})
+				eventFrom = -1
+			}
+			continue
+		}
+		// A start tag: its attributes' values are skipped whole, as they
+		// may hold '>'.
+		selfClosing := false
+		for {
+			k := bytes.IndexAny(b[i:], `>"'`)
+			if k < 0 {
+				return w, false
+			}
+			i += k
+			if c := b[i]; c != '>' {
+				q := bytes.IndexByte(b[i+1:], c)
+				if q < 0 {
+					return w, false
+				}
+				i += q + 2
+				continue
+			}
+			selfClosing = b[i-1] == '/'
+			i++
+			break
+		}
+		if len(names) >= maxElementDepth {
+			return w, false
+		}
+		w.maxRel = max(w.maxRel, len(names)-len(w.popped))
+		if eventFrom < 0 && string(tag) == "Event" {
+			eventFrom, eventDepth = tagStart, len(names)
+			if selfClosing {
+				w.events = append(w.events, [2]int{eventFrom, i})
+				eventFrom = -1
+				continue
+			}
+		}
+		if !selfClosing {
+			names = append(names, string(tag))
+		}
+	}
+	if eventFrom >= 0 {
+		return w, false
+	}
+	w.open = names
+	return w, true
+}
+
+// isPlainNameByte tells the bytes of the names scanXMLTags takes: ASCII
+// letters, digits, '_', '-' and '.', not a digit, '-' or '.' first.
+func isPlainNameByte(c byte, first bool) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		return true
+	case c >= '0' && c <= '9', c == '-', c == '.':
+		return !first
+	}
+	return false
+}
+
+func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // eventTag is how every event element of event XML starts.
 var eventTag = []byte("<Event")

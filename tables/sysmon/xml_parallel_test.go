@@ -109,6 +109,72 @@ func TestParallelXMLMatchesSerial(t *testing.T) {
 	}
 }
 
+// With Filter.Line, the parallel reader decodes only the events whose
+// bytes pass it (plain event XML, one event a line here): what the serial
+// reader gives of the events whose line passes.
+func TestParallelXMLLineFilter(t *testing.T) {
+	var b strings.Builder
+	for i := range 3000 {
+		b.WriteString(xmlEventLine(i+1, []int{1, 3, 13}[i%3], ""))
+	}
+	data := []byte(b.String())
+	line := func(raw []byte) bool {
+		return bytes.Contains(raw, []byte("{00000003-")) || bytes.Contains(raw, []byte("{00000011-"))
+	}
+	for _, filter := range []Filter{{}, {EventIDs: map[int]bool{1: true, 13: true}}} {
+		var want strings.Builder
+		err := readXMLSerial(context.Background(), bytes.NewReader(data), "x.xml", filter, func(ev *Event) error {
+			end := ev.Offset + int64(bytes.IndexByte(data[ev.Offset:], '\n'))
+			if line(data[ev.Offset:end]) {
+				fmt.Fprintf(&want, "%d %d %s\n", ev.Offset, ev.RecordID, ev.Field("ProcessGuid"))
+			}
+			return nil
+		})
+		if err != nil || want.Len() == 0 {
+			t.Fatalf("serial reader: %v, %d bytes of events", err, want.Len())
+		}
+		filter.Line = line
+		for _, seg := range []int64{97, 5000, 1 << 20} {
+			var got strings.Builder
+			err := readXMLAt(context.Background(), bytes.NewReader(data), int64(len(data)), "x.xml", filter, func(ev *Event) error {
+				fmt.Fprintf(&got, "%d %d %s\n", ev.Offset, ev.RecordID, ev.Field("ProcessGuid"))
+				return nil
+			}, 2, seg)
+			if err != nil || got.String() != want.String() {
+				t.Errorf("segments of %d bytes, filter %v: %v\n%s", seg, filter.EventIDs, err, firstDiff(got.String(), want.String()))
+			}
+		}
+	}
+}
+
+// scanXMLTags takes only plain event XML, and finds its events where the
+// decoder does.
+func TestScanXMLTags(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		ok     bool
+		events string
+	}{
+		{"<Event a='>'><b/></Event>\r\n<Event/>", true, "[[0 25] [27 35]]"},
+		{"<Events><Event><x>t &amp; u</x></Event></Events>", true, "[[8 39]]"},
+		{"</Events><Event></Event><Other>", true, "[[9 24]]"},
+		{"<Event><Event></Event></Event>", true, "[[0 30]]"},
+		{"<e:Event></e:Event>", false, ""},
+		{"<Event><!-- c --></Event>", false, ""},
+		{"<Event><![CDATA[<]]></Event>", false, ""},
+		{"<?xml version='1.0'?><Event/>", false, ""},
+		{"<Event></Other>", false, ""},
+		{"<Event>", false, ""},
+		{"<Event a='x>", false, ""},
+		{"<Évent/>", false, ""},
+	} {
+		w, ok := scanXMLTags([]byte(tc.in))
+		if ok != tc.ok || ok && fmt.Sprint(w.events) != tc.events {
+			t.Errorf("%q: ok %v, events %v; want %v, %s", tc.in, ok, w.events, tc.ok, tc.events)
+		}
+	}
+}
+
 // firstDiff shows where two dumps part.
 func firstDiff(got, want string) string {
 	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
@@ -172,6 +238,17 @@ func FuzzXMLSegments(f *testing.F) {
 		want := readXMLDump(data, Filter{anyProvider: true}, false, 0, 0)
 		if got := readXMLDump(data, Filter{anyProvider: true}, true, segSize, 0); got != want {
 			t.Fatalf("segments of %d bytes: parallel reader differs\n%s", segSize, firstDiff(got, want))
+		}
+		// With Line, the events are some of those: never one the serial
+		// reader does not give.
+		line := Filter{anyProvider: true, Line: func(raw []byte) bool { return bytes.Contains(raw, []byte("1")) }}
+		got := readXMLDump(data, line, true, segSize, 0)
+		if w, _, _ := strings.Cut(want, "error: "); !strings.HasPrefix(want, "error: ") && strings.HasSuffix(want, "error: <nil>\n") {
+			for _, ev := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+				if !strings.HasPrefix(ev, "error: ") && !strings.Contains(w, ev+"\n") {
+					t.Fatalf("segments of %d bytes, with Line: event %.200s not from the serial reader", segSize, ev)
+				}
+			}
 		}
 	})
 }
