@@ -246,7 +246,7 @@ func lineFilteredSegment(ctx context.Context, text io.ReaderAt, name string, fil
 	}
 	for _, sp := range walk.events {
 		raw := buf[sp[0]:sp[1]]
-		if !filter.Line(raw) {
+		if !xmlIDMayMatch(raw, filter) || !filter.Line(raw) {
 			continue
 		}
 		x, ok := decodeXMLSpan(ctx, bytes.NewReader(raw), int64(len(raw)), start+int64(sp[0]), name, filter, res)
@@ -257,6 +257,50 @@ func lineFilteredSegment(ctx context.Context, text io.ReaderAt, name string, fil
 	res.popped, res.open, res.maxRel = walk.popped, walk.open, walk.maxRel
 	res.clean = true
 	return true
+}
+
+// xmlIDMayMatch is a cheap necessary condition for an event's raw bytes to
+// pass filter's event ids: false only when every <EventID> element holds
+// plain decimal digits alone, naming no wanted id, and id 0 (no EventID)
+// is not wanted either.
+func xmlIDMayMatch(raw []byte, filter Filter) bool {
+	if len(filter.EventIDs) == 0 || filter.EventIDs[0] {
+		return true
+	}
+	const open, end = "<EventID>", "</EventID>"
+	for rest := raw; ; {
+		i := bytes.Index(rest, []byte("<EventID"))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i:]
+		if !bytes.HasPrefix(rest, []byte(open)) {
+			if len(rest) == len("<EventID") {
+				return true
+			}
+			if c := rest[len("<EventID")]; !isPlainNameByte(c, false) {
+				return true // attributes, or a form not looked into: decode it
+			}
+			rest = rest[len("<EventID"):]
+			continue // another element (<EventIDs>)
+		}
+		rest = rest[len(open):]
+		n := 0
+		for n < len(rest) && n < 9 && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 0 || !bytes.HasPrefix(rest[n:], []byte(end)) {
+			return true
+		}
+		id := 0
+		for _, c := range rest[:n] {
+			id = 10*id + int(c-'0')
+		}
+		if filter.EventIDs[id] {
+			return true
+		}
+		rest = rest[n+len(end):]
+	}
 }
 
 // xmlTagWalk is what scanXMLTags found.

@@ -175,6 +175,46 @@ func TestScanXMLTags(t *testing.T) {
 	}
 }
 
+// xmlIDMayMatch must not turn away an event the decoder would take.
+func TestXMLIDMayMatch(t *testing.T) {
+	f := Filter{EventIDs: map[int]bool{1: true, 13: true}}
+	for _, tc := range []struct {
+		raw  string
+		want bool
+	}{
+		{"<Event><System><EventID>13</EventID></System></Event>", true},
+		{"<Event><System><EventID>11</EventID></System></Event>", false},
+		{"<Event><System><EventID>0013</EventID></System></Event>", true},
+		{"<Event><System><EventID>11</EventID><EventID>1</EventID></System></Event>", true},
+		{"<Event><System><EventID Qualifiers='0'>11</EventID></System></Event>", true},
+		{"<Event><System><EventID> 11</EventID></System></Event>", true},
+		{"<Event><System><EventID>1<x/>1</EventID></System></Event>", true},
+		{"<Event><System><EventID>0x0D</EventID></System></Event>", true},
+		{"<Event><System><EventID>&#49;</EventID></System></Event>", true},
+		{"<Event><System><EventIDs>1</EventIDs><EventID>7</EventID></System></Event>", false},
+		{"<Event><System></System></Event>", false},
+		{"<Event><System><EventID", true},
+	} {
+		if got := xmlIDMayMatch([]byte(tc.raw), f); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.raw, got, tc.want)
+		}
+		if tc.want {
+			continue
+		}
+		// What the decoder says of it.
+		err := readXMLSerial(context.Background(), strings.NewReader(tc.raw), "x.xml", Filter{EventIDs: f.EventIDs, anyProvider: true}, func(ev *Event) error {
+			t.Errorf("%q: turned away, but the decoder takes it (event %d)", tc.raw, ev.EventID)
+			return nil
+		})
+		if err != nil {
+			t.Errorf("%q: %v", tc.raw, err)
+		}
+	}
+	if !xmlIDMayMatch([]byte("<Event/>"), Filter{}) || !xmlIDMayMatch([]byte("<Event/>"), Filter{EventIDs: map[int]bool{0: true}}) {
+		t.Error("no ids wanted, or id 0 wanted: every event may match")
+	}
+}
+
 // firstDiff shows where two dumps part.
 func firstDiff(got, want string) string {
 	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
@@ -241,7 +281,7 @@ func FuzzXMLSegments(f *testing.F) {
 		}
 		// With Line, the events are some of those: never one the serial
 		// reader does not give.
-		line := Filter{anyProvider: true, Line: func(raw []byte) bool { return bytes.Contains(raw, []byte("1")) }}
+		line := Filter{anyProvider: true, EventIDs: map[int]bool{1: true, 13: true}, Line: func(raw []byte) bool { return bytes.Contains(raw, []byte("1")) }}
 		got := readXMLDump(data, line, true, segSize, 0)
 		if w, _, _ := strings.Cut(want, "error: "); !strings.HasPrefix(want, "error: ") && strings.HasSuffix(want, "error: <nil>\n") {
 			for _, ev := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
