@@ -30,12 +30,13 @@ const maxXMLEvent = 4 << 20
 // (the offset counts UTF-8 bytes, after decoding UTF-16).
 //
 // A file on disk is read on GOMAXPROCS cores (see readXMLAt); a stream
-// (a .gz, a zip member) by one reader. For a file on disk, filter.Line is
-// a condition on each event's raw bytes where the tags are plain (elements
-// and text only): an event that fails it is not decoded, and its errors are
-// not reported, as a JSON line that fails it is not parsed.
+// (a .gz, a zip member) by one reader. In a file on disk whose tags are
+// plain (elements and text only), an event whose raw bytes fail
+// filter.Line, or whose <EventID> names no wanted id, is not decoded and
+// its errors are not reported, as a JSON line that fails them is not parsed
+// and an EVTX record of another id is not decoded past its EventID.
 func ReadXML(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error) (err error) {
-	if w := jsonWorkers(); w > 1 || filter.Line != nil {
+	if w := jsonWorkers(); w > 1 || skipsEvents(filter) {
 		if ra, size, ok := regularFileAt(r); ok && size >= 2*xmlSegmentSize {
 			return readXMLAt(ctx, ra, size, name, filter, emit, w, xmlSegmentSize)
 		}

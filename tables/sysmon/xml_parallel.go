@@ -184,7 +184,7 @@ func parseXMLSegment(ctx context.Context, text io.ReaderAt, size int64, name str
 			res.clean = false // the serial reader reports it
 		}
 	}()
-	if filter.Line != nil && end-start <= 4*(seg.end-seg.start)+64<<10 {
+	if skipsEvents(filter) && end-start <= 4*(seg.end-seg.start)+64<<10 {
 		if done := lineFilteredSegment(ctx, text, name, filter, start, end, &res); done {
 			return res
 		}
@@ -230,11 +230,19 @@ func decodeXMLSpan(ctx context.Context, r io.Reader, size, base int64, name stri
 	}
 }
 
-// lineFilteredSegment reads a segment for a filter with Line: its tags
-// are walked without decoding (scanXMLTags) and only the events whose raw
-// bytes pass Line are decoded, as JSON lines that fail it are not parsed.
-// It returns false, having done nothing, for a segment that holds more
-// than elements and text.
+// skipsEvents tells whether filter lets events be told apart by their raw
+// bytes: by Line, or by their EventID.
+func skipsEvents(filter Filter) bool {
+	return filter.Line != nil || len(filter.EventIDs) > 0 && !filter.EventIDs[0]
+}
+
+// lineFilteredSegment reads a segment for a filter that skips events
+// (skipsEvents): its tags are walked without decoding (scanXMLTags) and
+// only the events whose raw bytes may pass the filter's event ids and
+// Line are decoded, as JSON lines that fail them are not parsed and EVTX
+// records of other ids are not decoded past their EventID. It returns
+// false, having done nothing, for a segment that holds more than elements
+// and text.
 func lineFilteredSegment(ctx context.Context, text io.ReaderAt, name string, filter Filter, start, end int64, res *xmlSegment) bool {
 	buf := make([]byte, end-start)
 	if err := readAt(text, buf, start); err != nil {
@@ -246,7 +254,7 @@ func lineFilteredSegment(ctx context.Context, text io.ReaderAt, name string, fil
 	}
 	for _, sp := range walk.events {
 		raw := buf[sp[0]:sp[1]]
-		if !xmlIDMayMatch(raw, filter) || !filter.Line(raw) {
+		if !xmlIDMayMatch(raw, filter) || filter.Line != nil && !filter.Line(raw) {
 			continue
 		}
 		x, ok := decodeXMLSpan(ctx, bytes.NewReader(raw), int64(len(raw)), start+int64(sp[0]), name, filter, res)

@@ -147,6 +147,33 @@ func TestParallelXMLLineFilter(t *testing.T) {
 	}
 }
 
+// An event of an id not wanted is not decoded: a bad entity in it is not
+// reported (the serial reader, which decodes it, stops there), and the
+// events after it are read.
+func TestParallelXMLSkipsUnwantedUndecoded(t *testing.T) {
+	var b strings.Builder
+	for i := range 100 {
+		extra := ""
+		if i == 40 {
+			extra = "<Data Name='Details'>&bogus;</Data>"
+		}
+		b.WriteString(xmlEventLine(i+1, []int{11, 13}[i%2], extra))
+	}
+	data := []byte(b.String())
+	filter := Filter{EventIDs: map[int]bool{13: true}}
+	if got := readXMLDump(data, filter, false, 0, 0); !strings.Contains(got, "bogus") {
+		t.Fatalf("serial reader: no error for the bad entity:\n%.300s", got[len(got)-300:])
+	}
+	got := readXMLDump(data, filter, true, 2000, 0)
+	if n := strings.Count(got, "\n"); n != 51 || !strings.HasSuffix(got, "error: <nil>\n") {
+		t.Errorf("parallel reader: %d lines, want the 50 events of id 13 and no error:\n%.300s", n, got[len(got)-300:])
+	}
+	filter.EventIDs[11] = true // now it is decoded, and the error is the serial reader's
+	if got, want := readXMLDump(data, filter, true, 2000, 0), readXMLDump(data, filter, false, 0, 0); got != want {
+		t.Errorf("event wanted: parallel reader differs\n%s", firstDiff(got, want))
+	}
+}
+
 // scanXMLTags takes only plain event XML, and finds its events where the
 // decoder does.
 func TestScanXMLTags(t *testing.T) {
