@@ -74,7 +74,7 @@ for mix in $mixes; do
     go run ./internal/evtxgen -from "$evtx" -xml "$xml" -ecs "$ecs"
   fi
   echo "== $mix: $evtx"
-  bytes=$(stat -c %s "$evtx"); records=$(cat "$evtx.records")
+  bytes=$(stat -L -c %s "$evtx"); records=$(cat "$evtx.records")
   echo "  $((bytes >> 20)) MiB, $records records; chain query rows: $(bin/runkeyhunt query --no-progress --source "$evtx" --format csv "$sql" | tail -1)"
   measure cat "cat (reading the file)" cat "$evtx"
   measure ours1 "runkeyhunt chain query, 1 core" env GOMAXPROCS=1 bin/runkeyhunt query --no-progress --source "$evtx" "$sql"
@@ -86,7 +86,7 @@ for mix in $mixes; do
   for layout in "NXLog $jsonl .EventID==13" "Winlogbeat/ECS $ecs .winlog.event_id==\"13\""; do
     read -r kind file want <<< "$layout"
     echo "== $mix: $file ($kind)"
-    bytes=$(stat -c %s "$file"); records=$(cat "$file.records")
+    bytes=$(stat -L -c %s "$file"); records=$(cat "$file.records")
     echo "  $((bytes >> 20)) MiB, $records lines; chain query rows: $(bin/runkeyhunt query --no-progress --source "$file" --format csv "$sql" | tail -1)"
     measure cat "cat (reading the file)" cat "$file"
     measure ours1 "runkeyhunt chain query, 1 core" env GOMAXPROCS=1 bin/runkeyhunt query --no-progress --source "$file" "$sql"
@@ -97,7 +97,7 @@ for mix in $mixes; do
   done
 
   echo "== $mix: $xml (event XML, wevtutil qe /f:xml)"
-  bytes=$(stat -c %s "$xml"); records=$(cat "$xml.records")
+  bytes=$(stat -L -c %s "$xml"); records=$(cat "$xml.records")
   echo "  $((bytes >> 20)) MiB, $records events; chain query rows: $(bin/runkeyhunt query --no-progress --source "$xml" --format csv "$sql" | tail -1)"
   measure cat "cat (reading the file)" cat "$xml"
   measure ours1 "runkeyhunt chain query, 1 core" env GOMAXPROCS=1 bin/runkeyhunt query --no-progress --source "$xml" "$sql"
