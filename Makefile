@@ -53,7 +53,7 @@ vet: ## gofmt and go vet (Linux and Windows builds)
 fuzz: ## run every fuzz target for FUZZTIME (default 5s) each
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
-bench: build ## Go benchmarks; chain query on 1 and 2 cores vs cat, evtxexport, Velocidex, fastjson, jq (BENCH_SIZE, 1 GiB); fleet report vs jq
+bench: build ## Go benchmarks; chain query on EVTX, NXLog and ECS JSON lines, event XML, 1 and 2 cores, vs cat, evtxexport, Velocidex, fastjson, jq, encoding/xml, grep (BENCH_SIZE, 1 GiB); fleet report vs jq
 	$(GO) test -run '^$$' -bench . -benchmem ./tables/... ./fleet/...
 	scripts/bench.sh
 	BIN=$(BIN) fleet/bench.sh

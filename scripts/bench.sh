@@ -5,12 +5,21 @@
 #               vs cat FILE (reading the file: the lower bound), evtxexport -f xml,
 #               and the Velocidex Go parser (internal/evtxgen/velocidex)
 #   JSON lines: runkeyhunt query on 1 and 2 cores vs cat, a fastjson loop that parses
-#               every line (internal/evtxgen/jsonloop) and jq -c 'select(.EventID==13)'
+#   (NXLog and  every line (internal/evtxgen/jsonloop) and jq selecting event 13
+#   Winlogbeat/ECS)
+#   event XML:  runkeyhunt query on 1 and 2 cores vs cat, grep -c '<EventID>13<' (a text
+#               search, no XML parsing: what a quick look with grep costs) and a plain Go
+#               encoding/xml loop over every token (internal/evtxgen/xmlloop: what a Go
+#               reader decoding every event costs; ours walks the tags and decodes, with
+#               encoding/xml, only the events of the ids it wants).
+#               xmllint and xmlstarlet are left out: wevtutil's XML has no root element,
+#               which they reject.
 # The EVTX is built by internal/evtxgen from the real Sysmon chunks of the seed log and
 # the public Sysmon sample in ../shared: every chunk a Sysmon chunk, every record id
 # unique and increasing (CRCs recomputed). Two mixes: a workstation log (registry events
-# 4%) and a busy host (two thirds). The JSON lines are the same events as NXLog exports
-# them (every field, Message included).
+# 4%) and a busy host (two thirds). The text inputs are the same events as NXLog exports
+# them (every field, Message included), as wevtutil qe /f:xml exports them (one <Event>
+# a line, no root) and as Winlogbeat 8 writes them (ECS: message, winlog.event_data.*).
 #   BENCH_SIZE   EVTX size (default 1GiB; 256MiB is quicker)
 #   BENCH_MIXES  mixes to run (default "workstation busy")
 #   BENCH_RUNS   runs of each fast command, the fastest kept (default 3: the machine
@@ -33,6 +42,7 @@ mkdir -p "$out"
 make -s build
 go build -o "$out/velocidex" ./internal/evtxgen/velocidex
 go build -o "$out/jsonloop" ./internal/evtxgen/jsonloop
+go build -o "$out/xmlloop" ./internal/evtxgen/xmlloop
 sql="SELECT count(*) AS rows, sum(net_before) AS net_before, sum(net_after) AS net_after FROM sysmon_reg_net_chain"
 
 # measure KEY LABEL CMD...: runs CMD $n times (default $runs), prints its line with the
@@ -56,12 +66,15 @@ measure() {
 ratio() { awk -v a="${secs[$1]}" -v b="${secs[$2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 for mix in $mixes; do
-  evtx="$out/$mix-$size.evtx"; jsonl="$out/$mix-$size.jsonl"
+  evtx="$out/$mix-$size.evtx"; jsonl="$out/$mix-$size.jsonl"; xml="$out/$mix-$size.xml"; ecs="$out/$mix-$size.ecs.jsonl"
   if [ ! -f "$evtx.records" ] || [ ! -f "$jsonl.records" ]; then
-    go run ./internal/evtxgen -size "$size" -mix "$mix" -evtx "$evtx" -jsonl "$jsonl" "${inputs[@]}"
+    go run ./internal/evtxgen -size "$size" -mix "$mix" -evtx "$evtx" -jsonl "$jsonl" -xml "$xml" -ecs "$ecs" "${inputs[@]}"
+  elif [ ! -f "$xml.records" ] || [ ! -f "$ecs.records" ]; then
+    # inputs of an earlier run: the same events, in the formats added since
+    go run ./internal/evtxgen -from "$evtx" -xml "$xml" -ecs "$ecs"
   fi
   echo "== $mix: $evtx"
-  bytes=$(stat -c %s "$evtx"); records=$(cat "$evtx.records")
+  bytes=$(stat -L -c %s "$evtx"); records=$(cat "$evtx.records")
   echo "  $((bytes >> 20)) MiB, $records records; chain query rows: $(bin/runkeyhunt query --no-progress --source "$evtx" --format csv "$sql" | tail -1)"
   measure cat "cat (reading the file)" cat "$evtx"
   measure ours1 "runkeyhunt chain query, 1 core" env GOMAXPROCS=1 bin/runkeyhunt query --no-progress --source "$evtx" "$sql"
@@ -70,13 +83,27 @@ for mix in $mixes; do
   n=1 measure velocidex "Velocidex parser (every record), 2 cores" "$out/velocidex" "$evtx"
   echo "  ratios: 2 cores / 1 core $(ratio ours1 ours2)x (goal >= 1.7); faster than evtxexport $(ratio evtxexport ours2)x, than Velocidex $(ratio velocidex ours2)x; cat is $(ratio ours2 cat)x faster than us"
 
-  echo "== $mix: $jsonl (NXLog)"
-  bytes=$(stat -c %s "$jsonl"); records=$(cat "$jsonl.records")
-  echo "  $((bytes >> 20)) MiB, $records lines; chain query rows: $(bin/runkeyhunt query --no-progress --source "$jsonl" --format csv "$sql" | tail -1)"
-  measure cat "cat (reading the file)" cat "$jsonl"
-  measure ours1 "runkeyhunt chain query, 1 core" env GOMAXPROCS=1 bin/runkeyhunt query --no-progress --source "$jsonl" "$sql"
-  measure ours2 "runkeyhunt chain query, 2 cores" env GOMAXPROCS=2 bin/runkeyhunt query --no-progress --source "$jsonl" "$sql"
-  measure fastjson "fastjson loop parsing every line, 1 core" env GOMAXPROCS=1 "$out/jsonloop" "$jsonl"
-  n=1 measure jq "jq -c 'select(.EventID==13)'" sh -c "jq -c 'select(.EventID==13)' '$jsonl' > /dev/null"
-  echo "  ratios: 2 cores / 1 core $(ratio ours1 ours2)x; 1 core / fastjson loop $(ratio ours1 fastjson)x (goal <= 1.5); faster than jq $(ratio jq ours2)x"
+  for layout in "NXLog $jsonl .EventID==13" "Winlogbeat/ECS $ecs .winlog.event_id==\"13\""; do
+    read -r kind file want <<< "$layout"
+    echo "== $mix: $file ($kind)"
+    bytes=$(stat -L -c %s "$file"); records=$(cat "$file.records")
+    echo "  $((bytes >> 20)) MiB, $records lines; chain query rows: $(bin/runkeyhunt query --no-progress --source "$file" --format csv "$sql" | tail -1)"
+    measure cat "cat (reading the file)" cat "$file"
+    measure ours1 "runkeyhunt chain query, 1 core" env GOMAXPROCS=1 bin/runkeyhunt query --no-progress --source "$file" "$sql"
+    measure ours2 "runkeyhunt chain query, 2 cores" env GOMAXPROCS=2 bin/runkeyhunt query --no-progress --source "$file" "$sql"
+    measure fastjson "fastjson loop parsing every line, 1 core" env GOMAXPROCS=1 "$out/jsonloop" "$file"
+    n=1 measure jq "jq -c 'select($want)'" sh -c "jq -c 'select($want)' '$file' > /dev/null"
+    echo "  ratios: 2 cores / 1 core $(ratio ours1 ours2)x; 1 core / fastjson loop $(ratio ours1 fastjson)x (goal <= 1.5); faster than jq $(ratio jq ours2)x"
+  done
+
+  echo "== $mix: $xml (event XML, wevtutil qe /f:xml)"
+  bytes=$(stat -L -c %s "$xml"); records=$(cat "$xml.records")
+  echo "  $((bytes >> 20)) MiB, $records events; chain query rows: $(bin/runkeyhunt query --no-progress --source "$xml" --format csv "$sql" | tail -1)"
+  measure cat "cat (reading the file)" cat "$xml"
+  measure ours1 "runkeyhunt chain query, 1 core" env GOMAXPROCS=1 bin/runkeyhunt query --no-progress --source "$xml" "$sql"
+  measure ours2 "runkeyhunt chain query, 2 cores" env GOMAXPROCS=2 bin/runkeyhunt query --no-progress --source "$xml" "$sql"
+  # (through a pipe: GNU grep writing to /dev/null stops at the first match)
+  measure grep "grep -c '<EventID>13<' (no XML parsing)" sh -c "grep -c '<EventID>13<' '$xml' | cat > /dev/null"
+  n=1 measure xmlloop "encoding/xml loop over every token, 1 core" env GOMAXPROCS=1 "$out/xmlloop" "$xml"
+  echo "  ratios: 2 cores / 1 core $(ratio ours1 ours2)x; 1 core / encoding/xml loop $(ratio ours1 xmlloop)x; grep is $(ratio ours2 grep)x faster than us"
 done

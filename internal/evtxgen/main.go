@@ -5,13 +5,18 @@
 // to be unique and increasing (the record header's id, the event's own
 // System/EventRecordID value, the chunk header's first/last numbers and
 // both chunk CRCs), and optionally the same events as NXLog JSON lines
-// (every field, Message included, as NXLog's im_msvistalog exports them).
+// (every field, Message included, as NXLog's im_msvistalog exports them),
+// as Windows event XML (as `wevtutil qe /f:xml` exports them: one <Event>
+// a line, no root element) and as Winlogbeat 8 ECS JSON lines (message,
+// winlog.*, keys sorted as libbeat writes them). -from writes only the text
+// formats, of an EVTX built before.
 //
 // -mix chooses the share of registry events (12/13/14) the chunks are
 // picked for: "workstation" (a few percent) or "busy" (two thirds), as far
 // as the input chunks allow; the share reached is printed.
 //
-//	go run ./internal/evtxgen -size 1GiB -mix workstation -evtx big.evtx -jsonl big.jsonl in1.evtx in2.evtx
+//	go run ./internal/evtxgen -size 1GiB -mix workstation -evtx big.evtx -jsonl big.jsonl -xml big.xml -ecs big.ecs.jsonl in1.evtx in2.evtx
+//	go run ./internal/evtxgen -from big.evtx -xml big.xml -ecs big.ecs.jsonl
 package main
 
 import (
@@ -24,7 +29,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,16 +54,34 @@ func main() {
 	size := flag.String("size", "1GiB", "target size of the EVTX (KiB, MiB, GiB suffixes)")
 	mix := flag.String("mix", "workstation", "registry event share: workstation (4%) or busy (2/3)")
 	evtxOut := flag.String("evtx", "", "EVTX file to write")
-	jsonOut := flag.String("jsonl", "", "NXLog JSON-lines file to write with the same events (optional)")
+	var text textOutputs
+	flag.StringVar(&text.nxlog, "jsonl", "", "NXLog JSON-lines file to write with the same events (optional)")
+	flag.StringVar(&text.xml, "xml", "", "event XML file (wevtutil qe /f:xml) to write with the same events (optional)")
+	flag.StringVar(&text.ecs, "ecs", "", "Winlogbeat ECS JSON-lines file to write with the same events (optional)")
+	from := flag.String("from", "", "EVTX built before: write only the text formats of its events")
 	flag.Parse()
 	share, ok := mixes[*mix]
+	if *from != "" {
+		if flag.NArg() != 0 || *evtxOut != "" || text.empty() {
+			fmt.Fprintln(os.Stderr, "usage: evtxgen -from BUILT.evtx [-jsonl OUT.jsonl] [-xml OUT.xml] [-ecs OUT.ecs.jsonl]")
+			os.Exit(2)
+		}
+		if err := writeText(*from, text); err != nil {
+			fmt.Fprintln(os.Stderr, "evtxgen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *evtxOut == "" || flag.NArg() == 0 || !ok {
-		fmt.Fprintln(os.Stderr, "usage: evtxgen -size 1GiB -mix workstation|busy -evtx OUT.evtx [-jsonl OUT.jsonl] IN.evtx...")
+		fmt.Fprintln(os.Stderr, "usage: evtxgen -size 1GiB -mix workstation|busy -evtx OUT.evtx [-jsonl OUT.jsonl] [-xml OUT.xml] [-ecs OUT.ecs.jsonl] IN.evtx...")
 		os.Exit(2)
 	}
 	target, err := parseSize(*size)
 	if err == nil {
-		err = run(target, share, *evtxOut, *jsonOut, flag.Args())
+		err = run(target, share, *evtxOut, flag.Args())
+	}
+	if err == nil && !text.empty() {
+		err = writeText(*evtxOut, text)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "evtxgen:", err)
@@ -371,7 +393,7 @@ func pick(chunks []chunk, want float64, n int) []int {
 	return out
 }
 
-func run(target int64, share float64, evtxOut, jsonOut string, inputs []string) error {
+func run(target int64, share float64, evtxOut string, inputs []string) error {
 	header, chunks, err := readChunks(inputs)
 	if err != nil {
 		return err
@@ -444,87 +466,7 @@ func run(target int64, share float64, evtxOut, jsonOut string, inputs []string) 
 	}
 	fmt.Printf("%s: %d chunks from %d distinct Sysmon chunks (%d MiB), %d records (ids 1..%d, %d EventRecordID values rewritten), registry events %.1f%%\n",
 		evtxOut, n, len(chunks), (int64(n)*chunkSize+headerSize)>>20, records, next-1, patched, 100*float64(registry)/float64(records))
-	if err := os.WriteFile(evtxOut+".records", []byte(strconv.Itoa(records)+"\n"), 0o644); err != nil {
-		return err
-	}
-	if jsonOut == "" {
-		return nil
-	}
-	return writeJSONLines(evtxOut, jsonOut)
-}
-
-// writeJSONLines writes the Sysmon events of the built EVTX as NXLog's
-// im_msvistalog + to_json() writes them: the event's System values, the
-// rendered Message, then every EventData field.
-func writeJSONLines(evtxPath, jsonOut string) error {
-	out, err := os.Create(jsonOut)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(out, 1<<20)
-	count := 0
-	var line []byte
-	err = sysmon.ReadFile(context.Background(), input.File{Path: evtxPath, Format: input.EVTX}, sysmon.Filter{}, func(ev *sysmon.Event) error {
-		t := ev.TimeCreated.UTC().Format("2006-01-02 15:04:05")
-		names := make([]string, 0, ev.NumFields())
-		for k := range ev.Fields() {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		var msg strings.Builder
-		msg.WriteString(title(ev.EventID) + ":")
-		for _, k := range names {
-			msg.WriteString("\r\n" + k + ": " + ev.Field(k))
-		}
-		line = append(line[:0], '{')
-		line = kv(line, "EventTime", t)
-		line = kv(line, "Hostname", ev.Computer)
-		line = append(line, `"Keywords":-9223372036854775808,`...)
-		// NXLog's own EventType gives way to the event's field of that name.
-		if slices.Contains(names, "EventType") {
-			line = kv(line, "EventType", ev.Field("EventType"))
-		} else {
-			line = kv(line, "EventType", "INFO")
-		}
-		line = append(line, `"SeverityValue":2,"Severity":"INFO",`...)
-		line = append(line, `"EventID":`...)
-		line = strconv.AppendInt(line, int64(ev.EventID), 10)
-		line = append(line, ',')
-		line = kv(line, "SourceName", ev.Provider)
-		line = append(line, `"ProviderGuid":"{5770385F-C22A-43E0-BF4C-06F5698FFBD9}","Version":5,"Task":`...)
-		line = strconv.AppendInt(line, int64(ev.EventID), 10)
-		line = append(line, `,"OpcodeValue":0,"RecordNumber":`...)
-		line = strconv.AppendInt(line, ev.RecordID, 10)
-		line = append(line, `,"ProcessID":2148,"ThreadID":3376,`...)
-		line = kv(line, "Channel", ev.Channel)
-		line = append(line, `"Domain":"NT AUTHORITY","AccountName":"SYSTEM","UserID":"S-1-5-18","AccountType":"User",`...)
-		line = kv(line, "Message", msg.String())
-		line = kv(line, "Category", title(ev.EventID)+" (rule: "+strings.ReplaceAll(title(ev.EventID), " ", "")+")")
-		line = kv(line, "Opcode", "Info")
-		for _, k := range names {
-			if k != "EventType" {
-				line = kv(line, k, ev.Field(k))
-			}
-		}
-		line = kv(line, "EventReceivedTime", t)
-		line = kv(line, "SourceModuleName", "eventlog")
-		line = append(line, `"SourceModuleType":"im_msvistalog"}`+"\n"...)
-		count++
-		_, err := w.Write(line)
-		return err
-	}, nil)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", jsonOut, err)
-	}
-	info, _ := os.Stat(jsonOut)
-	fmt.Printf("%s: %d events (%d MiB, %d bytes a line)\n", jsonOut, count, info.Size()>>20, info.Size()/int64(max(count, 1)))
-	return os.WriteFile(jsonOut+".records", []byte(strconv.Itoa(count)+"\n"), 0o644)
+	return os.WriteFile(evtxOut+".records", []byte(strconv.Itoa(records)+"\n"), 0o644)
 }
 
 // kv appends "key":"value", with value JSON-escaped.

@@ -103,7 +103,8 @@ type Filter struct {
 	FieldsOf map[int]map[string]bool
 	// Line, when set, is a cheap necessary condition on a JSON line's raw
 	// bytes, checked before it is parsed (e.g. "mentions one of these
-	// process GUIDs"). Formats without raw lines ignore it.
+	// process GUIDs"). Event XML in a file applies it to each event's
+	// bytes (see ReadXML); other formats without raw lines ignore it.
 	Line func(line []byte) bool
 	// LineOf, when set, gives JSON lines a Line per event id: an event of
 	// id X is read as by a pass wanting X alone with LineOf[X] (nil: no

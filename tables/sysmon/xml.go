@@ -28,7 +28,24 @@ const maxXMLEvent = 4 << 20
 // inside <Events>. UTF-8, or UTF-16 with a byte order mark. The first
 // syntax error stops reading and is returned with file and byte offset
 // (the offset counts UTF-8 bytes, after decoding UTF-16).
+//
+// A file on disk is read on GOMAXPROCS cores (see readXMLAt); a stream
+// (a .gz, a zip member) by one reader. In a file on disk whose tags are
+// plain (elements and text only), an event whose raw bytes fail
+// filter.Line, or whose <EventID> names no wanted id, is not decoded and
+// its errors are not reported, as a JSON line that fails them is not parsed
+// and an EVTX record of another id is not decoded past its EventID.
 func ReadXML(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error) (err error) {
+	if w := jsonWorkers(); w > 1 || skipsEvents(filter) {
+		if ra, size, ok := regularFileAt(r); ok && size >= 2*xmlSegmentSize {
+			return readXMLAt(ctx, ra, size, name, filter, emit, w, xmlSegmentSize)
+		}
+	}
+	return readXMLSerial(ctx, r, name, filter, emit)
+}
+
+// readXMLSerial is ReadXML on one goroutine.
+func readXMLSerial(ctx context.Context, r io.Reader, name string, filter Filter, emit func(*Event) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s: internal error reading event XML: %v", name, p)
@@ -90,6 +107,12 @@ type xmlEventReader struct {
 	kept    int // bytes of text the current event keeps so far
 	dataKey string
 	hasKey  bool
+
+	// A segment of a file read in parallel starts with the enclosing
+	// elements unknown: an end tag with nothing open closes one of them.
+	segment bool
+	popped  []string // enclosing elements closed, innermost first
+	maxRel  int      // deepest start tag, relative to the segment's start
 }
 
 func (x *xmlEventReader) current() elemKind {
@@ -105,6 +128,7 @@ func (x *xmlEventReader) token(tok xml.Token, off int64) error {
 		if x.depth >= maxElementDepth {
 			return errTooDeep
 		}
+		x.maxRel = max(x.maxRel, x.depth-len(x.popped))
 		var kind elemKind
 		if t.Name.Local == "Event" && x.ev == nil {
 			kind = kEvent
@@ -139,6 +163,10 @@ func (x *xmlEventReader) token(tok xml.Token, off int64) error {
 			x.text = append(x.text, t...)
 		}
 	case xml.EndElement:
+		if x.depth == 0 && x.segment && x.ev == nil {
+			x.popped = append(x.popped, t.Name.Local)
+			return nil
+		}
 		if x.depth == 0 {
 			return fmt.Errorf("unexpected </%s>", t.Name.Local)
 		}
