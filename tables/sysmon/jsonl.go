@@ -137,7 +137,11 @@ func idPatterns(f Filter) [][]byte {
 // (NXLog "EventID", Winlogbeat "event_id", ECS "code"). They start with a
 // letter rather than the quote: bytes.Index scans for the first byte, and
 // quotes are everywhere in JSON.
-var idKeys = [][]byte{[]byte(`EventID"`), []byte(`event_id"`), []byte(`code"`)}
+var idKeys = [...][]byte{[]byte(`EventID"`), []byte(`event_id"`), []byte(`code"`)}
+
+// idKeyTails are the ends of idKeys keyedEventID searches for: bytes that
+// start few places in a line of either layout.
+var idKeyTails = [len(idKeys)][]byte{[]byte(`ID"`), []byte(`_id"`), []byte(`code"`)}
 
 // mayMatch is a cheap necessary condition for a wanted line: it names
 // Sysmon (canonical, lower or upper case) and holds a wanted event id. When
@@ -180,25 +184,42 @@ func mayMatch(line []byte, ids [][]byte) bool {
 // keyedEventID is the digits that follow the first event-id key of the
 // line (idKeys, in that order) that digits follow: the line's event id
 // as the text tells it, before it is parsed.
+//
+// Each key is searched by its tail (idKeyTails), then its head checked:
+// bytes.Index runs from a key's first byte, and a Winlogbeat line, full
+// of capital E's, made the search for NXLog's "EventID" the slowest part
+// of reading it.
 func keyedEventID(line []byte) ([]byte, bool) {
-	for _, key := range idKeys {
-		for rest := line; ; {
-			i := bytes.Index(rest, key)
+	for k, key := range idKeys {
+		tail := idKeyTails[k]
+		head := key[:len(key)-len(tail)]
+		for base := 0; ; {
+			i := bytes.Index(line[base:], tail)
 			if i < 0 {
 				break
 			}
-			rest = rest[i+len(key):]
-			v := bytes.TrimLeft(rest, " \t:\"")
-			end := 0
-			for end < len(v) && isDigit(v[end]) {
-				end++
+			at := base + i - len(head) // where the key would start
+			base += i + len(tail)
+			if at < 0 || !bytes.Equal(line[at:at+len(head)], head) {
+				continue
 			}
-			if end > 0 {
-				return v[:end], true
+			if v, ok := idDigits(line[base:]); ok {
+				return v, true
 			}
 		}
 	}
 	return nil, false
+}
+
+// idDigits is the run of digits after a key's closing quote, past any
+// blanks, colon and quotes.
+func idDigits(rest []byte) ([]byte, bool) {
+	v := bytes.TrimLeft(rest, " \t:\"")
+	end := 0
+	for end < len(v) && isDigit(v[end]) {
+		end++
+	}
+	return v[:end], end > 0
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
