@@ -98,6 +98,7 @@ func (pl *jsonPipeline) work(workers int, prepare func(b jsonBlock, buf []byte) 
 			defer wg.Done()
 			var p jsonLineParser
 			var buf []byte
+			prepareEvent := pl.filter.preparer()
 			for b := range pl.blocks {
 				if pl.ctx.Err() != nil {
 					return
@@ -107,7 +108,7 @@ func (pl *jsonPipeline) work(workers int, prepare func(b jsonBlock, buf []byte) 
 				if b, buf, err = prepare(b, buf); err != nil {
 					res = jsonResult{seq: b.seq, err: err}
 				} else {
-					res = parseBlock(&p, b, pl.filter, pl.wanted)
+					res = parseBlock(&p, b, pl.filter, pl.wanted, prepareEvent)
 				}
 				if recycle != nil && b.buf != nil {
 					recycle(b.buf)
@@ -408,8 +409,9 @@ func readAt(ra io.ReaderAt, p []byte, off int64) error {
 	return err
 }
 
-// parseBlock parses the lines of one block.
-func parseBlock(p *jsonLineParser, b jsonBlock, filter Filter, wanted [][]byte) (res jsonResult) {
+// parseBlock parses the lines of one block and prepares their events
+// (prepareEvent may be nil).
+func parseBlock(p *jsonLineParser, b jsonBlock, filter Filter, wanted [][]byte, prepareEvent func(*Event) any) (res jsonResult) {
 	res.seq = b.seq
 	lineNo := int64(0)
 	defer func() {
@@ -434,6 +436,9 @@ func parseBlock(p *jsonLineParser, b jsonBlock, filter Filter, wanted [][]byte) 
 			case err != nil:
 				res.items = append(res.items, jsonItem{line: lineNo, err: err})
 			case ev != nil:
+				if prepareEvent != nil {
+					ev.Prepared = prepareEvent(ev)
+				}
 				res.items = append(res.items, jsonItem{line: lineNo, ev: ev})
 			}
 		}
