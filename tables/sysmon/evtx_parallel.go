@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 )
 
@@ -135,6 +136,14 @@ func readChunksParallel(ctx context.Context, r io.ReaderAt, size int64, name str
 					parseSlot(&reader, job.chunk(k)[:s.n], s, prepareEvent)
 				}
 				close(job.done)
+				// The emitter, if it waited for this job, is now this
+				// goroutine's next to run, but would run only once this
+				// worker blocks or is preempted (10 ms later): long enough
+				// for the other workers to run out of jobs, as the emitter
+				// frees none meanwhile (256 MiB workstation log, 2 cores:
+				// a worker found no job waiting after 24% of the jobs,
+				// after 6% with the yield). Yield to it now.
+				runtime.Gosched()
 			}
 		}()
 	}

@@ -120,6 +120,7 @@ func (pl *jsonPipeline) work(workers int, prepare func(b jsonBlock, buf []byte) 
 				case <-pl.ctx.Done():
 					return
 				}
+				runtime.Gosched() // to the emitter, as readChunksParallel's workers do
 			}
 		}()
 	}
