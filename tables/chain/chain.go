@@ -729,8 +729,16 @@ type preparer struct {
 	keys []byte
 }
 
-// prepareFilter is filter with the events prepared where they are read.
+// engineFields are the EventData fields the engine reads: an EVTX
+// reader need not render the others (a ProcessCreate's command lines and
+// hashes are most of its bytes).
+var engineFields = map[string]bool{"UtcTime": true, "ProcessGuid": true, "ProcessId": true, "Image": true, "User": true,
+	"EventType": true, "TargetObject": true, "Details": true, "DestinationIp": true, "DestinationPort": true, "DestinationHostname": true}
+
+// prepareFilter is filter with the events prepared where they are read,
+// and only the fields the engine reads.
 func prepareFilter(filter sysmon.Filter) sysmon.Filter {
+	filter.Fields = engineFields
 	filter.Prepare = func() func(*sysmon.Event) any {
 		pp := &preparer{}
 		return pp.prepare
