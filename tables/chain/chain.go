@@ -47,6 +47,10 @@
 // A busy host writes the same values again and again: the verdicts of
 // each distinct write, the split of a TargetObject, a command's targets and
 // the rows' repeated strings are computed or kept once per run (bounded).
+// On several cores, what depends on one event alone (prep: its time,
+// process key, split, catalog match, an autorun's targets) is worked out
+// by the reader's workers; the engine, fed in file order, only updates
+// its state.
 //
 // Times follow SPEC §5: an event's time is its Sysmon UtcTime when that lies
 // within 10 minutes of TimeCreated, else TimeCreated (the guest clock
