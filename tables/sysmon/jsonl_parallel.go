@@ -327,7 +327,7 @@ func ownedLines(ra io.ReaderAt, size, start, n int64, buf []byte) (data []byte, 
 	end := min(start+n, size)
 	from := max(start-1, 0) // the byte before: does a line start at start?
 	have := int(end - from)
-	buf = growTo(buf, have, int(n)+lineTailRead+1)
+	buf = growTo(buf, have+lineTailRead, int(n)+lineTailRead+1)
 	if err := readAt(ra, buf[:have], from); err != nil {
 		return nil, false, buf, err
 	}
@@ -342,9 +342,11 @@ func ownedLines(ra io.ReaderAt, size, start, n int64, buf []byte) (data []byte, 
 	if first == have || buf[have-1] == '\n' || end == size {
 		return buf[first:have], false, buf, nil
 	}
-	// The last line runs past the block: find its newline.
+	// The last line runs past the block: find its newline, reading on
+	// into the room after the block (an array of the function's would be
+	// on the heap: 64 KiB a block).
 	last := first + bytes.LastIndexByte(buf[first:have], '\n') + 1
-	var tail [lineTailRead]byte
+	tail := buf[have : have+lineTailRead]
 	stop := size // where the line ends
 	for at := end; ; {
 		if have-last+int(at-end) > maxJSONLine {
@@ -367,9 +369,8 @@ func ownedLines(ra io.ReaderAt, size, start, n int64, buf []byte) (data []byte, 
 			return buf[first:last], true, buf, nil
 		}
 		if at == end {
-			// The usual case: the rest of the line is in the first read.
-			buf = growTo(buf, have+i+1, 0)
-			copy(buf[have:], tail[:i+1])
+			// The usual case: the rest of the line is in the first read,
+			// in place.
 			return buf[first : have+i+1], false, buf, nil
 		}
 		stop = lineEnd
