@@ -220,7 +220,7 @@ func within(path, prefix string) bool {
 // or after timeout.
 func guard(t tablekit.Table, policy *sourcePolicy, hosts *host.Cache, life context.Context, timeout time.Duration, logger hclog.Logger) tablekit.Table {
 	generate := t.Generate
-	t.Generate = func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
+	t.Generate = func(ctx context.Context, qc table.QueryContext) (tablekit.RowSet, error) {
 		for _, src := range tablekit.Equals(qc, "source") {
 			err := policy.check(src)
 			if err == nil {

@@ -275,7 +275,7 @@ type vtable struct {
 // at 0 on every scan lost whole sources. A row keeps its rowid when a scan
 // reuses the cached set, so a row two OR terms both match is still one row.
 type generated struct {
-	rows  []map[string]string
+	rows  tablekit.RowSet
 	first int64
 }
 
@@ -323,7 +323,8 @@ func (v *vtable) Destroy() error             { return nil }
 
 type cursor struct {
 	v     *vtable
-	rows  []map[string]string
+	rows  tablekit.RowSet
+	n     int // rows.Len()
 	first int64
 	pos   int
 }
@@ -356,15 +357,24 @@ func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
 			c.v.run.fail(gerr)
 			return gerr
 		}
+		if rows == nil {
+			rows = noRows{}
+		}
 		c.v.mu.Lock()
 		gen = &generated{rows: rows, first: c.v.next}
-		c.v.next += int64(len(rows))
+		c.v.next += int64(rows.Len())
 		c.v.cache[key] = gen
 		c.v.mu.Unlock()
 	}
-	c.rows, c.first, c.pos = gen.rows, gen.first, 0
+	c.rows, c.n, c.first, c.pos = gen.rows, gen.rows.Len(), gen.first, 0
 	return nil
 }
+
+// noRows is the row set of a generate call that gave none.
+type noRows struct{}
+
+func (noRows) Len() int                      { return 0 }
+func (noRows) Value(int, int) (string, bool) { return "", false }
 
 // cacheKey identifies a generate call by its parameter columns only: the
 // tables' rows depend on source and window, every other constraint is
@@ -393,16 +403,17 @@ func affinity(t schema.Type) table.ColumnType {
 }
 
 func (c *cursor) Next() error { c.pos++; return nil }
-func (c *cursor) Eof() bool   { return c.pos >= len(c.rows) }
+func (c *cursor) Eof() bool   { return c.pos >= c.n }
 
 // Column converts osquery's string values to the declared SQLite type, as
-// osquery does, so numeric comparisons work.
+// osquery does, so numeric comparisons work. The value is rendered from
+// the table's row here, for the columns the statement reads only.
 func (c *cursor) Column(col int) (vtab.Value, error) {
 	schemaCols := c.v.t.Schema.Columns
 	if col < 0 || col >= len(schemaCols) {
 		return nil, nil
 	}
-	s, ok := c.rows[c.pos][schemaCols[col].Name]
+	s, ok := c.rows.Value(c.pos, col)
 	if !ok {
 		return nil, nil
 	}

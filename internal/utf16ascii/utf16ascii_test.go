@@ -42,6 +42,13 @@ func FuzzNarrow(f *testing.F) {
 	f.Add([]byte{0xff, 0xfe, 0x41})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		out, ok := Narrow(b)
+		ascii := len(b)%2 == 0
+		for i := 0; i+1 < len(b); i += 2 {
+			ascii = ascii && b[i] < 0x80 && b[i+1] == 0
+		}
+		if ok != ascii {
+			t.Fatalf("Narrow(%x): ok %v, want %v", b, ok, ascii)
+		}
 		if !ok {
 			return
 		}

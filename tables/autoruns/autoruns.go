@@ -184,15 +184,17 @@ func (s *Scanner) scanOnce(ctx context.Context, hives []registry.Hive, warn func
 		s.hive = s.memo.forHive(i, func() map[string]string { return s.env(info) })
 		env := s.hive.env // once per Scan and hive: every value and round share it
 		indirect := indirectEnv(hives, h, env)
-		for _, loc := range catalog.ForScope(info.Scope) {
+		for _, loc := range s.memo.locations(info.Scope) {
 			if err := ctx.Err(); err != nil {
 				return rows, fmt.Errorf("scan registry: %w", err)
 			}
-			locRows, err := s.scanLocation(ctx, hives, h, env, indirect, loc, warn)
+			// The location's rows go straight to the end of rows.
+			start := len(rows)
+			var err error
+			rows, err = s.scanLocation(ctx, hives, h, env, indirect, loc, rows, warn)
 			// A rescan after a fetch inspects again; the inspectors cache
 			// per path, size and mtime, so that costs a lookup.
-			s.addImageEvidence(ctx, locRows, env)
-			rows = append(rows, locRows...)
+			s.addImageEvidence(ctx, rows[start:], env)
 			if err != nil {
 				return rows, err
 			}
@@ -310,10 +312,11 @@ func suffixKeys(ctx context.Context, h registry.Hive, at, suffix string, subs []
 	return keys, true, nil
 }
 
-func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, warn func(error)) ([]Row, error) {
+// scanLocation appends the location's rows to rows.
+func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h registry.Hive, env, indirect map[string]string, loc catalog.Location, rows []Row, warn func(error)) ([]Row, error) {
 	keys, err := s.locationKeys(ctx, h, loc, warn)
 	if err != nil || len(keys) == 0 {
-		return nil, err
+		return rows, err
 	}
 	var approved *registry.Key
 	if loc.Approved != "" {
@@ -323,7 +326,6 @@ func (s *Scanner) scanLocation(ctx context.Context, hives []registry.Hive, h reg
 	if loc.Shadows != "" {
 		shadowed = machineSubkeys(hives, loc.Shadows)
 	}
-	var rows []Row
 	for _, k := range keys {
 		if err := ctx.Err(); err != nil {
 			return rows, fmt.Errorf("scan registry: %w", err)
@@ -421,12 +423,11 @@ func (s *Scanner) valueRows(hives []registry.Hive, h registry.Hive, env, indirec
 	if loc.IsItemDefault(data) {
 		common = indicators.Set{} // Windows' own value for the item
 	}
-	cmd := cmdline.Split(scored, env)
-	base.Image, base.Arguments = cmd.Image, cmd.Arguments
+	base.Image, base.Arguments = scored.split.Image, scored.split.Arguments
 	showTarget(&base, target)
 
 	var rows []Row
-	founds := s.follow(hives, h, env, scored, 0, warn)
+	founds := s.followCommand(hives, h, env, scored, warn)
 	for _, ref := range profileRefs(scored, env) {
 		founds = append(founds, s.resolve(hives, h, ref, warn)...)
 	}
@@ -469,18 +470,21 @@ type found struct {
 	exists  bool
 	raw     []byte
 	decoded payload.Result
-	// norm is cmdline.Normalize(decoded.Text) once follow has made it
-	// (normDone), shared by the reference and the indicator scans.
-	norm     string
-	normDone bool
+	// text and norm are decoded.Text and its cmdline.Normalize form, each
+	// with its lowered copy, once followRefs has made them (textsDone):
+	// the reference and the indicator scans share them.
+	text, norm cmdline.Lowered
+	textsDone  bool
 }
 
-// normalized returns cmdline.Normalize(f.decoded.Text), made once.
-func (f *found) normalized() string {
-	if !f.normDone {
-		f.norm, f.normDone = cmdline.Normalize(f.decoded.Text), true
+// texts returns f.decoded.Text and its normalised form, lowered, made once.
+func (f *found) texts() (text, norm cmdline.Lowered) {
+	if !f.textsDone {
+		f.text = cmdline.Lower(f.decoded.Text)
+		f.norm = cmdline.NormalizeLowered(f.text)
+		f.textsDone = true
 	}
-	return f.norm
+	return f.text, f.norm
 }
 
 var kindIndicator = map[cmdline.Kind]string{
@@ -518,7 +522,8 @@ func (f found) apply(row *Row, set indicators.Set) {
 	row.PayloadEntropy = payload.Entropy(f.raw)
 	row.PayloadEncoding = f.decoded.Encoding()
 	row.PayloadPreview = payload.Preview(f.decoded.Text)
-	set.Add(payload.TextIndicatorsNormalized(f.decoded.Text, f.normalized())...)
+	text, norm := f.texts()
+	set.Add(payload.TextIndicatorsLowered(text, norm)...)
 	if f.decoded.Compressed {
 		set.Add(indicators.CompressedPayload)
 	}
@@ -527,11 +532,11 @@ func (f found) apply(row *Row, set indicators.Set) {
 	}
 }
 
-// follow resolves the references in text; decoded inline payloads are
-// searched again for references (up to maxNesting), so an -enc command that
-// reads a registry value still leads to that value.
-func (s *Scanner) follow(hives []registry.Hive, h registry.Hive, env map[string]string, text string, depth int, warn func(error)) []found {
-	return s.followRefs(hives, h, env, s.hive.extractRefs(text, env), depth, warn)
+// followCommand resolves the references in a value's command; decoded
+// inline payloads are searched again for references (up to maxNesting), so
+// an -enc command that reads a registry value still leads to that value.
+func (s *Scanner) followCommand(hives []registry.Hive, h registry.Hive, env map[string]string, cmd *command, warn func(error)) []found {
+	return s.followRefs(hives, h, env, s.hive.extractRefsLowered(cmd.text, cmd.normText, env), 0, warn)
 }
 
 func (s *Scanner) followRefs(hives []registry.Hive, h registry.Hive, env map[string]string, refs []cmdline.Ref, depth int, warn func(error)) []found {
@@ -539,11 +544,11 @@ func (s *Scanner) followRefs(hives []registry.Hive, h registry.Hive, env map[str
 	for _, ref := range refs {
 		for _, f := range s.resolve(hives, h, ref, warn) {
 			if f.exists && depth < maxNesting && f.decoded.Text != "" {
-				// The decoded text is normalised once, for its references
-				// here and its indicators in apply.
-				norm := f.normalized()
+				// The decoded text is lowered and normalised once, for its
+				// references here and its indicators in apply.
+				text, norm := f.texts()
 				out = append(out, f)
-				inner := s.hive.extractRefsNormalized(f.decoded.Text, norm, env)
+				inner := s.hive.extractRefsLowered(text, norm, env)
 				out = append(out, s.followRefs(hives, h, env, inner, depth+1, warn)...)
 				continue
 			}

@@ -285,9 +285,11 @@ func BenchmarkScanBaseline(b *testing.B) {
 	for _, c := range []struct{ name, path string }{{"baseline", full}, {"without_services_clsids", small}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu, cpuOK := autoruns.ProcessCPU()
 			for b.Loop() {
 				scanBaseline(b, c.path, false)
 			}
+			autoruns.ReportCPU(b, cpu, cpuOK)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package autoruns
 
 import (
+	"github.com/runkeyhunt/runkeyhunt/tables/catalog"
 	"github.com/runkeyhunt/runkeyhunt/tables/cmdline"
 	"github.com/runkeyhunt/runkeyhunt/tables/payload"
 	"github.com/runkeyhunt/runkeyhunt/tables/registry"
@@ -18,6 +19,24 @@ import (
 type scanMemo struct {
 	payloads map[string]payload.Result // payload.Decode by the raw bytes
 	hives    []*envMemo                // by hive index
+	byScope  map[string][]catalog.Location
+}
+
+// locations is catalog.ForScope(scope), made once a Scan: each hive of a
+// scope walks the same list (the Scan copies each location it changes).
+func (m *scanMemo) locations(scope string) []catalog.Location {
+	if m == nil {
+		return catalog.ForScope(scope)
+	}
+	locs, ok := m.byScope[scope]
+	if !ok {
+		if m.byScope == nil {
+			m.byScope = map[string][]catalog.Location{}
+		}
+		locs = catalog.ForScope(scope)
+		m.byScope[scope] = locs
+	}
+	return locs
 }
 
 // memoMaxText bounds the texts and payloads the memo keeps.
@@ -55,29 +74,16 @@ func (m *scanMemo) forHive(i int, env func() map[string]string) *envMemo {
 	return m.hives[i]
 }
 
-// extractRefs is cmdline.ExtractRefs(text, env); env must be m's own.
-func (m *envMemo) extractRefs(text string, env map[string]string) []cmdline.Ref {
-	if m == nil || m.refs == nil || len(text) > memoMaxText {
-		return cmdline.ExtractRefs(text, env)
+// extractRefsLowered is cmdline.ExtractRefsLowered(text, norm, env)
+// (norm is cmdline.NormalizeLowered(text)); env must be m's own.
+func (m *envMemo) extractRefsLowered(text, norm cmdline.Lowered, env map[string]string) []cmdline.Ref {
+	if m == nil || m.refs == nil || len(text.Text) > memoMaxText {
+		return cmdline.ExtractRefsLowered(text, norm, env)
 	}
-	refs, ok := m.refs[text]
+	refs, ok := m.refs[text.Text]
 	if !ok {
-		refs = cmdline.ExtractRefs(text, env)
-		m.refs[text] = refs
-	}
-	return refs
-}
-
-// extractRefsNormalized is extractRefs for a text whose
-// cmdline.Normalize form the caller has made already.
-func (m *envMemo) extractRefsNormalized(text, norm string, env map[string]string) []cmdline.Ref {
-	if m == nil || m.refs == nil || len(text) > memoMaxText {
-		return cmdline.ExtractRefsNormalized(text, norm, env)
-	}
-	refs, ok := m.refs[text]
-	if !ok {
-		refs = cmdline.ExtractRefsNormalized(text, norm, env)
-		m.refs[text] = refs
+		refs = cmdline.ExtractRefsLowered(text, norm, env)
+		m.refs[text.Text] = refs
 	}
 	return refs
 }
@@ -100,8 +106,9 @@ func (m *scanMemo) decode(raw []byte) payload.Result {
 // probeValue follows a value's references as valueRows would, scoring
 // nothing: a probe round asks on-demand hives for the keys they name.
 func (s *Scanner) probeValue(hives []registry.Hive, h registry.Hive, env, indirect map[string]string, data string, warn func(error)) {
-	scored, _ := expandIndirect(data, indirect)
-	s.follow(hives, h, env, scored, 0, warn)
+	line, _ := expandIndirect(data, indirect)
+	scored := analyze(line, env)
+	s.followCommand(hives, h, env, scored, warn)
 	for _, ref := range profileRefs(scored, env) {
 		s.resolve(hives, h, ref, warn)
 	}

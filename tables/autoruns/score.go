@@ -28,7 +28,7 @@ func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, da
 	set := indicators.Set{}
 	set.Add(common.Sorted()...)
 	binaryDataWriter(set, loc, data, writer)
-	for _, f := range s.follow(nil, nil, env, scored, 0, func(error) {}) {
+	for _, f := range s.followCommand(nil, nil, env, scored, func(error) {}) {
 		f.apply(&Row{}, set)
 	}
 	for _, ref := range profileRefs(scored, env) {
@@ -40,19 +40,45 @@ func ValueIndicators(loc catalog.Location, info registry.HiveInfo, valueName, da
 	return set
 }
 
+// command is one command line as scored, analysed once: every check of a
+// value (its indicators, references, profile scripts, the admin-script
+// rule) reads these instead of normalising and splitting it again.
+type command struct {
+	line           string
+	norm           string          // cmdline.Normalize(line)
+	text, normText cmdline.Lowered // line and norm with their lowered copies
+	split          cmdline.Command // cmdline.Split(line, env)
+	normSplit      cmdline.Command // cmdline.Split(norm, env)
+	ps             payload.PowerShellRun
+}
+
+func analyze(line string, env map[string]string) *command {
+	c := &command{line: line, text: cmdline.Lower(line)}
+	c.normText = cmdline.NormalizeLowered(c.text)
+	c.norm = c.normText.Text
+	c.split = cmdline.Split(line, env)
+	if c.norm == line {
+		c.normSplit = c.split
+	} else {
+		c.normSplit = cmdline.Split(c.norm, env)
+	}
+	c.ps = payload.ParsePowerShellSplit(c.normSplit)
+	return c
+}
+
 // commonIndicators are the indicators every row of a value shares, and the
 // command as scored: the data with the variables of the registry's
 // Environment keys (indirect) expanded.
-func commonIndicators(loc catalog.Location, valueName, data string, env, indirect map[string]string) (indicators.Set, string) {
+func commonIndicators(loc catalog.Location, valueName, data string, env, indirect map[string]string) (indicators.Set, *command) {
 	set := indicators.Set{}
-	scored := data
+	line := data
 	if exp, ok := expandIndirect(data, indirect); ok {
-		scored = exp
+		line = exp
 		set.Add(indicators.EnvIndirection)
 	}
-	cmd := cmdline.Split(scored, env)
-	set.Add(payload.CommandIndicators(valueName, scored, env)...)
-	if UserWritable(cmd.Image) {
+	scored := analyze(line, env)
+	set.Add(payload.CommandIndicatorsLowered(valueName, scored.text, scored.normText, scored.normSplit, env)...)
+	if UserWritable(scored.split.Image) {
 		set.Add(indicators.UserWritableImage)
 	}
 	if hiddenName(valueName) {
@@ -67,7 +93,7 @@ func commonIndicators(loc catalog.Location, valueName, data string, env, indirec
 	if loc.Shadowing {
 		set.Add(indicators.ShadowedMachineCLSID)
 	}
-	if payload.ParsePowerShell(scored, env).FileWithoutPath {
+	if scored.ps.FileWithoutPath {
 		set.Add(indicators.FileWithoutPath)
 	}
 	return set, scored
@@ -102,13 +128,12 @@ func binaryDataWriter(set indicators.Set, loc catalog.Location, data, writer str
 // profileRefs are the profile scripts a PowerShell started with no
 // command and no -NoProfile runs: its code lives there (PowerSploit
 // Add-Persistence profile mode), so each is a file payload.
-func profileRefs(line string, env map[string]string) []cmdline.Ref {
-	ps := payload.ParsePowerShell(line, env)
+func profileRefs(line *command, env map[string]string) []cmdline.Ref {
+	ps := line.ps
 	if !ps.IsPowerShell || !ps.NoCommand || ps.NoProfile {
 		return nil
 	}
-	cmd := cmdline.Split(line, env)
-	pwsh := strings.HasPrefix(strings.ToLower(baseName(cmd.Image)), "pwsh")
+	pwsh := strings.HasPrefix(strings.ToLower(baseName(line.split.Image)), "pwsh")
 	var out []cmdline.Ref
 	for _, p := range payload.Profiles(pwsh, env["USERPROFILE"]) {
 		out = append(out, cmdline.Ref{Kind: cmdline.KindFile, Text: p, Path: p})
@@ -133,8 +158,8 @@ var adminScriptIndicators = []string{
 // dropAdminScript clears the indicators of a PowerShell line that runs a
 // script from an admin folder (Program Files, Windows, NETLOGON/SYSVOL)
 // when nothing else fires: that is how agents and logon scripts run.
-func dropAdminScript(set indicators.Set, line string, env map[string]string) {
-	ps := payload.ParsePowerShell(line, env)
+func dropAdminScript(set indicators.Set, line *command, env map[string]string) {
+	ps := line.ps
 	if !ps.IsPowerShell || ps.Script == "" || !payload.AdminScriptFolder(cmdline.Expand(ps.Script, env)) {
 		return
 	}

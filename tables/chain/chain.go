@@ -362,7 +362,7 @@ type process struct {
 }
 
 type interest struct {
-	row     Row
+	row     *Row // in the engine's rows (see Engine.rows)
 	at      stamp
 	proc    string
 	written *regTarget // what the event wrote, split once (shared)
@@ -400,6 +400,10 @@ type Engine struct {
 	linkWork   int // payloads link compared with autoruns, for tests of the cost
 	scores     scoreMemo
 	memo       memo
+	// rows holds the interest events' rows, in chunks that never move:
+	// Rows lets the interests go before it copies the rows out, so a busy
+	// host's rows are not held with their interests and their copy at once.
+	rows [][]Row
 	// local prepares the events no reader prepared, into own.
 	local preparer
 	own   prep
@@ -675,7 +679,7 @@ func (e *Engine) classify(ev *sysmon.Event, pr *prep, at stamp) *interest {
 	}
 	if loc, ok := split.match(); ok {
 		row.Role, row.Location = RoleAutorun, loc.ID
-		in := newInterest(row, &split.rt, at)
+		in := e.newInterest(row, &split.rt, at)
 		if eventType == "SetValue" {
 			in.targets = pr.targets
 		}
@@ -684,7 +688,7 @@ func (e *Engine) classify(ev *sysmon.Event, pr *prep, at stamp) *interest {
 	for _, t := range e.targets {
 		if t.matches(rt.root, rt.keyRel, rt.valueName) {
 			row.Role = RolePayload
-			return newInterest(row, &split.rt, at)
+			return e.newInterest(row, &split.rt, at)
 		}
 	}
 	if e.missed != nil {
@@ -693,9 +697,27 @@ func (e *Engine) classify(ev *sysmon.Event, pr *prep, at stamp) *interest {
 	return nil
 }
 
-func newInterest(row Row, written *regTarget, at stamp) *interest {
-	return &interest{row: row, written: written, at: at}
+func (e *Engine) newInterest(row Row, written *regTarget, at stamp) *interest {
+	// An event's values are slices of one string: a row's own copy of its
+	// time lets that string go (the other strings are interned).
+	row.UtcTime = strings.Clone(row.UtcTime)
+	in := &interest{written: written, at: at}
+	e.keep(in, row)
+	return in
 }
+
+// keep puts in's row in the engine's rows.
+func (e *Engine) keep(in *interest, row Row) {
+	if len(e.rows) == 0 || len(e.rows[len(e.rows)-1]) == rowChunk {
+		e.rows = append(e.rows, make([]Row, 0, rowChunk))
+	}
+	chunk := &e.rows[len(e.rows)-1]
+	*chunk = append(*chunk, row)
+	in.row = &(*chunk)[len(*chunk)-1]
+}
+
+// rowChunk is the rows of one chunk of Engine.rows (400 KiB).
+const rowChunk = 1024
 
 func defaultEventType(id int) string {
 	switch id {
@@ -849,14 +871,21 @@ func (e *Engine) FillUser(ev *sysmon.Event) {
 }
 
 // Rows links autorun and payload rows, scores them and returns them ordered
-// by computer, time and record id.
+// by computer, time and record id. It is the engine's last step: the
+// engine lets go of its state (the interest events, processes, memos) as
+// it makes the rows, so that a busy host's rows are not held twice, and a
+// second call returns none.
 func (e *Engine) Rows() []Row {
 	e.link()
 	e.finishAll()
+	// What correlation kept is not needed past here; the rows hold their
+	// own strings.
+	e.scores, e.memo, e.procs, e.seen = scoreMemo{}, memo{}, nil, nil
 	// Sorting pointers, not rows: a Row is 400 bytes.
-	order := slices.Clone(e.interests)
+	order := e.interests
+	e.interests = nil
 	slices.SortStableFunc(order, func(x, y *interest) int {
-		a, b := &x.row, &y.row
+		a, b := x.row, y.row
 		if a.Computer != b.Computer {
 			return strings.Compare(a.Computer, b.Computer)
 		}
@@ -865,9 +894,19 @@ func (e *Engine) Rows() []Row {
 		}
 		return cmp.Compare(a.RecordID, b.RecordID)
 	})
-	rows := make([]Row, len(order))
+	// The interests go before the copy is made, the engine's rows as it
+	// is made (a row of another engine, the second look's, is copied the
+	// same way).
+	sorted := make([]*Row, len(order))
 	for i, in := range order {
-		rows[i] = in.row
+		sorted[i] = in.row
+	}
+	clear(order)
+	e.rows = nil
+	rows := make([]Row, len(sorted))
+	for i, r := range sorted {
+		rows[i] = *r
+		sorted[i] = nil
 	}
 	return rows
 }
@@ -1136,7 +1175,7 @@ func (e *Engine) finishAll() {
 const minFinishShare = 1024
 
 func (in *interest) finish(scores *scoreMemo) {
-	r := &in.row
+	r := in.row
 	r.NetBefore, r.NetAfter = in.netBefore, in.netAfter
 	r.SecondsBefore, r.SecondsAfter = -1, -1
 	if in.netBefore > 0 {
@@ -1145,7 +1184,8 @@ func (in *interest) finish(scores *scoreMemo) {
 	if in.netAfter > 0 {
 		r.SecondsAfter = in.gapAfter.Seconds()
 	}
-	r.RemoteAddresses, r.RemoteHostnames = strings.Join(in.remotes, ","), strings.Join(in.hostnames, ",")
+	r.RemoteAddresses, r.RemoteHostnames = joinOwn(in.remotes), joinOwn(in.hostnames)
+	in.remotes, in.hostnames = nil, nil
 	var flags int
 	if r.NetBefore > 0 {
 		flags |= 1
@@ -1160,11 +1200,21 @@ func (in *interest) finish(scores *scoreMemo) {
 	r.Indicators, r.Score, r.Verdict = v.indicators, v.score, v.verdict
 }
 
+// joinOwn is strings.Join with ",", in a string of its own: Join gives a
+// single element back as it is, which may be a slice of its event's
+// values, and would keep all of them for the row's life.
+func joinOwn(parts []string) string {
+	if len(parts) == 1 {
+		return strings.Clone(parts[0])
+	}
+	return strings.Join(parts, ",")
+}
+
 // contentIndicators are the indicators of what the event wrote: all but
 // the network and two-stage ones. scoreKey must name everything they
 // depend on.
 func (in *interest) contentIndicators() []string {
-	r := &in.row
+	r := in.row
 	set := indicators.Set{}
 	if r.Role == RoleAutorun && r.EventType == "SetValue" {
 		// The value's own verdict comes from the engine run_key_payloads uses.
@@ -1190,7 +1240,7 @@ func (in *interest) contentIndicators() []string {
 // the hive (scope, SID, user name), the key, the value name, the data and
 // the writer's image (a Binary Data list write is scored from it).
 func (in *interest) scoreKey() string {
-	r := &in.row
+	r := in.row
 	info := in.hiveInfo()
 	var b []byte
 	for _, part := range []string{r.Role, r.EventType, info.Scope, info.SID, info.Username, in.written.keyRel, r.ValueName, r.Details, r.Image} {
@@ -1316,7 +1366,9 @@ const (
 	maxInternedSize = 16 << 20
 )
 
-// intern returns the copy of s kept, keeping s if there is room.
+// intern returns the copy of s kept, keeping one if there is room. The
+// copy is s's own: s is often a slice of an event's values, which a row
+// would otherwise keep whole.
 func (m *memo) intern(s string) string {
 	if t, ok := m.strs[s]; ok {
 		return t
@@ -1324,6 +1376,7 @@ func (m *memo) intern(s string) string {
 	if m.strs == nil {
 		m.strs = map[string]string{}
 	}
+	s = strings.Clone(s)
 	if len(m.strs) < maxInterned && m.strSize+len(s) <= maxInternedSize {
 		m.strs[s] = s
 		m.strSize += len(s)
@@ -1349,7 +1402,9 @@ func (m *memo) split(target, eventType string) *splitResult {
 		return r
 	}
 	r := &splitResult{}
-	r.rt, r.ok = splitTarget(target, eventType)
+	// The split's strings are slices of target; rows keep them, so target
+	// must not be a slice of an event's values.
+	r.rt, r.ok = splitTarget(strings.Clone(target), eventType)
 	if r.ok {
 		r.pathKey = pathKey(r.rt.keyRel, r.rt.valueName)
 	}

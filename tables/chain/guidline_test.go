@@ -2,6 +2,7 @@ package chain
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -65,5 +66,29 @@ func TestLineMentionsLinear(t *testing.T) {
 	})
 	if ratio := float64(big.NsPerOp()) / float64(max(small.NsPerOp(), 1)); ratio > 5 {
 		t.Errorf("a line costs %.1fx more with 20000 GUIDs than with one (%v vs %v)", ratio, big, small)
+	}
+}
+
+// TestLineMentionsBits: the bitset lineMentions asks first folds case as
+// the set does: each of many GUIDs is found in either case, and GUIDs of
+// no one are not.
+func TestLineMentionsBits(t *testing.T) {
+	var guids []string
+	for i := range 5000 {
+		guids = append(guids, fmt.Sprintf("{%08X-%04X-ABCD-EF01-%012X}", i*2654435761&0xffffffff, i, i*40503))
+	}
+	mentions := lineMentions(guids)
+	for i, g := range guids {
+		line := fmt.Sprintf(`{"ProcessGuid":"%s"}`, g)
+		if i%2 == 1 {
+			line = strings.ToLower(line)
+		}
+		if !mentions([]byte(line)) {
+			t.Fatalf("%s not found", line)
+		}
+		other := fmt.Sprintf(`{"ProcessGuid":"{%08X-%04X-ABCD-EF01-%012X}"}`, i*2654435761&0xffffffff, i, i*40503+1)
+		if mentions([]byte(other)) {
+			t.Fatalf("%s found", other)
+		}
 	}
 }

@@ -20,17 +20,17 @@ func TestLinkIsLinear(t *testing.T) {
 		rel := fmt.Sprintf(`Software\Payload%d`, i)
 		at := stamp{t: base.Add(time.Duration(i) * time.Second)}
 		e.interests = append(e.interests,
-			&interest{row: Row{Role: RoleAutorun, Computer: "pc", RecordID: int64(2*i + 1)}, at: at,
+			&interest{row: &Row{Role: RoleAutorun, Computer: "pc", RecordID: int64(2*i + 1)}, at: at,
 				targets: []Target{{Root: "HKEY_LOCAL_MACHINE", Rel: strings.ToUpper(rel), ValueName: "Blob"}}},
-			&interest{row: Row{Role: RolePayload, Computer: "pc", RecordID: int64(2*i + 2)}, at: at,
+			&interest{row: &Row{Role: RolePayload, Computer: "pc", RecordID: int64(2*i + 2)}, at: at,
 				written: &regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: rel, valueName: "blob"}})
 	}
 	// Another computer's write to the first key, and a later one of the
 	// first key on the same computer: neither is the nearest.
 	e.interests = append(e.interests,
-		&interest{row: Row{Role: RolePayload, Computer: "other", RecordID: 9001}, at: stamp{t: base},
+		&interest{row: &Row{Role: RolePayload, Computer: "other", RecordID: 9001}, at: stamp{t: base},
 			written: &regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: `Software\Payload0`, valueName: "Blob"}},
-		&interest{row: Row{Role: RolePayload, Computer: "pc", RecordID: 9002}, at: stamp{t: base.Add(time.Hour)},
+		&interest{row: &Row{Role: RolePayload, Computer: "pc", RecordID: 9002}, at: stamp{t: base.Add(time.Hour)},
 			written: &regTarget{root: "HKEY_LOCAL_MACHINE", keyRel: `SOFTWARE\payload0`, valueName: "BLOB"}})
 	e.link()
 	for i := range n {
@@ -54,9 +54,9 @@ func TestLinkIsLinear(t *testing.T) {
 	for i := range n {
 		at := stamp{t: base.Add(time.Duration(i) * time.Second)}
 		e.interests = append(e.interests,
-			&interest{row: Row{Role: RoleAutorun, Computer: "pc", RecordID: int64(2*i + 1)}, at: at,
+			&interest{row: &Row{Role: RoleAutorun, Computer: "pc", RecordID: int64(2*i + 1)}, at: at,
 				targets: []Target{{Root: `HKEY_USERS\*`, Rel: `Software\Blob`, ValueName: "x"}}},
-			&interest{row: Row{Role: RolePayload, Computer: "pc", RecordID: int64(2*i + 2)}, at: at,
+			&interest{row: &Row{Role: RolePayload, Computer: "pc", RecordID: int64(2*i + 2)}, at: at,
 				written: &regTarget{root: `HKEY_USERS\S-1-5-21-1`, keyRel: `Software\Blob`, valueName: "x"}})
 	}
 	e.link()
@@ -87,13 +87,13 @@ func TestLinkAgreesWithPairs(t *testing.T) {
 				if rng.IntN(3) == 0 {
 					targets = append(targets, Target{Root: roots[rng.IntN(len(roots))], Rel: rel, ValueName: "y"})
 				}
-				out = append(out, &interest{row: row, at: at, proc: fmt.Sprint(rng.IntN(3)), targets: targets})
+				out = append(out, &interest{row: &row, at: at, proc: fmt.Sprint(rng.IntN(3)), targets: targets})
 			} else {
 				if root == `HKEY_USERS\*` {
 					root = "HKEY_LOCAL_MACHINE"
 				}
 				row.Role = RolePayload
-				out = append(out, &interest{row: row, at: at, proc: fmt.Sprint(rng.IntN(3)), written: &regTarget{root: root, keyRel: rel, valueName: value}})
+				out = append(out, &interest{row: &row, at: at, proc: fmt.Sprint(rng.IntN(3)), written: &regTarget{root: root, keyRel: rel, valueName: value}})
 			}
 		}
 		return out
@@ -102,7 +102,8 @@ func TestLinkAgreesWithPairs(t *testing.T) {
 		a := build()
 		b := make([]*interest, len(a))
 		for i, in := range a {
-			c := *in
+			c, row := *in, *in.row
+			c.row = &row
 			b[i] = &c
 		}
 		ea, eb := New(time.Minute), New(time.Minute)
@@ -135,7 +136,7 @@ func TestNearIsTheWindow(t *testing.T) {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	p := &process{}
 	for i := range 3000 {
-		in := &interest{row: Row{RecordID: int64(i + 1)}, at: stamp{t: base.Add(time.Duration(rng.IntN(36000)) * time.Second)}}
+		in := &interest{row: &Row{RecordID: int64(i + 1)}, at: stamp{t: base.Add(time.Duration(rng.IntN(36000)) * time.Second)}}
 		p.interest = append(p.interest, in)
 		at := sortSearchAfter(p.byTime, in.at.t)
 		p.byTime = append(p.byTime[:at], append([]*interest{in}, p.byTime[at:]...)...)

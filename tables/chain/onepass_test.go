@@ -131,6 +131,8 @@ func correlateOnce(t *testing.T, files []input.File) onePassRun {
 		out.looked[f] = chunks
 		if filter.Line != nil {
 			out.lines[f] = filter.Line
+		} else if cond := filter.LineOf[EventRegistryValue]; cond != nil {
+			out.lines[f] = cond // with fillUsers' ProcessCreate lines
 		}
 		return r.file(f, filter, emit)
 	})
@@ -430,4 +432,41 @@ func TestAppendProcessKey(t *testing.T) {
 			t.Errorf("%v: %q, want %q", fields, got, want)
 		}
 	}
+}
+
+// A second look at JSON lines reads, in the same read, the ProcessCreate
+// lines fillUsers needs: the users of the rows come out as the three
+// passes give them, with no read of the file for users. A network line
+// that names a process without a user but no writer stays out of the
+// look's engine.
+func TestJSONLinesUsersReadWithSecondLook(t *testing.T) {
+	const other = "{CCCCCCCC-0000-0000-0000-000000000003}"
+	events := []*sysmon.Event{
+		createEv(1, t0.Add(-time.Hour), psGUID, `CORP\writer`),
+		createEv(2, t0.Add(-time.Hour), other, `CORP\other`),
+		setValue(3, t0, psGUID, payloadKey, "SQBFAFgA"),
+		ev(4, EventNetwork, t0.Add(10*time.Second), 0, map[string]string{"ProcessGuid": psGUID, "Image": powershell, "DestinationIp": "203.0.113.50", "DestinationPort": "80"}),
+		ev(5, EventNetwork, t0.Add(20*time.Second), 0, map[string]string{"ProcessGuid": "{DDDDDDDD-0000-0000-0000-000000000004}", "Image": other, "DestinationIp": "203.0.113.9"}),
+		setValue(6, t0.Add(time.Minute), psGUID, `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\Updater`, empireRun),
+		setValue(7, t0.Add(2*time.Minute), other, `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\Other`, `C:\Users\Public\o.exe`),
+	}
+	files := []input.File{{Path: writeJSONLines(t, events), Format: input.JSONLines}}
+	want := passesRows(t, files)
+	users := map[string]bool{}
+	for _, r := range want {
+		users[r.User] = true
+	}
+	if len(want) != 3 || !users[`CORP\writer`] || !users[`CORP\other`] {
+		t.Fatalf("reference: want a payload and two autoruns with their users, got %+v", want)
+	}
+	got := correlateOnce(t, files)
+	sameRows(t, "one pass", got.rows, want)
+	if got.userPasses != 0 {
+		t.Errorf("%d reads of the file for users, want none (the second look read them)", got.userPasses)
+	}
+	rows, err := Correlate(context.Background(), files, DefaultWindow, nil, func(err error) { t.Error(err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "Correlate", rows, want)
 }

@@ -205,5 +205,10 @@ func FuzzNormalize(f *testing.F) {
 		if len(got) > 2*len(line)+2*maxGrowth*maxVars {
 			t.Fatalf("Normalize grew %d bytes to %d", len(line), len(got))
 		}
+		// The lowered form reuses copies: it must be Normalize's result and
+		// that result's ASCIILower copy.
+		if l := NormalizeLowered(Lower(line)); l.Text != got || l.Lower != ASCIILower(got) {
+			t.Fatalf("NormalizeLowered(%q) = %q, %q; want %q and its lowered copy", line, l.Text, l.Lower, got)
+		}
 	})
 }

@@ -383,13 +383,17 @@ func isBase64(s string) bool {
 // operator inside a command string: `& 'C:\x\y.ps1'`, `. C:\x\y.ps1`.
 func (sc *scanner) callOperatorRefs() {
 	s := sc.s
-	for from := 0; from < len(s); {
-		k := strings.IndexAny(s[from:], "&.")
-		if k < 0 {
-			return
+	// The next '&' and the next '.', each searched with IndexByte only
+	// once passed (strings.IndexAny builds its set on every call).
+	amp, dot := strings.IndexByte(s, '&'), strings.IndexByte(s, '.')
+	for amp >= 0 || dot >= 0 {
+		at := dot
+		if dot < 0 || amp >= 0 && amp < dot {
+			at = amp
+			amp = nextIndexByte(s, at+1, '&')
+		} else {
+			dot = nextIndexByte(s, at+1, '.')
 		}
-		at := from + k
-		from = at + 1
 		if at+1 >= len(s) || !isSpace(s[at+1]) || (at > 0 && strings.IndexByte(cmdletBefore, s[at-1]) < 0) {
 			continue
 		}
@@ -459,4 +463,15 @@ func base64UTF16(s string) bool {
 		}
 	}
 	return true
+}
+
+// nextIndexByte is the index of c in s at or after from, or -1.
+func nextIndexByte(s string, from int, c byte) int {
+	if from >= len(s) {
+		return -1
+	}
+	if i := strings.IndexByte(s[from:], c); i >= 0 {
+		return from + i
+	}
+	return -1
 }

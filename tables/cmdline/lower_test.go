@@ -32,3 +32,21 @@ func FuzzASCIILower(f *testing.F) {
 		}
 	})
 }
+
+func TestLowerASCII8(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := byte(c)
+		if 'A' <= c && c <= 'Z' {
+			want += 'a' - 'A'
+		}
+		for lane := 0; lane < 8; lane++ {
+			for _, fill := range []uint64{0x4141_4141_4141_4141, 0xdada_dada_dada_dada, 0x5b5b_5b5b_5b5b_5b5b} {
+				v := fill&^(0xff<<(8*lane)) | uint64(c)<<(8*lane)
+				got := lowerASCII8(v)
+				if b := byte(got >> (8 * lane)); b != want {
+					t.Fatalf("byte %#02x in lane %d of %#x: %#02x, want %#02x", c, lane, fill, b, want)
+				}
+			}
+		}
+	}
+}

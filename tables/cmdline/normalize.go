@@ -33,8 +33,35 @@ const maxFoldPasses = 8
 // The result is for analysis only: the command as stored is what the data
 // column shows. Lines longer than 256 KiB come back unchanged.
 func Normalize(line string) string {
+	norm, _ := normalizeLower(line, "")
+	return norm
+}
+
+// Lowered is a text and its ASCIILower copy, made once for every scan
+// that reads both.
+type Lowered struct {
+	Text, Lower string
+}
+
+// Lower returns s with its ASCIILower copy.
+func Lower(s string) Lowered { return Lowered{Text: s, Lower: ASCIILower(s)} }
+
+// NormalizeLowered is Normalize on a lowered text, the result lowered
+// too: where Normalize leaves the text as it is, its lowered copy is
+// reused, and the copy Normalize makes for its substitutions is kept.
+func NormalizeLowered(line Lowered) Lowered {
+	norm, lower := normalizeLower(line.Text, line.Lower)
+	if lower == "" {
+		lower = ASCIILower(norm)
+	}
+	return Lowered{Text: norm, Lower: lower}
+}
+
+// normalizeLower is Normalize(line) and, when known without more work,
+// its ASCIILower copy ("" otherwise). lower is line's copy, "" if unknown.
+func normalizeLower(line, lower string) (norm, normLower string) {
 	if len(line) > maxNormalize || !strings.ContainsAny(line, "^\"`'[(%$!") {
-		return line
+		return line, lower
 	}
 	s := stripCarets(line)
 	s = unquoteFlags(s)
@@ -47,14 +74,22 @@ func Normalize(line string) string {
 		}
 		s = next
 	}
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '!') < 0 && strings.IndexByte(s, '$') < 0 {
-		return s
+	if s != line {
+		lower = "" // line's copy is not s's
 	}
-	lower := ASCIILower(s) // shared by the two substitutions
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '!') < 0 && strings.IndexByte(s, '$') < 0 {
+		return s, lower
+	}
+	if lower == "" {
+		lower = ASCIILower(s) // shared by the two substitutions
+	}
 	if next := substituteCmdSets(s, lower); next != s {
 		s, lower = next, ASCIILower(next)
 	}
-	return substitutePSVars(s, lower)
+	if next := substitutePSVars(s, lower); next != s {
+		return next, ""
+	}
+	return s, lower
 }
 
 // hasFold reports whether s contains sub (lower-case ASCII) in any case,
@@ -233,13 +268,10 @@ func canUnwrap(s string, i int) bool {
 // mayFold is a cheap test for foldLiterals' work: a quote after '(' or
 // on either side of '+'. Most payloads have none, and skip the copy.
 func mayFold(s string) bool {
-	for off := 0; off < len(s); {
-		i := strings.IndexAny(s[off:], "(+")
-		if i < 0 {
-			return false
+	for i := 0; i < len(s); i++ {
+		if s[i] != '(' && s[i] != '+' {
+			continue
 		}
-		i += off
-		off = i + 1
 		if n := skipSpaces(s, i+1); n < len(s) && (s[n] == '\'' || s[n] == '"') {
 			return true
 		}
@@ -289,11 +321,11 @@ func foldLiterals(s string) string {
 			}
 		}
 		if c != '\'' && c != '"' {
+			// To the next parenthesis or quote: a byte loop, where
+			// strings.IndexAny would build its set at every step.
 			i++
-			if j := strings.IndexAny(s[i:], "('\""); j >= 0 {
-				i += j
-			} else {
-				i = len(s)
+			for i < len(s) && s[i] != '(' && s[i] != '\'' && s[i] != '"' {
+				i++
 			}
 			continue
 		}

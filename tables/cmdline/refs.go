@@ -57,14 +57,26 @@ func ExtractRefs(line string, env map[string]string) []Ref {
 // the line already (norm is Normalize(line)), to share that work with the
 // indicator scan of the same text.
 func ExtractRefsNormalized(line, norm string, env map[string]string) []Ref {
-	if strings.TrimSpace(line) == "" {
+	l := Lower(line)
+	n := l
+	if norm != line {
+		n = Lower(norm)
+	}
+	return ExtractRefsLowered(l, n, env)
+}
+
+// ExtractRefsLowered is ExtractRefsNormalized for a line and its
+// normalised form (NormalizeLowered(line)) lowered already, so the scans
+// of one text share one lowered copy.
+func ExtractRefsLowered(line, norm Lowered, env map[string]string) []Ref {
+	if strings.TrimSpace(line.Text) == "" {
 		return nil
 	}
 	found := scanLine(line, env)
 	// The normalised line (carets, quoted flags, backticks, concatenated
 	// literals, variables resolved) is scanned too; what only it reveals
 	// comes after the references of the line as written.
-	if norm != line {
+	if norm.Text != line.Text {
 		found = append(found, scanLine(norm, env)...)
 	}
 	if len(found) == 0 {
@@ -84,8 +96,8 @@ func ExtractRefsNormalized(line, norm string, env map[string]string) []Ref {
 }
 
 // scanLine runs every finder over one line, in order of appearance.
-func scanLine(line string, env map[string]string) []found {
-	return scanWith(newScanner(line, env))
+func scanLine(line Lowered, env map[string]string) []found {
+	return scanWith(newScanner(line.Text, line.Lower, env))
 }
 
 // scanWith runs the finders with sc.

@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"encoding/binary"
 	"strings"
 )
 
@@ -34,13 +35,17 @@ type found struct {
 // pairs: on shorter lines strings.Index is as cheap as the table.
 const pairFilterMin = 512
 
-func newScanner(line string, env map[string]string) *scanner {
-	sc := &scanner{s: line, lower: ASCIILower(line), env: env}
+func newScanner(line, lower string, env map[string]string) *scanner {
+	sc := &scanner{s: line, lower: lower, env: env}
 	if len(line) >= pairFilterMin {
 		sc.pairs = new([pairBits / 64]uint64)
-		for i := 0; i+1 < len(sc.lower); i++ {
-			k := pairBit(sc.lower[i], sc.lower[i+1])
+		low := sc.lower
+		prev := low[0]
+		for i := 1; i < len(low); i++ {
+			c := low[i]
+			k := pairBit(prev, c)
 			sc.pairs[k/64] |= 1 << (k % 64)
+			prev = c
 		}
 	}
 	return sc
@@ -94,8 +99,12 @@ func ASCIILower(s string) string {
 	var buf [512]byte
 	for i < len(s) {
 		n := copy(buf[:], s[i:])
-		for j, c := range buf[:n] {
-			if 'A' <= c && c <= 'Z' {
+		j := 0
+		for ; j+8 <= n; j += 8 {
+			binary.LittleEndian.PutUint64(buf[j:], lowerASCII8(binary.LittleEndian.Uint64(buf[j:])))
+		}
+		for ; j < n; j++ {
+			if c := buf[j]; 'A' <= c && c <= 'Z' {
 				buf[j] = c + ('a' - 'A')
 			}
 		}
@@ -103,6 +112,18 @@ func ASCIILower(s string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// lowerASCII8 lowers the ASCII capitals among the eight bytes of v,
+// leaving every other byte as it is. Each byte's low seven bits plus a
+// bias set bit 7 from 'A' on (ge) and from past 'Z' on (gt), with no carry
+// into the next byte; a byte with bit 7 set (non-ASCII) is left alone.
+func lowerASCII8(v uint64) uint64 {
+	const ones, highs = 0x0101_0101_0101_0101, 0x8080_8080_8080_8080
+	low7 := v &^ highs
+	ge := low7 + (0x80-'A')*ones
+	gt := low7 + (0x80-'Z'-1)*ones
+	return v | (ge&^gt&^v&highs)>>2 // 0x80 >> 2 is the case bit 0x20
 }
 
 func (sc *scanner) skipSpace(i int) int {

@@ -12,7 +12,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -74,12 +76,21 @@ func (r Result) Encoding() string { return strings.Join(r.Layers, "/") }
 // MaxExpanded output bytes. Base64 embedded inside text is left alone: only
 // whole-payload layers are peeled.
 func Decode(raw []byte) Result {
+	scratch := scratchPool.Get().(*decodeScratch)
+	defer scratch.release()
+	return decode(raw, scratch)
+}
+
+// decode is Decode with the layers' buffers in scratch.
+func decode(raw []byte, scratch *decodeScratch) Result {
 	var res Result
 	cur := raw
 	textReady := false // cur is valid UTF-8 produced by the utf16le layer
 	isText := false    // peel found cur to be text
+	utf16 := false     // the layer that made cur found it to be UTF-16LE text
 	for len(res.Layers) < MaxLayers {
-		next, ok, text := peel(cur)
+		// Layer n writes into scratch slot n%2: never the buffer it reads.
+		next, ok, text := peel(cur, utf16, scratch.slot(len(res.Layers)))
 		if !ok {
 			isText = text
 			break
@@ -90,7 +101,7 @@ func Decode(raw []byte) Result {
 		res.Layers = append(res.Layers, next.layer)
 		res.Compressed = res.Compressed || next.compressed
 		res.Truncated = res.Truncated || next.truncated
-		cur = next.out
+		cur, utf16 = next.out, next.utf16
 		textReady = next.layer == layerUTF16LE
 	}
 	switch {
@@ -113,18 +124,57 @@ var (
 	gzipMagic  = []byte{0x1f, 0x8b, 0x08}
 )
 
+// decodeScratch holds two buffers for the base64 and UTF-16LE layers of
+// one Decode, reused by the next: a layer's output is read only by the
+// next layer and the final text is copied out (Result.Text is a string),
+// so no Result keeps them. Layers alternate between the two, so a layer
+// never writes the buffer it reads.
+type decodeScratch struct {
+	bufs [2][]byte
+}
+
+// maxScratch bounds a buffer kept for the next Decode; a bigger one (a
+// large payload) is left to the collector.
+const maxScratch = 256 << 10
+
+var scratchPool = sync.Pool{New: func() any { return new(decodeScratch) }}
+
+// slot returns the buffer of scratch slot i%2.
+func (s *decodeScratch) slot(i int) *[]byte { return &s.bufs[i%2] }
+
+func (s *decodeScratch) release() {
+	for i, b := range s.bufs {
+		if cap(b) > maxScratch {
+			s.bufs[i] = nil
+		}
+	}
+	scratchPool.Put(s)
+}
+
+// grow returns (*buf)[:n], the buffer grown (and kept in *buf) if short.
+func grow(buf *[]byte, n int) []byte {
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	return (*buf)[:n]
+}
+
 // peeled is the output of one layer.
 type peeled struct {
 	layer      string
 	out        []byte
 	compressed bool
 	truncated  bool
+	// utf16: out is known to pass looksUTF16LE (the base64 layer checked
+	// it), so the next peel need not look again.
+	utf16 bool
 }
 
 // peel removes one layer from b, trying the self-identifying formats first.
 // When nothing peels, text says whether b looked like text (looksText),
-// so Decode need not look again.
-func peel(b []byte) (p peeled, ok, text bool) {
+// so Decode need not look again. utf16: looksUTF16LE(b) is known true.
+// The base64 and UTF-16LE layers write into *buf (which b is not).
+func peel(b []byte, utf16 bool, buf *[]byte) (p peeled, ok, text bool) {
 	switch {
 	case bytes.HasPrefix(b, gzipMagic):
 		p, ok = peelCompressed(b, layerGzip, true)
@@ -132,13 +182,13 @@ func peel(b []byte) (p peeled, ok, text bool) {
 	case isZlibHeader(b):
 		p, ok = peelCompressed(b, layerZlib, true)
 		return p, ok, false
-	case looksUTF16LE(b):
-		out, truncated := utf16leToUTF8(b)
+	case utf16 || looksUTF16LE(b):
+		out, truncated := utf16leToUTF8(b, buf)
 		return peeled{layer: layerUTF16LE, out: out, truncated: truncated}, true, false
 	}
 	// peelBase64 rejects ordinary text at its first non-base64 character,
 	// so it runs before the costlier text check.
-	if p, ok := peelBase64(b); ok {
+	if p, ok := peelBase64(b, buf); ok {
 		return p, true, false
 	}
 	if looksText(b) {
@@ -269,7 +319,12 @@ func isZlibHeader(b []byte) bool {
 // or the final text stage can use.
 func looksNextStage(b []byte) bool {
 	// Cheapest and likeliest first: base64 payloads mostly hold UTF-16LE.
-	return looksUTF16LE(b) || bytes.HasPrefix(b, gzipMagic) || isZlibHeader(b) || looksText(b) || probeDeflate(b)
+	return looksUTF16LE(b) || looksNextStageNotUTF16(b)
+}
+
+// looksNextStageNotUTF16 is looksNextStage for b that is not UTF-16LE text.
+func looksNextStageNotUTF16(b []byte) bool {
+	return bytes.HasPrefix(b, gzipMagic) || isZlibHeader(b) || looksText(b) || probeDeflate(b)
 }
 
 // probeDeflate trial-inflates the start of b as raw deflate and reports
@@ -290,7 +345,8 @@ func probeDeflate(b []byte) bool {
 // peelBase64 decodes b when, once whitespace and surrounding quotes are
 // dropped, it is entirely base64 (standard or URL alphabet, padding optional)
 // of at least minBase64Chars, and the decoded bytes look like a next stage.
-func peelBase64(b []byte) (peeled, bool) {
+// The decoded bytes go into *buf.
+func peelBase64(b []byte, buf *[]byte) (peeled, bool) {
 	body := bytes.TrimSpace(bytes.TrimPrefix(b, bomUTF8))
 	body = bytes.TrimSpace(trimQuotes(body))
 	enc, chars, plain, ok := classifyBase64(body)
@@ -303,17 +359,22 @@ func peelBase64(b []byte) (peeled, bool) {
 	want := min(chars, limit)
 
 	probe := compactBase64(body, min(want, probeSize/3*4), plain)
-	probeOut := make([]byte, enc.DecodedLen(len(probe)))
+	probeOut := grow(buf, enc.DecodedLen(len(probe)))
 	n, err := enc.Decode(probeOut, probe)
-	if err != nil || !looksNextStage(probeOut[:n]) {
+	if err != nil {
+		return peeled{}, false
+	}
+	// looksNextStage, keeping its first answer for the next layer.
+	utf16 := looksUTF16LE(probeOut[:n])
+	if !utf16 && !looksNextStageNotUTF16(probeOut[:n]) {
 		return peeled{}, false
 	}
 	if want == len(probe) {
-		return peeled{layer: layerBase64, out: probeOut[:n], truncated: truncated}, true
+		return peeled{layer: layerBase64, out: probeOut[:n], truncated: truncated, utf16: utf16}, true
 	}
 
 	clean := compactBase64(body, want, plain)
-	out := make([]byte, enc.DecodedLen(len(clean)))
+	out := grow(buf, enc.DecodedLen(len(clean))) // the probe's answer is taken
 	n, err = enc.Decode(out, clean)
 	if err != nil {
 		return peeled{}, false
@@ -330,10 +391,32 @@ func trimQuotes(b []byte) []byte {
 
 // classifyBase64 checks every byte of b and counts the base64 characters
 // before padding. Padding may only end the text; the two alphabets may not
-// mix. plain: b holds neither white space nor padding.
+// mix. plain: b holds no white space (so any padding is its tail).
 func classifyBase64(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) {
-	std, url, pad, spaces := false, false, 0, false
-	for _, c := range b {
+	// The run of base64 characters that makes most of a payload, one
+	// table lookup a byte; the loop below takes over at the first other
+	// byte (white space, padding, or not base64).
+	var seen uint8
+	for chars+8 <= len(b) {
+		ok, std := stdBase64Word(binary.LittleEndian.Uint64(b[chars:]))
+		if !ok {
+			break
+		}
+		if std {
+			seen |= b64CharStd
+		}
+		chars += 8
+	}
+	for ; chars < len(b); chars++ {
+		f := base64Char[b[chars]]
+		if f == 0 {
+			break
+		}
+		seen |= f
+	}
+	std, url := seen&b64CharStd != 0, seen&b64CharURL != 0
+	pad, spaces := 0, false
+	for _, c := range b[chars:] {
 		class := base64Class[c]
 		switch {
 		case class == b64Alnum && pad == 0:
@@ -355,7 +438,7 @@ func classifyBase64(b []byte) (enc *base64.Encoding, chars int, plain, ok bool) 
 	if pad > 2 || (std && url) || chars < minBase64Chars {
 		return nil, 0, false, false
 	}
-	plain = !spaces && pad == 0
+	plain = !spaces
 	if url {
 		return base64.RawURLEncoding, chars, plain, true
 	}
@@ -371,6 +454,49 @@ const (
 	b64Pad   // =
 	b64Space // white space
 )
+
+// stdBase64Word reports whether the eight bytes of v are each a character
+// of the standard base64 alphabet (A-Z, a-z, 0-9, + and /), and whether
+// one is + or /. Every byte is below 0x80 once checked, so adding a bias
+// to it sets its bit 7 exactly when it is at least the bias's bound, with
+// no carry into the next byte.
+func stdBase64Word(v uint64) (ok, std bool) {
+	const ones, highs = 0x0101_0101_0101_0101, 0x8080_8080_8080_8080
+	if v&highs != 0 {
+		return false, false
+	}
+	atLeast := func(x uint64, k uint64) uint64 { return (x + (0x80-k)*ones) & highs }
+	equal := func(x uint64, k uint64) uint64 {
+		y := x ^ k*ones
+		return ^(y + 0x7f*ones) & highs // bit 7 clear where y is not zero
+	}
+	folded := v | 0x20*ones // upper-case letters to lower case
+	letter := atLeast(folded, 'a') &^ atLeast(folded, 'z'+1)
+	digit := atLeast(v, '0') &^ atLeast(v, '9'+1)
+	sign := equal(v, '+') | equal(v, '/')
+	return letter|digit|sign == highs, sign != 0
+}
+
+// base64Char flags, for classifyBase64's first run.
+const (
+	b64CharAny = 1 << iota // any base64 character
+	b64CharStd             // + or /
+	b64CharURL             // - or _
+)
+
+var base64Char = func() (t [256]uint8) {
+	for c, class := range base64Class {
+		switch class {
+		case b64Alnum:
+			t[c] = b64CharAny
+		case b64Std:
+			t[c] = b64CharAny | b64CharStd
+		case b64URL:
+			t[c] = b64CharAny | b64CharURL
+		}
+	}
+	return t
+}()
 
 var base64Class = func() (t [256]uint8) {
 	for c := 'A'; c <= 'Z'; c++ {
@@ -391,10 +517,13 @@ var base64Class = func() (t [256]uint8) {
 // compactBase64 returns the first n base64 characters of b, without
 // whitespace or padding. Callers pass either every character or a multiple
 // of 4, so the result always decodes. It copies only when b has whitespace.
-// plain says b has neither white space nor padding (classifyBase64 saw
-// every byte), so it is sliced without another look.
+// plain says b has no white space, so its padding is its tail
+// (classifyBase64 saw every byte): it is sliced without another look.
 func compactBase64(b []byte, n int, plain bool) []byte {
 	if plain {
+		for len(b) > 0 && b[len(b)-1] == '=' {
+			b = b[:len(b)-1]
+		}
 		return b[:min(n, len(b))]
 	}
 	b = bytes.TrimRight(bytes.TrimSpace(b), "= \t\r\n\v\f")
@@ -427,7 +556,17 @@ func looksText(b []byte) bool {
 	}
 	sample := b[:min(len(b), sampleSize)]
 	bad, total := 0, 0
-	for i := 0; i < len(sample); {
+	for i, slow := 0, 0; i < len(sample); {
+		if i >= slow && i+8 <= len(sample) {
+			// Eight printable ASCII bytes at a time, the common case; a
+			// word with anything else goes byte by byte.
+			if isPrintableASCII8(binary.LittleEndian.Uint64(sample[i:])) {
+				total += 8
+				i += 8
+				continue
+			}
+			slow = i + 8
+		}
 		if c := sample[i]; c < utf8.RuneSelf {
 			// ASCII, the common case, without decoding a rune.
 			total++
@@ -453,6 +592,20 @@ func looksText(b []byte) bool {
 	return bad*100 <= total*maxBadTextPercent
 }
 
+// isPrintableASCII8 reports whether the eight bytes of v are each in
+// 0x20..0x7e: none with bit 7, none below 0x20 and none 0x7f (the
+// exact "has a byte below n" and "has a zero byte" word tests).
+func isPrintableASCII8(v uint64) bool {
+	const ones, highs = 0x0101_0101_0101_0101, 0x8080_8080_8080_8080
+	if v&highs != 0 {
+		return false
+	}
+	below20 := (v - 0x20*ones) &^ v & highs
+	del := v ^ 0x7f*ones
+	is7f := (del - ones) &^ del & highs
+	return below20|is7f == 0
+}
+
 // looksUTF16LE reports whether b is UTF-16LE text: a BOM or a NUL high byte
 // in most code units (scripts are mostly ASCII), and almost all units
 // printable. Both counts go four printable ASCII units at a time and stop
@@ -470,7 +623,7 @@ func looksUTF16LE(b []byte) bool {
 	units := len(sample) / 2
 	// Cheap test first: without a BOM only NUL high bytes tell UTF-16LE
 	// from 8-bit text; 60% of the units must have one.
-	if !bom && !countUnits(sample, (units*60+99)/100, false) {
+	if !bom && !enoughASCIILikeUnits(sample, (units*60+99)/100) {
 		return false
 	}
 	return countUnits(sample, (units*90+99)/100, true)
@@ -527,6 +680,36 @@ func countUnits(sample []byte, need int, printable bool) bool {
 	return n >= need
 }
 
+// enoughASCIILikeUnits reports whether at least need units of sample have
+// a NUL high byte and a non-NUL low byte: countUnits(sample, need, false),
+// four units a word. It stops when the answer is known.
+func enoughASCIILikeUnits(sample []byte, need int) bool {
+	const lanes = 0x00ff_00ff_00ff_00ff
+	n, i := 0, 0
+	for i+8 <= len(sample) {
+		if n >= need {
+			return true
+		}
+		if n+(len(sample)-i)/2 < need {
+			return false
+		}
+		for end := min(i+128, len(sample)&^7); i < end; i += 8 {
+			w := binary.LittleEndian.Uint64(sample[i:])
+			// Adding 0xff to a lane's byte sets bit 8 when the byte is not
+			// zero; no lane carries into the next.
+			loSet := (w&lanes + lanes) & 0x0100_0100_0100_0100
+			hiSet := (w>>8&lanes + lanes) & 0x0100_0100_0100_0100
+			n += bits.OnesCount64(loSet &^ hiSet)
+		}
+	}
+	for ; i+1 < len(sample); i += 2 {
+		if sample[i+1] == 0 && sample[i] != 0 {
+			n++
+		}
+	}
+	return n >= need
+}
+
 // isPrintableASCIIUnits reports whether the four UTF-16LE units of v are
 // each in 0x20..0x7e: high bytes zero, low bytes below 0x80, none below
 // 0x20 (adding 0x60 sets bit 7) and none 0x7f (adding 1 sets bit 7). No
@@ -554,7 +737,7 @@ func trimUTF16Nulls(b []byte) []byte {
 // surrogates and a dangling odd byte with U+FFFD, and stopping at
 // MaxExpanded output bytes. A first pass sizes the output so the buffer is
 // allocated once.
-func utf16leToUTF8(b []byte) ([]byte, bool) {
+func utf16leToUTF8(b []byte, buf *[]byte) ([]byte, bool) {
 	b = bytes.TrimPrefix(b, bomUTF16LE)
 	if len(b)%2 == 1 && b[len(b)-1] == 0 {
 		b = b[:len(b)-1]
@@ -562,7 +745,10 @@ func utf16leToUTF8(b []byte) ([]byte, bool) {
 	b = trimUTF16Nulls(b)
 	// All-ASCII text (most scripts) converts with one copy; its output is
 	// half the input, which the caller already bounded.
-	if out, ok := utf16ascii.Narrow(b); ok && len(out) <= MaxExpanded {
+	if out, ok := utf16ascii.NarrowInto(*buf, b); ok && len(out) <= MaxExpanded {
+		if cap(out) > cap(*buf) {
+			*buf = out // grown: kept for the next layer or Decode
+		}
 		return out, false
 	}
 	size, truncated := 0, false

@@ -1,6 +1,8 @@
 package payload
 
 import (
+	"bytes"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -28,7 +30,20 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0x78, 0x9c})
 	f.Add(storedThenDeflate(f, "# "+script+"\n", script))
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		in := bytes.Clone(raw)
 		r := Decode(raw)
+		if !bytes.Equal(raw, in) {
+			t.Fatalf("Decode changed its input")
+		}
+		// Reused layer buffers (the pool's, dirty from other inputs) give
+		// what fresh ones give.
+		Decode(append([]byte("SQBFAFgA"), raw...))
+		if fresh := decode(raw, new(decodeScratch)); !reflect.DeepEqual(fresh, r) {
+			t.Fatalf("Decode with reused buffers %+v, with fresh ones %+v", r, fresh)
+		}
+		if again := Decode(raw); !reflect.DeepEqual(again, r) {
+			t.Fatalf("Decode again %+v, first %+v", again, r)
+		}
 		if !utf8.ValidString(r.Text) {
 			t.Fatalf("Text is not valid UTF-8")
 		}

@@ -20,7 +20,8 @@ const maxProxyDepth = 4
 // command as stored; env expands %VAR% (nil: unexpanded). The ids come back
 // sorted, without duplicates; nil when nothing matches.
 func ImageIndicators(valueName, data string, env map[string]string) []string {
-	return imageIndicators(valueName, cmdline.Normalize(data), env)
+	norm := cmdline.Normalize(data)
+	return imageIndicators(valueName, cmdline.Lowered{Text: norm}, cmdline.Split(norm, env), env)
 }
 
 // CommandIndicators is everything an autorun command shows by itself: the
@@ -28,8 +29,21 @@ func ImageIndicators(valueName, data string, env map[string]string) []string {
 // the command normalised once. Both tables score a value's data with it.
 func CommandIndicators(valueName, data string, env map[string]string) []string {
 	norm := cmdline.Normalize(data)
-	ids := textIndicatorsOf(data, norm)
-	for _, id := range imageIndicators(valueName, norm, env) {
+	return CommandIndicatorsSplit(valueName, data, norm, cmdline.Split(norm, env), env)
+}
+
+// CommandIndicatorsSplit is CommandIndicators for a caller that has
+// normalised the data (norm is cmdline.Normalize(data)) and split that
+// (normCmd is cmdline.Split(norm, env)) already.
+func CommandIndicatorsSplit(valueName, data, norm string, normCmd cmdline.Command, env map[string]string) []string {
+	return CommandIndicatorsLowered(valueName, cmdline.Lowered{Text: data}, cmdline.Lowered{Text: norm}, normCmd, env)
+}
+
+// CommandIndicatorsLowered is CommandIndicatorsSplit with the data and its
+// normalised form lowered already (cmdline.Lower, cmdline.NormalizeLowered).
+func CommandIndicatorsLowered(valueName string, data, norm cmdline.Lowered, normCmd cmdline.Command, env map[string]string) []string {
+	ids := textIndicatorsOfLowered(data, norm)
+	for _, id := range imageIndicators(valueName, norm, normCmd, env) {
 		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
@@ -39,15 +53,15 @@ func CommandIndicators(valueName, data string, env map[string]string) []string {
 }
 
 // imageIndicators is ImageIndicators on an already normalised line.
-func imageIndicators(valueName, line string, env map[string]string) []string {
+// cmd is cmdline.Split(line.Text, env); line.Lower its lowered copy, or "".
+func imageIndicators(valueName string, line cmdline.Lowered, cmd cmdline.Command, env map[string]string) []string {
 	set := indicators.Set{}
-	cmd := cmdline.Split(line, env)
 	if images, ok := catalog.KnownAutorunImages(valueName); ok && cmd.Image != "" && !slices.Contains(images, strings.ToLower(baseOf(cmd.Image))) {
 		set.Add(indicators.AutorunNameMismatch)
 	}
 	// Script code handed to mshta/rundll32/regsvr32 is lolbin_script
 	// already: one behaviour, one indicator.
-	_, low := normalize(line)
+	_, low := normalizeLowered(line)
 	scriptProxy := matchLolbinScript(low, textLits.scan(low))
 	budget := maxChainCommands
 	scoreChain(set, cmd, env, scriptProxy, 0, &budget)
@@ -334,9 +348,22 @@ func innerCommand(proxy string, args []string) string {
 // randomLooking applies the character-statistics test to the file name's
 // stem and every folder name of the image, as written.
 func randomLooking(image string) bool {
-	parts := strings.FieldsFunc(image, func(r rune) bool { return r == '\\' || r == '/' })
-	for i, part := range parts {
-		if i == len(parts)-1 {
+	isSep := func(c byte) bool { return c == '\\' || c == '/' }
+	end := len(image) // the end of the last name
+	for end > 0 && isSep(image[end-1]) {
+		end--
+	}
+	for i := 0; i < end; {
+		for isSep(image[i]) {
+			i++
+		}
+		j := i
+		for j < end && !isSep(image[j]) {
+			j++
+		}
+		part := image[i:j]
+		i = j
+		if j == end {
 			if e := extOf(part); e != "" {
 				part = part[:len(part)-len(e)]
 			}
@@ -357,9 +384,9 @@ func randomLooking(image string) bool {
 // at word boundaries; an all-lowercase run is random when it has almost no
 // vowels. Hex strings (hashes, GUIDs) are left alone: installers use them.
 func randomWord(s string) bool {
-	for _, run := range alnumRuns(s) {
+	return anyAlnumRun(s, func(run string) bool {
 		if len(run) < 6 || isHex(run) {
-			continue
+			return false
 		}
 		flips := 0
 		for i := 1; i < len(run); i++ {
@@ -370,19 +397,17 @@ func randomWord(s string) bool {
 		if flips >= 4 && flips*10 >= 6*(len(run)-1) {
 			return true
 		}
-		if randomLower(strings.ToLower(run)) && (run == strings.ToLower(run) || run == strings.ToUpper(run)) {
-			return true
-		}
-	}
-	return false
+		// randomLower lowers each byte itself: no lowered copy of run.
+		return singleCase(run) && randomLower(run)
+	})
 }
 
 // randomLower: an all-letter run of 10 or more with under 10% vowels
 // (glued vendor abbreviations such as msmpengsvc keep one vowel in ten).
 func randomLower(s string) bool {
-	for _, run := range alnumRuns(s) {
+	return anyAlnumRun(s, func(run string) bool {
 		if len(run) < 10 {
-			continue
+			return false
 		}
 		vowels, letters := 0, 0
 		for i := 0; i < len(run); i++ {
@@ -396,17 +421,40 @@ func randomLower(s string) bool {
 				vowels++
 			}
 		}
-		if letters > 0 && vowels*100 < letters*10 {
-			return true
-		}
-	}
-	return false
+		return letters > 0 && vowels*100 < letters*10
+	})
 }
 
-func alnumRuns(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	})
+// singleCase reports whether ASCII s has no upper-case letter or no
+// lower-case one (s == strings.ToLower(s) || s == strings.ToUpper(s)).
+func singleCase(s string) bool {
+	upper, lower := false, false
+	for i := 0; i < len(s); i++ {
+		upper = upper || 'A' <= s[i] && s[i] <= 'Z'
+		lower = lower || 'a' <= s[i] && s[i] <= 'z'
+	}
+	return !upper || !lower
+}
+
+// anyAlnumRun reports whether fn holds for a run of ASCII letters and
+// digits of s, trying them in order (strings.FieldsFunc's fields, without
+// the slice: every byte of a non-ASCII rune is a separator too).
+func anyAlnumRun(s string, fn func(run string) bool) bool {
+	isAlnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	for i := 0; i < len(s); {
+		for i < len(s) && !isAlnum(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && isAlnum(s[j]) {
+			j++
+		}
+		if j > i && fn(s[i:j]) {
+			return true
+		}
+		i = j
+	}
+	return false
 }
 
 func isHex(s string) bool {

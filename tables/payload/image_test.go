@@ -160,3 +160,83 @@ func TestImageIndicatorsHugeLines(t *testing.T) {
 		}
 	}
 }
+
+// randomLookingByFields is randomLooking as it was, on the slices
+// strings.FieldsFunc makes; FuzzRandomLooking checks the slice-free one
+// against it.
+func randomLookingByFields(image string) bool {
+	runs := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		})
+	}
+	lower := func(s string) bool {
+		for _, run := range runs(s) {
+			if len(run) < 10 {
+				continue
+			}
+			vowels, letters := 0, 0
+			for i := 0; i < len(run); i++ {
+				c := run[i] | 0x20
+				if c < 'a' || c > 'z' {
+					letters = -1
+					break
+				}
+				letters++
+				if strings.IndexByte("aeiouy", c) >= 0 {
+					vowels++
+				}
+			}
+			if letters > 0 && vowels*100 < letters*10 {
+				return true
+			}
+		}
+		return false
+	}
+	word := func(s string) bool {
+		for _, run := range runs(s) {
+			if len(run) < 6 || isHex(run) {
+				continue
+			}
+			flips := 0
+			for i := 1; i < len(run); i++ {
+				if charClass(run[i]) != charClass(run[i-1]) {
+					flips++
+				}
+			}
+			if flips >= 4 && flips*10 >= 6*(len(run)-1) {
+				return true
+			}
+			if lower(strings.ToLower(run)) && (run == strings.ToLower(run) || run == strings.ToUpper(run)) {
+				return true
+			}
+		}
+		return false
+	}
+	parts := strings.FieldsFunc(image, func(r rune) bool { return r == '\\' || r == '/' })
+	for i, part := range parts {
+		if i == len(parts)-1 {
+			if e := extOf(part); e != "" {
+				part = part[:len(part)-len(e)]
+			}
+		}
+		if strings.HasPrefix(part, "%") || strings.HasSuffix(part, ":") {
+			continue
+		}
+		if word(part) {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzRandomLooking(f *testing.F) {
+	for _, s := range []string{`C:\Users\a\AppData\Xk3vQp9RtL2w\mNz7qTb.exe`, `\\srv\share\\bcdfghjklmnp\`, `%APPDATA%\qwrtzpsdfgh.exe/`, "C:/\xe9Xk3vQp9R\xffL2w.js", `//`, ``} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, image string) {
+		if got, want := randomLooking(image), randomLookingByFields(image); got != want {
+			t.Fatalf("randomLooking(%q) = %v, by fields %v", image, got, want)
+		}
+	})
+}

@@ -27,11 +27,23 @@ func TextIndicatorsNormalized(text, norm string) []string {
 	return textIndicatorsOf(text, norm)
 }
 
+// TextIndicatorsLowered is TextIndicators for a caller that has lowered
+// the text and normalised it (norm is cmdline.NormalizeLowered(text)).
+func TextIndicatorsLowered(text, norm cmdline.Lowered) []string {
+	return textIndicatorsOfLowered(text, norm)
+}
+
 // textIndicatorsOf scans text and, when it differs, its normalised form.
 func textIndicatorsOf(text, norm string) []string {
-	ids := textIndicators(text)
-	if norm != text {
-		for _, id := range textIndicators(norm) {
+	return textIndicatorsOfLowered(cmdline.Lowered{Text: text}, cmdline.Lowered{Text: norm})
+}
+
+// textIndicatorsOfLowered is textIndicatorsOf with the lowered copies
+// where the caller has them ("" Lower: not made yet).
+func textIndicatorsOfLowered(text, norm cmdline.Lowered) []string {
+	ids := textIndicatorsLowered(text)
+	if norm.Text != text.Text {
+		for _, id := range textIndicatorsLowered(norm) {
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
@@ -42,7 +54,13 @@ func textIndicatorsOf(text, norm string) []string {
 }
 
 func textIndicators(text string) []string {
-	orig, low := normalize(text)
+	return textIndicatorsLowered(cmdline.Lowered{Text: text})
+}
+
+// textIndicatorsLowered is textIndicators of text.Text, whose ASCIILower
+// copy text.Lower is, when not "".
+func textIndicatorsLowered(text cmdline.Lowered) []string {
+	orig, low := normalizeLowered(text)
 	hits := textLits.scan(low)
 	params := scanParams(orig, low, hits)
 	var ids []string
@@ -73,10 +91,20 @@ func textIndicators(text string) []string {
 func normalize(text string) (orig, low string) {
 	// ContainsAny with non-ASCII characters in the set decodes every rune;
 	// the dashes all start with the byte 0xE2, so look for that instead.
-	if strings.IndexByte(text, '`') >= 0 || strings.IndexByte(text, '^') >= 0 || strings.IndexByte(text, 0xE2) >= 0 && strings.ContainsAny(text, "\u2013\u2014\u2015") {
-		text = escapeStripper.Replace(text)
+	return normalizeLowered(cmdline.Lowered{Text: text})
+}
+
+// normalizeLowered is normalize, reusing text.Lower (when not "") where
+// there is nothing to strip.
+func normalizeLowered(text cmdline.Lowered) (orig, low string) {
+	s := text.Text
+	if strings.IndexByte(s, '`') >= 0 || strings.IndexByte(s, '^') >= 0 || strings.IndexByte(s, 0xE2) >= 0 && strings.ContainsAny(s, "\u2013\u2014\u2015") {
+		s = escapeStripper.Replace(s)
 	}
-	return text, cmdline.ASCIILower(text)
+	if s == text.Text && text.Lower != "" {
+		return s, text.Lower
+	}
+	return s, cmdline.ASCIILower(s)
 }
 
 var escapeStripper = strings.NewReplacer("`", "", "^", "", "\u2013", "-", "\u2014", "-", "\u2015", "-")
@@ -110,10 +138,21 @@ func isSpaceByte(c byte) bool { return c < 0x80 && isSpace(c) }
 // A parameter token stands alone: it follows the start, whitespace, a quote
 // or a statement separator, never another dash or a letter, so
 // "--enable-features" or "foo-e" hold no parameter.
-func isParamBoundary(c byte) bool { return isSpaceByte(c) || strings.IndexByte(`"'(;|&,{`, c) >= 0 }
+func isParamBoundary(c byte) bool { return paramBoundary[c] }
 
 // isArgEnd reports whether c ends a parameter value.
-func isArgEnd(c byte) bool { return isSpaceByte(c) || strings.IndexByte(`"';|&)`, c) >= 0 }
+func isArgEnd(c byte) bool { return argEnd[c] }
+
+// paramBoundary and argEnd are the two byte sets, one lookup a byte.
+var paramBoundary, argEnd = byteSet(`"'(;|&,{`), byteSet(`"';|&)`)
+
+// byteSet is the set of white space and the bytes of chars.
+func byteSet(chars string) (set [256]bool) {
+	for c := range 256 {
+		set[c] = isSpaceByte(byte(c)) || strings.IndexByte(chars, byte(c)) >= 0
+	}
+	return set
+}
 
 // isAbbrev reports whether name abbreviates word to at least minLen letters,
 // as powershell.exe accepts its parameters.

@@ -58,17 +58,26 @@ func indexOf(words []string, w string) int {
 // scan returns the literals that occur in low.
 func (t *litTable) scan(low string) litHits {
 	var hits uint64
-	for i := 0; i+2 < len(low); i++ {
-		m := t.first[low[i]]
+	if len(low) < 3 {
+		return 0
+	}
+	// The three bytes at i-2..i slide along, one load a position; the
+	// three masks are tested together, with no branch until a literal may
+	// start: most letters start some literal, so a test on the first
+	// alone mispredicts all along a script.
+	a, b := low[0], low[1]
+	for i := 2; i < len(low); i++ {
+		c := low[i]
+		m := t.first[a] & t.second[b] & t.third[c] &^ hits
+		a, b = b, c
 		if m == 0 {
 			continue
 		}
-		m &= t.second[low[i+1]] & t.third[low[i+2]] &^ hits
 		for m != 0 {
-			b := bits.TrailingZeros64(m)
+			w := bits.TrailingZeros64(m)
 			m &= m - 1
-			if strings.HasPrefix(low[i:], t.words[b]) {
-				hits |= 1 << b
+			if strings.HasPrefix(low[i-2:], t.words[w]) {
+				hits |= 1 << w
 			}
 		}
 	}

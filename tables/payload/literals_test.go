@@ -122,3 +122,15 @@ func FuzzTextLiterals(f *testing.F) {
 		}
 	})
 }
+
+func TestParamByteSets(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		if got, want := isParamBoundary(b), isSpaceByte(b) || strings.IndexByte(`"'(;|&,{`, b) >= 0; got != want {
+			t.Errorf("isParamBoundary(%#02x) = %v, want %v", c, got, want)
+		}
+		if got, want := isArgEnd(b), isSpaceByte(b) || strings.IndexByte(`"';|&)`, b) >= 0; got != want {
+			t.Errorf("isArgEnd(%#02x) = %v, want %v", c, got, want)
+		}
+	}
+}

@@ -53,6 +53,9 @@ func SHA256Hex(b []byte) string {
 
 // Preview returns the first PreviewChars characters (runes) of text.
 func Preview(text string) string {
+	if len(text) <= PreviewChars {
+		return text // no more runes than bytes
+	}
 	n := 0
 	for i := range text {
 		if n == PreviewChars {

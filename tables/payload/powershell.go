@@ -27,7 +27,13 @@ type PowerShellRun struct {
 // ParsePowerShell reads a command line as powershell.exe would; a line
 // whose image is not PowerShell gives IsPowerShell false.
 func ParsePowerShell(line string, env map[string]string) PowerShellRun {
-	cmd := cmdline.Split(cmdline.Normalize(line), env)
+	return ParsePowerShellSplit(cmdline.Split(cmdline.Normalize(line), env))
+}
+
+// ParsePowerShellSplit is ParsePowerShell for a caller that has split the
+// normalised line already (cmd is cmdline.Split(cmdline.Normalize(line),
+// env)), so the line is normalised and split once for all its checks.
+func ParsePowerShellSplit(cmd cmdline.Command) PowerShellRun {
 	base := strings.ToLower(baseOf(cmd.Image))
 	base = strings.TrimSuffix(base, ".exe")
 	if base != "powershell" && base != "pwsh" {

@@ -19,3 +19,17 @@ func TestEncodeUTF16MatchesStdlib(t *testing.T) {
 		}
 	}
 }
+
+// FuzzValueBytes: a string value's payload bytes are its DecodeUTF16 text,
+// whatever follows its first NUL.
+func FuzzValueBytes(f *testing.F) {
+	for _, s := range []string{"powershell -enc SQBFAFgA", "caf\u00e9\x00\u00e9t\u00e9", "ab\x00\x00cd", "\x00"} {
+		f.Add(append(EncodeUTF16(s), 'x'))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v := Value{Type: RegSZ, Data: data}
+		if got, want := string(v.Bytes()), DecodeUTF16(data); got != want {
+			t.Fatalf("Bytes(%x) = %q, DecodeUTF16 %q", data, got, want)
+		}
+	})
+}

@@ -29,7 +29,7 @@ type Options struct {
 
 // New returns the table.
 func New(opts Options) tablekit.Table {
-	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
+	return tablekit.Table{Schema: Schema, Generate: tablekit.FromMaps(Schema, func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
 		sources := tablekit.Sources(qc, opts.DefaultSource)
 		// Flood-controlled locations' benign rows only when asked for.
 		asked := tablekit.Equals(qc, "location")
@@ -47,7 +47,7 @@ func New(opts Options) tablekit.Table {
 			}
 		}
 		return out, nil
-	}}
+	})}
 }
 
 // Generate scans one source: "live" or an offline input specification.

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"strconv"
 	"time"
 	"unicode/utf16"
@@ -148,29 +151,14 @@ func mayMatch(line []byte, ids [][]byte) bool {
 	if ids == nil {
 		return true
 	}
-	for _, key := range idKeys {
-		for rest := line; ; {
-			i := bytes.Index(rest, key)
-			if i < 0 {
-				break
+	if v, ok := keyedEventID(line); ok {
+		// A line carries one event id: its value decides.
+		for _, id := range ids {
+			if bytes.Equal(v, id) {
+				return true
 			}
-			rest = rest[i+len(key):]
-			v := bytes.TrimLeft(rest, " \t:\"")
-			end := 0
-			for end < len(v) && isDigit(v[end]) {
-				end++
-			}
-			if end == 0 {
-				continue
-			}
-			// A line carries one event id: its value decides.
-			for _, id := range ids {
-				if bytes.Equal(v[:end], id) {
-					return true
-				}
-			}
-			return false
 		}
+		return false
 	}
 	for _, id := range ids {
 		for rest, base := line, 0; ; {
@@ -187,6 +175,30 @@ func mayMatch(line []byte, ids [][]byte) bool {
 		}
 	}
 	return false
+}
+
+// keyedEventID is the digits that follow the first event-id key of the
+// line (idKeys, in that order) that digits follow: the line's event id
+// as the text tells it, before it is parsed.
+func keyedEventID(line []byte) ([]byte, bool) {
+	for _, key := range idKeys {
+		for rest := line; ; {
+			i := bytes.Index(rest, key)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(key):]
+			v := bytes.TrimLeft(rest, " \t:\"")
+			end := 0
+			for end < len(v) && isDigit(v[end]) {
+				end++
+			}
+			if end > 0 {
+				return v[:end], true
+			}
+		}
+	}
+	return nil, false
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -317,6 +329,9 @@ type jsonLineParser struct {
 	timestamp, eventTime, timeCreated                  []byte
 	nxEventID, nxRecord, nxHost, nxChannel, nxProvider []byte
 	winlogData, flat                                   []kv
+	// want names the event data members kept (nil: all); the others are
+	// checked as skipped values, never decoded.
+	want map[string]bool
 
 	// names interns field names and the repeated System values
 	// (provider, channel, computer): the same few strings on every line.
@@ -353,8 +368,83 @@ func (p *jsonLineParser) intern(b []byte) string {
 	return s
 }
 
+// parse reads one line. With filter.LineOf, an event of id X is given
+// when a pass wanting X alone with LineOf[X] for Line would give it, and
+// a line no such pass would parse is not parsed. With filter.FieldsOf, the line's event id is
+// told from its text first (keyedEventID) and only that id's fields are
+// decoded; a line whose parsed id differs is parsed again with the fields
+// of that id. Which members are decoded changes neither the checks nor
+// the errors: a skipped value is checked as a kept one is.
 func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
+	if filter.LineOf != nil && !lineOfAny(line, filter) {
+		return nil, nil
+	}
+	ev, err := p.parseFields(line, filter)
+	if ev != nil && filter.LineOf != nil && !lineOf(line, filter, ev.EventID) {
+		return nil, nil
+	}
+	return ev, err
+}
+
+// lineOf tells whether a pass wanting only id, with LineOf[id] for Line,
+// would parse the line (mayMatch, then the condition).
+func lineOf(line []byte, filter Filter, id int) bool {
+	if v, ok := keyedEventID(line); ok {
+		if !isDecimal(v, id) {
+			return false
+		}
+	} else if !mayMatch(line, [][]byte{strconv.AppendInt(nil, int64(id), 10)}) {
+		return false
+	}
+	cond := filter.LineOf[id]
+	return cond == nil || cond(line)
+}
+
+// lineOfAny tells whether lineOf holds for one of the wanted ids: only
+// the id the text tells can, when it tells one.
+func lineOfAny(line []byte, filter Filter) bool {
+	if v, ok := keyedEventID(line); ok {
+		id, ok := parseIntBytes(v)
+		return ok && id <= math.MaxInt32 && isDecimal(v, int(id)) && filter.wantsID(int(id)) && lineOf(line, filter, int(id))
+	}
+	for id, ok := range filter.EventIDs {
+		if ok && lineOf(line, filter, id) {
+			return true
+		}
+	}
+	return len(filter.EventIDs) == 0 // every id wanted: the parse tells
+}
+
+// isDecimal tells whether v is id's decimal text, as mayMatch compares.
+func isDecimal(v []byte, id int) bool {
+	var buf [20]byte
+	return id >= 0 && bytes.Equal(v, strconv.AppendInt(buf[:0], int64(id), 10))
+}
+
+// parseFields is parse before LineOf.
+func (p *jsonLineParser) parseFields(line []byte, filter Filter) (*Event, error) {
+	if filter.FieldsOf == nil {
+		return p.parseKeeping(line, filter, nil)
+	}
+	told := -1
+	var want map[string]bool
+	if v, ok := keyedEventID(line); ok {
+		if id, ok := parseIntBytes(v); ok && id >= 0 && id <= math.MaxInt32 {
+			told, want = int(id), filter.FieldsOf[int(id)]
+		}
+	}
+	ev, err := p.parseKeeping(line, filter, want)
+	if ev != nil && ev.EventID != told && (want != nil || filter.FieldsOf[ev.EventID] != nil) {
+		return p.parseKeeping(line, filter, filter.FieldsOf[ev.EventID])
+	}
+	return ev, err
+}
+
+// parseKeeping reads one line, keeping the event data members in want
+// (nil: all).
+func (p *jsonLineParser) parseKeeping(line []byte, filter Filter, want map[string]bool) (*Event, error) {
 	p.reset(line)
+	p.want = want
 	s := &p.s
 	s.ws()
 	if s.i == len(s.b) {
@@ -397,6 +487,7 @@ func (p *jsonLineParser) parse(line []byte, filter Filter) (*Event, error) {
 	if !filter.accepts(ev) {
 		return nil, nil
 	}
+	ev.fields = make([]field, 0, len(data)) // one allocation, as the EVTX reader's
 	for _, f := range data {
 		ev.SetField(p.intern(f.k), string(f.v))
 	}
@@ -432,6 +523,9 @@ func (p *jsonLineParser) topMember(key []byte) error {
 		return s.scalar(&p.nxProvider)
 	case memberMeta:
 		return s.skip(1) // checked, as every member is, but not decoded
+	}
+	if p.want != nil && !p.want[string(key)] {
+		return s.skip(1) // checked as scalarBytes checks it
 	}
 	v, ok, err := s.scalarBytes(true)
 	if err != nil || !ok {
@@ -480,6 +574,9 @@ func (p *jsonLineParser) winlogMember(key []byte) error {
 }
 
 func (p *jsonLineParser) eventDataMember(key []byte) error {
+	if p.want != nil && !p.want[string(key)] {
+		return p.s.skip(1) // checked as scalarBytes checks it
+	}
 	v, ok, err := p.s.scalarBytes(true)
 	if err != nil || !ok {
 		return err
@@ -505,11 +602,40 @@ const nxlogTimeLayout = "2006-01-02 15:04:05.999999999"
 // for text of its shape rather than failing RFC 3339 first.
 func parseEventTimeBytes(b []byte) (time.Time, bool) {
 	if isNXLogTime(b) {
+		if t, ok := nxlogTime(b); ok {
+			return t, true
+		}
 		if t, err := time.Parse(nxlogTimeLayout, string(b)); err == nil {
 			return t.UTC(), true
 		}
 	}
 	return parseEventTime(string(b))
+}
+
+// nxlogTime is time.Parse(nxlogTimeLayout) of text isNXLogTime accepts,
+// from its digits: false where a field is out of range, for time.Parse
+// to decide (and refuse) as before.
+func nxlogTime(b []byte) (time.Time, bool) {
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range b[i : i+n] {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, minute, sec := num(11, 2), num(14, 2), num(17, 2)
+	if month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false // day 29 to 31 is left to time.Parse
+	}
+	nsec := 0
+	if frac := b[19:]; len(frac) > 1 {
+		nsec = num(20, len(frac)-1)
+		for range 10 - len(frac) {
+			nsec *= 10
+		}
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
 }
 
 // isNXLogTime tells "2006-01-02 15:04:05" with an optional fraction of up
@@ -805,13 +931,30 @@ var plainByte = func() (t [256]bool) {
 
 // plainRun is the index of the first byte at or after i that ends a plain
 // run inside a JSON string ('"', '\\' or a control character), or len(b).
-// A table lookup per byte: cheaper here than word-wide tricks or
-// bytes.IndexByte, whose set-up costs more than the short runs of a line.
+// Eight bytes a step (stopBytes), the tail by table: a line's strings
+// are mostly runs of tens of bytes, too short for bytes.IndexByte's
+// set-up, and a Message or a command line runs to hundreds.
 func plainRun(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := stopBytes(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
 	for i < len(b) && plainByte[b[i]] {
 		i++
 	}
 	return i
+}
+
+// stopBytes has the high bit set in the bytes of w (little-endian) that
+// are '"', '\\' or below 0x20, exact up to the first of them: each test
+// (a byte of zero after XOR, a byte below 0x20) can flag a byte above a
+// flagged one by its borrow, never one below.
+func stopBytes(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote := w ^ (ones * '"')
+	backslash := w ^ (ones * '\\')
+	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (w-ones*0x20)&^w) & highs
 }
 
 // strEscaped reads the rest of the string whose text starts at start and

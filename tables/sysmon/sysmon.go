@@ -100,10 +100,18 @@ type Filter struct {
 	// reader leaves the others out without rendering them (the text
 	// formats may keep them).
 	Fields map[string]bool
+	// FieldsOf, when set, names per event id the EventData fields wanted
+	// (an id absent: all, or Fields). The JSON-lines reader skips the
+	// others without decoding them; the other formats may keep them.
+	FieldsOf map[int]map[string]bool
 	// Line, when set, is a cheap necessary condition on a JSON line's raw
 	// bytes, checked before it is parsed (e.g. "mentions one of these
 	// process GUIDs"). Formats without raw lines ignore it.
 	Line func(line []byte) bool
+	// LineOf, when set, gives JSON lines a Line per event id: an event of
+	// id X is read as by a pass wanting X alone with LineOf[X] (nil: no
+	// condition) for Line, so one read serves several such passes.
+	LineOf map[int]func(line []byte) bool
 	// Chunk, when set, is a cheap necessary condition on an EVTX chunk's
 	// raw bytes (see ChunkMentions).
 	Chunk func(chunk []byte) bool

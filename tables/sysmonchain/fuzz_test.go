@@ -89,7 +89,7 @@ func FuzzGenerateConstraints(f *testing.F) {
 			qc.Constraints[col] = list
 		}
 		for name, tbl := range map[string]func(context.Context, table.QueryContext) ([]map[string]string, error){
-			"chain": chainTable.Generate, "run_key_payloads": regTable.Generate,
+			"chain": chainTable.GenerateMaps, "run_key_payloads": regTable.GenerateMaps,
 		} {
 			rows, err := tbl(context.Background(), qc)
 			if err != nil {

@@ -27,15 +27,16 @@ type Options struct {
 	Open host.Opener
 }
 
-// New returns the table.
+// New returns the table. Its rows are the host's chain rows themselves,
+// rendered a column at a time when read (see rowSet).
 func New(opts Options) tablekit.Table {
-	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) ([]map[string]string, error) {
+	return tablekit.Table{Schema: Schema, Generate: func(ctx context.Context, qc table.QueryContext) (tablekit.RowSet, error) {
 		sources := tablekit.Sources(qc, opts.DefaultSource)
 		windows := tablekit.Equals(qc, "window")
 		if len(windows) == 0 {
 			windows = []string{strconv.Itoa(int(chain.DefaultWindow / time.Second))}
 		}
-		var out []map[string]string
+		out := &rowSet{}
 		for _, src := range sources {
 			for _, w := range windows {
 				if err := ctx.Err(); err != nil {
@@ -49,9 +50,7 @@ func New(opts Options) tablekit.Table {
 				if err != nil {
 					return nil, err
 				}
-				for _, r := range rows {
-					out = append(out, RowMap(r, secs, src))
-				}
+				out.add(rows, secs, src)
 			}
 		}
 		return out, nil
@@ -92,35 +91,97 @@ func Generate(ctx context.Context, qc table.QueryContext, source string, window 
 // RowMap renders a row as osquery's string map; window and source are
 // echoed as the query constrained them.
 func RowMap(r chain.Row, window int, source string) map[string]string {
-	return map[string]string{
-		"time":             strconv.FormatInt(r.Time.Unix(), 10),
-		"datetime":         r.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-		"utc_time":         r.UtcTime,
-		"computer":         r.Computer,
-		"record_id":        strconv.FormatInt(r.RecordID, 10),
-		"event_id":         strconv.Itoa(r.EventID),
-		"event_type":       r.EventType,
-		"process_guid":     r.ProcessGUID,
-		"process_id":       r.ProcessID,
-		"image":            r.Image,
-		"user":             r.User,
-		"target_object":    r.TargetObject,
-		"path":             r.Path,
-		"details":          r.Details,
-		"role":             r.Role,
-		"location":         r.Location,
-		"linked_record_id": strconv.FormatInt(r.LinkedRecordID, 10),
-		"net_before":       strconv.Itoa(r.NetBefore),
-		"net_after":        strconv.Itoa(r.NetAfter),
-		"seconds_before":   chain.FormatSeconds(r.SecondsBefore),
-		"seconds_after":    chain.FormatSeconds(r.SecondsAfter),
-		"remote_addresses": r.RemoteAddresses,
-		"remote_hostnames": r.RemoteHostnames,
-		"indicators":       r.Indicators,
-		"score":            strconv.Itoa(r.Score),
-		"verdict":          r.Verdict,
-		"window":           strconv.Itoa(window),
-		"source":           source,
-		"source_file":      r.SourceFile,
+	p := part{window: strconv.Itoa(window), source: source}
+	m := make(map[string]string, len(Schema.Columns))
+	for i, c := range Schema.Columns {
+		if value := valueAt[i]; value != nil {
+			m[c.Name] = value(&r, &p)
+		}
 	}
+	return m
 }
+
+// rowSet is the rows of one generate call: the host's chain rows of each
+// source and window, not copied (the host keeps them for the other
+// tables of the query), rendered when read.
+type rowSet struct {
+	parts []part
+	n     int
+}
+
+// part is the rows of one source and window.
+type part struct {
+	rows   []chain.Row
+	first  int    // index of rows[0] in the set
+	window string // as the row's window column shows it
+	source string
+}
+
+func (s *rowSet) add(rows []chain.Row, window int, source string) {
+	if len(rows) == 0 {
+		return
+	}
+	s.parts = append(s.parts, part{rows: rows, first: s.n, window: strconv.Itoa(window), source: source})
+	s.n += len(rows)
+}
+
+func (s *rowSet) Len() int { return s.n }
+
+func (s *rowSet) Value(row, col int) (string, bool) {
+	if col < 0 || col >= len(valueAt) || valueAt[col] == nil || row < 0 || row >= s.n {
+		return "", false
+	}
+	// A query has one part per source and window: a few at most.
+	p := &s.parts[0]
+	for i := len(s.parts) - 1; i > 0; i-- {
+		if row >= s.parts[i].first {
+			p = &s.parts[i]
+			break
+		}
+	}
+	return valueAt[col](&p.rows[row-p.first], p), true
+}
+
+// columnValues renders each column of Schema, by name; RowMap and rowSet
+// both read it through valueAt (a test holds the two to each other).
+var columnValues = map[string]func(r *chain.Row, p *part) string{
+	"time":             func(r *chain.Row, _ *part) string { return strconv.FormatInt(r.Time.Unix(), 10) },
+	"datetime":         func(r *chain.Row, _ *part) string { return r.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00") },
+	"utc_time":         func(r *chain.Row, _ *part) string { return r.UtcTime },
+	"computer":         func(r *chain.Row, _ *part) string { return r.Computer },
+	"record_id":        func(r *chain.Row, _ *part) string { return strconv.FormatInt(r.RecordID, 10) },
+	"event_id":         func(r *chain.Row, _ *part) string { return strconv.Itoa(r.EventID) },
+	"event_type":       func(r *chain.Row, _ *part) string { return r.EventType },
+	"process_guid":     func(r *chain.Row, _ *part) string { return r.ProcessGUID },
+	"process_id":       func(r *chain.Row, _ *part) string { return r.ProcessID },
+	"image":            func(r *chain.Row, _ *part) string { return r.Image },
+	"user":             func(r *chain.Row, _ *part) string { return r.User },
+	"target_object":    func(r *chain.Row, _ *part) string { return r.TargetObject },
+	"path":             func(r *chain.Row, _ *part) string { return r.Path },
+	"details":          func(r *chain.Row, _ *part) string { return r.Details },
+	"role":             func(r *chain.Row, _ *part) string { return r.Role },
+	"location":         func(r *chain.Row, _ *part) string { return r.Location },
+	"linked_record_id": func(r *chain.Row, _ *part) string { return strconv.FormatInt(r.LinkedRecordID, 10) },
+	"net_before":       func(r *chain.Row, _ *part) string { return strconv.Itoa(r.NetBefore) },
+	"net_after":        func(r *chain.Row, _ *part) string { return strconv.Itoa(r.NetAfter) },
+	"seconds_before":   func(r *chain.Row, _ *part) string { return chain.FormatSeconds(r.SecondsBefore) },
+	"seconds_after":    func(r *chain.Row, _ *part) string { return chain.FormatSeconds(r.SecondsAfter) },
+	"remote_addresses": func(r *chain.Row, _ *part) string { return r.RemoteAddresses },
+	"remote_hostnames": func(r *chain.Row, _ *part) string { return r.RemoteHostnames },
+	"indicators":       func(r *chain.Row, _ *part) string { return r.Indicators },
+	"score":            func(r *chain.Row, _ *part) string { return strconv.Itoa(r.Score) },
+	"verdict":          func(r *chain.Row, _ *part) string { return r.Verdict },
+	"window":           func(_ *chain.Row, p *part) string { return p.window },
+	"source":           func(_ *chain.Row, p *part) string { return p.source },
+	"source_file":      func(r *chain.Row, _ *part) string { return r.SourceFile },
+}
+
+// valueAt is columnValues by the index of the column in Schema; nil for a
+// column without a renderer (a test says there is none).
+var valueAt = func() []func(*chain.Row, *part) string {
+	out := make([]func(*chain.Row, *part) string, len(Schema.Columns))
+	for i, c := range Schema.Columns {
+		out[i] = columnValues[c.Name]
+	}
+	return out
+}()
