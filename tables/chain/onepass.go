@@ -149,9 +149,9 @@ func newOnePass(e *Engine, files []input.File) *onePass {
 // filter is the one pass's.
 func (op *onePass) filter() sysmon.Filter {
 	if op.noCreates {
-		return sysmon.Filter{EventIDs: ObserveIDs}
+		return prepareFilter(sysmon.Filter{EventIDs: ObserveIDs})
 	}
-	return sysmon.Filter{EventIDs: OnePassIDs}
+	return prepareFilter(sysmon.Filter{EventIDs: OnePassIDs})
 }
 
 func (op *onePass) evtx(file int) bool { return op.files[file].Format == input.EVTX }
@@ -212,8 +212,8 @@ func (op *onePass) name(targets []Target) {
 }
 
 // missed remembers where a registry value of no interest was written.
-func (op *onePass) missed(rt regTarget, ev *sysmon.Event) {
-	k := pathKey(rt.keyRel, rt.valueName)
+func (op *onePass) missed(split *splitResult, writer string) {
+	k := split.pathKey
 	w := op.paths[k]
 	if w == nil {
 		if len(op.paths) >= maxPaths {
@@ -224,7 +224,7 @@ func (op *onePass) missed(rt regTarget, ev *sysmon.Event) {
 		op.paths[k] = w
 	}
 	if !w.anyWriter {
-		g := guidKey(ev.Field("ProcessGuid"))
+		g := writer
 		switch {
 		case g == "":
 			w.writers, w.anyWriter = nil, true
@@ -281,8 +281,8 @@ func (op *onePass) keepCreate(ev *sysmon.Event) {
 	if u == "" || ev.Field("ProcessGuid") == "" {
 		return
 	}
-	key := processKey(ev)
-	if _, ok := op.creates[key]; ok {
+	key := op.e.processKeyOf(ev)
+	if _, ok := op.creates[string(key)]; ok {
 		return
 	}
 	if len(op.creates) >= maxCreates {
@@ -294,7 +294,7 @@ func (op *onePass) keepCreate(ev *sysmon.Event) {
 	} else if len(op.users) < maxCreates {
 		op.users[u] = u
 	}
-	op.creates[key] = u
+	op.creates[string(key)] = u
 }
 
 // looks are the parts of the files a second look reads: by file, the

@@ -98,6 +98,7 @@ func (pl *jsonPipeline) work(workers int, prepare func(b jsonBlock, buf []byte) 
 			defer wg.Done()
 			var p jsonLineParser
 			var buf []byte
+			prepareEvent := pl.filter.preparer()
 			for b := range pl.blocks {
 				if pl.ctx.Err() != nil {
 					return
@@ -107,7 +108,7 @@ func (pl *jsonPipeline) work(workers int, prepare func(b jsonBlock, buf []byte) 
 				if b, buf, err = prepare(b, buf); err != nil {
 					res = jsonResult{seq: b.seq, err: err}
 				} else {
-					res = parseBlock(&p, b, pl.filter, pl.wanted)
+					res = parseBlock(&p, b, pl.filter, pl.wanted, prepareEvent)
 				}
 				if recycle != nil && b.buf != nil {
 					recycle(b.buf)
@@ -119,6 +120,7 @@ func (pl *jsonPipeline) work(workers int, prepare func(b jsonBlock, buf []byte) 
 				case <-pl.ctx.Done():
 					return
 				}
+				runtime.Gosched() // to the emitter, as readChunksParallel's workers do
 			}
 		}()
 	}
@@ -325,7 +327,7 @@ func ownedLines(ra io.ReaderAt, size, start, n int64, buf []byte) (data []byte, 
 	end := min(start+n, size)
 	from := max(start-1, 0) // the byte before: does a line start at start?
 	have := int(end - from)
-	buf = growTo(buf, have, int(n)+lineTailRead+1)
+	buf = growTo(buf, have+lineTailRead, int(n)+lineTailRead+1)
 	if err := readAt(ra, buf[:have], from); err != nil {
 		return nil, false, buf, err
 	}
@@ -340,9 +342,11 @@ func ownedLines(ra io.ReaderAt, size, start, n int64, buf []byte) (data []byte, 
 	if first == have || buf[have-1] == '\n' || end == size {
 		return buf[first:have], false, buf, nil
 	}
-	// The last line runs past the block: find its newline.
+	// The last line runs past the block: find its newline, reading on
+	// into the room after the block (an array of the function's would be
+	// on the heap: 64 KiB a block).
 	last := first + bytes.LastIndexByte(buf[first:have], '\n') + 1
-	var tail [lineTailRead]byte
+	tail := buf[have : have+lineTailRead]
 	stop := size // where the line ends
 	for at := end; ; {
 		if have-last+int(at-end) > maxJSONLine {
@@ -365,9 +369,8 @@ func ownedLines(ra io.ReaderAt, size, start, n int64, buf []byte) (data []byte, 
 			return buf[first:last], true, buf, nil
 		}
 		if at == end {
-			// The usual case: the rest of the line is in the first read.
-			buf = growTo(buf, have+i+1, 0)
-			copy(buf[have:], tail[:i+1])
+			// The usual case: the rest of the line is in the first read,
+			// in place.
 			return buf[first : have+i+1], false, buf, nil
 		}
 		stop = lineEnd
@@ -408,8 +411,9 @@ func readAt(ra io.ReaderAt, p []byte, off int64) error {
 	return err
 }
 
-// parseBlock parses the lines of one block.
-func parseBlock(p *jsonLineParser, b jsonBlock, filter Filter, wanted [][]byte) (res jsonResult) {
+// parseBlock parses the lines of one block and prepares their events
+// (prepareEvent may be nil).
+func parseBlock(p *jsonLineParser, b jsonBlock, filter Filter, wanted [][]byte, prepareEvent func(*Event) any) (res jsonResult) {
 	res.seq = b.seq
 	lineNo := int64(0)
 	defer func() {
@@ -434,6 +438,9 @@ func parseBlock(p *jsonLineParser, b jsonBlock, filter Filter, wanted [][]byte) 
 			case err != nil:
 				res.items = append(res.items, jsonItem{line: lineNo, err: err})
 			case ev != nil:
+				if prepareEvent != nil {
+					ev.Prepared = prepareEvent(ev)
+				}
 				res.items = append(res.items, jsonItem{line: lineNo, ev: ev})
 			}
 		}

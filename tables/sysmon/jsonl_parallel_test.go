@@ -260,3 +260,30 @@ func (s *sampledAt) ReadAt(p []byte, off int64) (int, error) {
 	s.mu.Unlock()
 	return s.r.ReadAt(p, off)
 }
+
+// TestOwnedLinesReusesItsBuffer: reading a block whose last line runs past
+// it allocates nothing once the worker's buffer is grown (a 64 KiB array
+// for the rest of that line was allocated for every block: 66 MB of a
+// 256 MiB log's 124 on 2 cores).
+func TestOwnedLinesReusesItsBuffer(t *testing.T) {
+	var b bytes.Buffer
+	for i := 0; b.Len() < 3<<20; i++ {
+		fmt.Fprintf(&b, `{"EventID":13,"RecordNumber":%d,"Details":"%s"}`+"\n", i, strings.Repeat("x", i%700))
+	}
+	data := b.Bytes()
+	r := bytes.NewReader(data)
+	size, block := int64(len(data)), int64(1<<20)
+	var buf []byte
+	read := func() {
+		for off := int64(0); off < size; off += block {
+			var err error
+			if _, _, buf, err = ownedLines(r, size, off, block, buf); err != nil {
+				t.Fatalf("block at %d: %v", off, err)
+			}
+		}
+	}
+	read()
+	if n := testing.AllocsPerRun(5, read); n != 0 {
+		t.Errorf("%.0f allocations to read the blocks again, want 0", n)
+	}
+}

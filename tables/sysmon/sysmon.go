@@ -34,6 +34,9 @@ type Event struct {
 	fields      []field // EventData/Data[@Name] and value, in document order, each name once
 	SourceFile  string
 	Offset      int64 // EVTX: record offset; XML: byte offset of the event element; JSON: line number
+	// Prepared is what Filter.Prepare returned for the event, where the
+	// reader decoded it on a worker (nil otherwise).
+	Prepared any
 }
 
 // field is one EventData field. An event holds about twenty: a slice
@@ -116,12 +119,29 @@ type Filter struct {
 	// Chunks, when set, selects the EVTX chunks a pass after a Log's first
 	// reads, by index (see ChunkOf): a second look at chunks of interest.
 	Chunks func(index int) bool
+	// Prepare, when set, moves the work on an event that depends on the
+	// event alone to where it was decoded: a reader that decodes on
+	// several goroutines (EVTX chunks, JSON-lines blocks) calls Prepare
+	// once in each and passes every event it accepts to the function
+	// returned, there, keeping the result in the event's Prepared; the
+	// emit, on one goroutine, is left with the work that needs the events
+	// before. Readers that decode where they emit leave Prepared nil: the
+	// emit does that work itself.
+	Prepare func() func(*Event) any
 
 	anyProvider bool // tests only: keep events of every provider
 }
 
 func (f Filter) wantsID(id int) bool {
 	return len(f.EventIDs) == 0 || f.EventIDs[id]
+}
+
+// preparer is one reading goroutine's Prepare function (nil without).
+func (f Filter) preparer() func(*Event) any {
+	if f.Prepare == nil {
+		return nil
+	}
+	return f.Prepare()
 }
 
 func (f Filter) wantsField(name string) bool {
