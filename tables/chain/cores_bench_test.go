@@ -13,7 +13,7 @@ import (
 )
 
 // BenchmarkCorrelateFile correlates the large log named by
-// RUNKEYHUNT_BENCH_LOG (an EVTX, or JSON lines ending in .jsonl, e.g. the
+// RUNKEYHUNT_BENCH_LOG (an EVTX, JSON lines ending in .jsonl or event XML in .xml, e.g. the
 // ones scripts/bench.sh builds) on 1 and 2 cores: compare the ns/op of
 // cores=2 with cores=1 in one run (the goal is 1.7x). idle-% is the share
 // of the Ps' time no goroutine ran: the time workers waited for jobs or
@@ -28,8 +28,11 @@ func BenchmarkCorrelateFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	f := input.File{Path: path, Format: input.EVTX}
-	if strings.HasSuffix(path, ".jsonl") {
+	switch {
+	case strings.HasSuffix(path, ".jsonl"):
 		f.Format = input.JSONLines
+	case strings.HasSuffix(path, ".xml"):
+		f.Format = input.EventXML
 	}
 	for _, cores := range []int{1, 2} {
 		b.Run(fmt.Sprintf("cores=%d", cores), func(b *testing.B) {

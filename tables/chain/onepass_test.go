@@ -470,3 +470,67 @@ func TestJSONLinesUsersReadWithSecondLook(t *testing.T) {
 	}
 	sameRows(t, "Correlate", rows, want)
 }
+
+// Event XML has no condition per event id (Filter.LineOf is the JSON-lines
+// reader's), so its second look must not be asked for fillUsers'
+// ProcessCreate events as well: it would decode every one of them. It
+// keeps its two reads, each filtered by its own line condition.
+func TestEventXMLSecondLookReadsNoProcessCreate(t *testing.T) {
+	const other = "{CCCCCCCC-0000-0000-0000-000000000003}"
+	events := []*sysmon.Event{
+		createEv(1, t0.Add(-time.Hour), psGUID, `CORP\writer`),
+		createEv(2, t0.Add(-time.Hour), other, `CORP\other`),
+		setValue(3, t0, psGUID, payloadKey, "SQBFAFgA"),
+		setValue(6, t0.Add(time.Minute), psGUID, `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\Updater`, empireRun),
+		setValue(7, t0.Add(2*time.Minute), other, `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\Other`, `C:\Users\Public\o.exe`),
+	}
+	var b strings.Builder
+	for _, e := range events {
+		b.WriteString(xmlEvent(e))
+	}
+	path := filepath.Join(t.TempDir(), "events.xml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []input.File{{Path: path, Format: input.EventXML}}
+	want := passesRows(t, files)
+	if len(want) != 3 {
+		t.Fatalf("reference: want a payload and two autoruns, got %+v", want)
+	}
+
+	r := newPasses(context.Background(), files, make([]warnings, len(files)), func(err error) { t.Errorf("warning: %v", err) })
+	e := New(DefaultWindow)
+	op := newOnePass(e, files)
+	if err := r.pass(op.filter(), op.take); err != nil {
+		t.Fatal(err)
+	}
+	looks, creates := 0, 0
+	if err := op.secondLook(func(f int, filter sysmon.Filter, emit func(*sysmon.Event)) error {
+		looks++
+		if filter.LineOf != nil || filter.Line == nil {
+			t.Errorf("second look at event XML: want its own line condition and no LineOf, got Line set %v, LineOf %d ids", filter.Line != nil, len(filter.LineOf))
+		}
+		return r.file(f, filter, func(ev *sysmon.Event) {
+			if ev.EventID == EventProcessCreate {
+				creates++
+			}
+			emit(ev)
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if looks != 1 || creates != 0 {
+		t.Errorf("second look: %d reads, %d ProcessCreate events decoded; want 1 read and none", looks, creates)
+	}
+	userPasses := 0
+	if err := op.fillUsers(func(f int, filter sysmon.Filter, emit func(*sysmon.Event)) error {
+		userPasses++
+		return r.file(f, filter, emit)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if userPasses != 1 {
+		t.Errorf("%d reads for users, want 1", userPasses)
+	}
+	sameRows(t, "one pass", e.Rows(), want)
+}
