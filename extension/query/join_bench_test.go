@@ -14,24 +14,42 @@ import (
 	"github.com/runkeyhunt/runkeyhunt/tables/sysmonchain"
 )
 
-// writeEventLog writes an event-only source: n processes, each created,
-// connecting out a few times and writing registry values (one in ten an
-// autorun), every record id and time unique and increasing.
-func writeEventLog(tb testing.TB, n int) string {
+// eventLogWriter writes Sysmon events as event XML to name in a temporary
+// folder, on computer: event appends one (its record id the next), done
+// closes the file and gives its path.
+func eventLogWriter(tb testing.TB, name, computer string) (event func(id int, at time.Time, data string), done func() string) {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "sysmon.xml")
+	path := filepath.Join(tb.TempDir(), name)
 	f, err := os.Create(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	w := bufio.NewWriter(f)
-	start := time.Date(2024, 3, 12, 9, 0, 0, 0, time.UTC)
 	record := int64(1000)
-	event := func(id int, at time.Time, data string) {
+	event = func(id int, at time.Time, data string) {
 		record++
-		fmt.Fprintf(w, "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Sysmon' Guid='{5770385F-C22A-43E0-BF4C-06F5698FFBD9}'/><EventID>%d</EventID><TimeCreated SystemTime='%s'/><EventRecordID>%d</EventRecordID><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>WIN-BENCH01</Computer></System><EventData><Data Name='UtcTime'>%s</Data>%s</EventData></Event>\n",
-			id, at.Format("2006-01-02T15:04:05.0000000Z"), record, at.Format("2006-01-02 15:04:05.000"), data)
+		fmt.Fprintf(w, "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Sysmon' Guid='{5770385F-C22A-43E0-BF4C-06F5698FFBD9}'/><EventID>%d</EventID><TimeCreated SystemTime='%s'/><EventRecordID>%d</EventRecordID><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>%s</Computer></System><EventData><Data Name='UtcTime'>%s</Data>%s</EventData></Event>\n",
+			id, at.Format("2006-01-02T15:04:05.0000000Z"), record, computer, at.Format("2006-01-02 15:04:05.000"), data)
 	}
+	done = func() string {
+		if err := w.Flush(); err != nil {
+			tb.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			tb.Fatal(err)
+		}
+		return path
+	}
+	return event, done
+}
+
+// writeEventLog writes an event-only source: n processes, each created,
+// connecting out a few times and writing registry values (one in ten an
+// autorun), every record id and time unique and increasing.
+func writeEventLog(tb testing.TB, n int) string {
+	tb.Helper()
+	event, done := eventLogWriter(tb, "sysmon.xml", "WIN-BENCH01")
+	start := time.Date(2024, 3, 12, 9, 0, 0, 0, time.UTC)
 	for p := 0; p < n; p++ {
 		at := start.Add(time.Duration(p) * 3 * time.Second)
 		guid := fmt.Sprintf("{7E4A21B0-%04X-65F0-%04X-000000002200}", p>>16&0xFFFF, p&0xFFFF)
@@ -46,13 +64,7 @@ func writeEventLog(tb testing.TB, n int) string {
 		}
 		event(13, at.Add(time.Second), proc+fmt.Sprintf("<Data Name='EventType'>SetValue</Data><Data Name='TargetObject'>%s</Data><Data Name='Details'>powershell.exe -nop -w hidden -File C:\\Users\\Public\\s%d.ps1</Data>", key, p))
 	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return path
+	return done()
 }
 
 // BenchmarkJoinEventOnly runs a JOIN of both tables on an event-only

@@ -1,11 +1,8 @@
 package query
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -26,19 +23,8 @@ import (
 // rows.
 func writeBusyLog(tb testing.TB, n int) string {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "busy.xml")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
+	event, done := eventLogWriter(tb, "busy.xml", "WIN-BUSY01")
 	start := time.Date(2024, 3, 12, 9, 0, 0, 0, time.UTC)
-	record := int64(1000)
-	event := func(id int, at time.Time, data string) {
-		record++
-		fmt.Fprintf(w, "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Sysmon' Guid='{5770385F-C22A-43E0-BF4C-06F5698FFBD9}'/><EventID>%d</EventID><TimeCreated SystemTime='%s'/><EventRecordID>%d</EventRecordID><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>WIN-BUSY01</Computer></System><EventData><Data Name='UtcTime'>%s</Data>%s</EventData></Event>\n",
-			id, at.Format("2006-01-02T15:04:05.0000000Z"), record, at.Format("2006-01-02 15:04:05.000"), data)
-	}
 	for p := 0; p < n; p++ {
 		at := start.Add(time.Duration(p) * time.Second)
 		guid := fmt.Sprintf("{7E4A21B0-%04X-65F0-%04X-000000002200}", p>>16&0xFFFF, p&0xFFFF)
@@ -52,13 +38,7 @@ func writeBusyLog(tb testing.TB, n int) string {
 			event(13, at.Add(time.Duration(300+100*v)*time.Millisecond), proc+fmt.Sprintf("<Data Name='EventType'>SetValue</Data><Data Name='TargetObject'>%s</Data><Data Name='Details'>\"C:\\Program Files\\Agent\\agent%d.exe\" --task %d --profile C:\\ProgramData\\Agent\\p%d.json</Data>", key, p%40, v, p%50))
 		}
 	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return path
+	return done()
 }
 
 // BenchmarkChainQueryMemory runs the chain query of scripts/bench.sh over
