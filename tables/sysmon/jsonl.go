@@ -391,7 +391,8 @@ func (p *jsonLineParser) intern(b []byte) string {
 
 // parse reads one line. With filter.LineOf, an event of id X is given
 // when a pass wanting X alone with LineOf[X] for Line would give it, and
-// a line no such pass would parse is not parsed. With filter.FieldsOf, the line's event id is
+// a line no such pass would parse is not parsed. Only the fields of
+// filter.Fields are decoded; with filter.FieldsOf, the line's event id is
 // told from its text first (keyedEventID) and only that id's fields are
 // decoded; a line whose parsed id differs is parsed again with the fields
 // of that id. Which members are decoded changes neither the checks nor
@@ -445,18 +446,17 @@ func isDecimal(v []byte, id int) bool {
 // parseFields is parse before LineOf.
 func (p *jsonLineParser) parseFields(line []byte, filter Filter) (*Event, error) {
 	if filter.FieldsOf == nil {
-		return p.parseKeeping(line, filter, nil)
+		return p.parseKeeping(line, filter, filter.fieldsOf(-1))
 	}
 	told := -1
-	var want map[string]bool
 	if v, ok := keyedEventID(line); ok {
 		if id, ok := parseIntBytes(v); ok && id >= 0 && id <= math.MaxInt32 {
-			told, want = int(id), filter.FieldsOf[int(id)]
+			told = int(id)
 		}
 	}
-	ev, err := p.parseKeeping(line, filter, want)
-	if ev != nil && ev.EventID != told && (want != nil || filter.FieldsOf[ev.EventID] != nil) {
-		return p.parseKeeping(line, filter, filter.FieldsOf[ev.EventID])
+	ev, err := p.parseKeeping(line, filter, filter.fieldsOf(told))
+	if ev != nil && ev.EventID != told && (filter.FieldsOf[told] != nil || filter.FieldsOf[ev.EventID] != nil) {
+		return p.parseKeeping(line, filter, filter.fieldsOf(ev.EventID))
 	}
 	return ev, err
 }

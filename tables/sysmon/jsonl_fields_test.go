@@ -57,6 +57,33 @@ func TestJSONLineFieldsOf(t *testing.T) {
 	}
 }
 
+// Filter.Fields, which the EVTX reader honours, is honoured by the
+// JSON-lines reader too: for every id, or for those FieldsOf leaves out.
+func TestJSONLineFields(t *testing.T) {
+	const net = `{"EventID":3,"SourceName":"Microsoft-Windows-Sysmon","ProcessGuid":"{G}","User":"u","DestinationIp":"1.2.3.4"}`
+	const create = `{"EventID":1,"SourceName":"Microsoft-Windows-Sysmon","ProcessGuid":"{G}","Image":"i","User":"CORP\\u"}`
+	cases := []struct {
+		name, line string
+		filter     Filter
+		want       string
+	}{
+		{"Fields alone", net, Filter{Fields: netFields},
+			`3 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "DestinationIp"="1.2.3.4" "ProcessGuid"="{G}"`},
+		{"Fields for an id FieldsOf leaves out", net, Filter{Fields: netFields, FieldsOf: createUser},
+			`3 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "DestinationIp"="1.2.3.4" "ProcessGuid"="{G}"`},
+		{"FieldsOf's entry over Fields", create, Filter{Fields: netFields, FieldsOf: createUser},
+			`1 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "ProcessGuid"="{G}" "User"="CORP\\u"`},
+		{"Fields of an id without the fields", create, Filter{Fields: netFields},
+			`1 0 0001-01-01T00:00:00Z "" "" "Microsoft-Windows-Sysmon" "ProcessGuid"="{G}"`},
+	}
+	var p jsonLineParser
+	for _, c := range cases {
+		if got := jsonEventText(p.parse([]byte(c.line), c.filter)); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
+	}
+}
+
 // FuzzJSONFieldsOf: the parse with Filter.FieldsOf is the whole parse
 // with the fields of other names left out: the same event, the same
 // error.
@@ -67,39 +94,46 @@ func FuzzJSONFieldsOf(f *testing.F) {
 	}
 	f.Add([]byte(`{"winlog":{"event_data":{"EventID":3,"ProcessGuid":"{G}","User":"u"},"event_id":1,"provider_name":"Microsoft-Windows-Sysmon"}}`))
 	f.Add([]byte(`{"EventID":1,"SourceName":"Microsoft-Windows-Sysmon","Image":"a\qb","User":"u"}`))
+	// FieldsOf alone, and with Fields for the other ids.
+	filters := []Filter{{FieldsOf: createUser}, {FieldsOf: createUser, Fields: netFields}, {Fields: netFields}}
 	var whole, subset jsonLineParser
 	f.Fuzz(func(t *testing.T, line []byte) {
 		want, werr := whole.parse(line, Filter{})
-		got, gerr := subset.parse(line, Filter{FieldsOf: createUser})
-		if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
-			t.Fatalf("errors differ: whole %v, with FieldsOf %v", werr, gerr)
-		}
-		if (want == nil) != (got == nil) {
-			t.Fatalf("events differ: whole %v, with FieldsOf %v", want, got)
-		}
-		if want == nil {
-			return
-		}
-		keep := createUser[want.EventID]
-		var wantFields, gotFields [][2]string
-		for k, v := range want.Fields() {
-			if keep == nil || keep[k] {
-				wantFields = append(wantFields, [2]string{k, v})
+		for _, filter := range filters {
+			got, gerr := subset.parse(line, filter)
+			if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
+				t.Fatalf("errors differ: whole %v, with %d FieldsOf, %d Fields %v", werr, len(filter.FieldsOf), len(filter.Fields), gerr)
 			}
-		}
-		for k, v := range got.Fields() {
-			gotFields = append(gotFields, [2]string{k, v})
-		}
-		if !slices.Equal(wantFields, gotFields) {
-			t.Fatalf("fields %q, want %q", gotFields, wantFields)
-		}
-		w, g := *want, *got
-		w.fields, g.fields = nil, nil
-		if jsonEventText(&w, nil) != jsonEventText(&g, nil) {
-			t.Fatalf("event %s, want %s", jsonEventText(&g, nil), jsonEventText(&w, nil))
+			if (want == nil) != (got == nil) {
+				t.Fatalf("events differ: whole %v, with a subset %v", want, got)
+			}
+			if want == nil {
+				return
+			}
+			keep := filter.fieldsOf(want.EventID)
+			var wantFields, gotFields [][2]string
+			for k, v := range want.Fields() {
+				if keep == nil || keep[k] {
+					wantFields = append(wantFields, [2]string{k, v})
+				}
+			}
+			for k, v := range got.Fields() {
+				gotFields = append(gotFields, [2]string{k, v})
+			}
+			if !slices.Equal(wantFields, gotFields) {
+				t.Fatalf("fields %q, want %q", gotFields, wantFields)
+			}
+			w, g := *want, *got
+			w.fields, g.fields = nil, nil
+			if jsonEventText(&w, nil) != jsonEventText(&g, nil) {
+				t.Fatalf("event %s, want %s", jsonEventText(&g, nil), jsonEventText(&w, nil))
+			}
 		}
 	})
 }
+
+// netFields is a Fields subset for the tests: a network event's remote.
+var netFields = map[string]bool{"ProcessGuid": true, "DestinationIp": true}
 
 // TestPlainRun holds the eight-bytes-a-step scan to a byte-by-byte one:
 // every byte value at every position of a word and of the tail.

@@ -97,12 +97,12 @@ func (e *Event) NumFields() int { return len(e.fields) }
 type Filter struct {
 	EventIDs map[int]bool // empty = all
 	// Fields, when set, names the EventData fields wanted: the EVTX
-	// reader leaves the others out without rendering them (the text
-	// formats may keep them).
+	// reader leaves the others out without rendering them, the JSON-lines
+	// reader skips them without decoding them (event XML may keep them).
 	Fields map[string]bool
 	// FieldsOf, when set, names per event id the EventData fields wanted
-	// (an id absent: all, or Fields). The JSON-lines reader skips the
-	// others without decoding them; the other formats may keep them.
+	// (an id absent: Fields). Only the JSON-lines reader tells an event's
+	// id before its fields; the other formats keep Fields.
 	FieldsOf map[int]map[string]bool
 	// Line, when set, is a cheap necessary condition on a JSON line's raw
 	// bytes, checked before it is parsed (e.g. "mentions one of these
@@ -146,6 +146,18 @@ func (f Filter) preparer() func(*Event) any {
 
 func (f Filter) wantsField(name string) bool {
 	return len(f.Fields) == 0 || f.Fields[name]
+}
+
+// fieldsOf is the EventData fields wanted of an event of id, for readers
+// that know the id first: FieldsOf's entry, else Fields; nil means all.
+func (f Filter) fieldsOf(id int) map[string]bool {
+	if want := f.FieldsOf[id]; want != nil {
+		return want
+	}
+	if len(f.Fields) == 0 {
+		return nil
+	}
+	return f.Fields
 }
 
 // isSysmon tells whether provider or channel names Sysmon.
