@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"strings"
 	"testing"
 
+	"github.com/runkeyhunt/runkeyhunt/internal/cpuidle"
 	"github.com/runkeyhunt/runkeyhunt/tables/input"
 )
 
@@ -39,7 +39,7 @@ func BenchmarkCorrelateFile(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cores))
 			b.SetBytes(info.Size())
 			b.ReportAllocs()
-			idle := idleShare()
+			idle := cpuidle.Share()
 			var rows []Row
 			for b.Loop() {
 				if rows, err = Correlate(context.Background(), []input.File{f}, DefaultWindow, nil, func(error) {}); err != nil {
@@ -49,23 +49,5 @@ func BenchmarkCorrelateFile(b *testing.B) {
 			b.ReportMetric(float64(len(rows)), "rows/op")
 			b.ReportMetric(idle(), "idle-%")
 		})
-	}
-}
-
-// idleShare starts measuring the share of the Ps' time that is idle; the
-// function returned gives it, in percent.
-func idleShare() func() float64 {
-	read := func() (idle, total float64) {
-		s := []metrics.Sample{{Name: "/cpu/classes/idle:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
-		metrics.Read(s)
-		return s[0].Value.Float64(), s[1].Value.Float64()
-	}
-	idle0, total0 := read()
-	return func() float64 {
-		idle, total := read()
-		if total <= total0 {
-			return 0
-		}
-		return 100 * (idle - idle0) / (total - total0)
 	}
 }

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"testing"
+
+	"github.com/runkeyhunt/runkeyhunt/internal/cpuidle"
 )
 
 // BenchmarkReadEVTX measures EVTX throughput from memory. Compare with
@@ -108,7 +109,7 @@ func BenchmarkReadEVTXFile(b *testing.B) {
 			b.SetBytes(info.Size())
 			b.ReportAllocs()
 			n := 0
-			idle := idleShare()
+			idle := cpuidle.Share()
 			for b.Loop() {
 				n = 0
 				if err := ReadEVTX(context.Background(), f, info.Size(), path, filter, func(*Event) error { n++; return nil }, nil); err != nil {
@@ -118,26 +119,5 @@ func BenchmarkReadEVTXFile(b *testing.B) {
 			b.ReportMetric(float64(n), "events/op")
 			b.ReportMetric(idle(), "idle-%")
 		})
-	}
-}
-
-// idleShare starts measuring how much of the Ps' time is idle; the
-// function returned gives it, in percent. On several cores, time a worker
-// waits for a job or the emitter for a chunk is idle time: the share says
-// how far the pipeline is from using every core, whatever else runs on
-// the machine.
-func idleShare() func() float64 {
-	read := func() (idle, total float64) {
-		s := []metrics.Sample{{Name: "/cpu/classes/idle:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
-		metrics.Read(s)
-		return s[0].Value.Float64(), s[1].Value.Float64()
-	}
-	idle0, total0 := read()
-	return func() float64 {
-		idle, total := read()
-		if total <= total0 {
-			return 0
-		}
-		return 100 * (idle - idle0) / (total - total0)
 	}
 }
