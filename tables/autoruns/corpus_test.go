@@ -200,9 +200,8 @@ func TestCorpusHivesMatchReg(t *testing.T) {
 	machine, users := splitByHive(string(raw))
 	root := t.TempDir()
 	hivetest.BuildSoftwareHiveAt(t, filepath.Join(root, "C", "Windows", "System32", "config"), machine)
-	names := map[string]string{"S-1-5-21-1111111111-2222222222-3333333333-1001": "alice", "S-1-5-21-1111111111-2222222222-3333333333-1002": "bob"}
 	for sid, text := range users {
-		name, ok := names[sid]
+		name, ok := corpusUsers[sid]
 		if !ok {
 			t.Fatalf("corpus has an unknown user %s", sid)
 		}
