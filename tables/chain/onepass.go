@@ -374,6 +374,15 @@ func (op *onePass) secondLook(read func(file int, filter sysmon.Filter, emit fun
 			}
 		}
 	}
+	// The line conditions name the same processes in every file: made once.
+	var writerLine, createLine func([]byte) bool
+	if writers != nil {
+		names := slices.Collect(maps.Keys(writers))
+		writerLine = lineMentions(names)
+		if op.createsFull {
+			createLine = lineMentions(slices.Concat(names, userless))
+		}
+	}
 	var found []*interest
 	files := make([]int, 0, len(sel))
 	for f := range sel {
@@ -388,15 +397,14 @@ func (op *onePass) secondLook(read func(file int, filter sysmon.Filter, emit fun
 		}
 		var users map[string]string
 		if byWriter {
-			names := slices.Collect(maps.Keys(writers))
-			filter.Line = lineMentions(names)
+			filter.Line = writerLine
 			// Only the JSON-lines reader keeps a condition per event id
 			// (LineOf): event XML given these would decode every event of
 			// the ids, every ProcessCreate included (a 256 MiB workstation
 			// log as XML: 3.4x the CPU of the two reads).
 			if op.createsFull && op.files[f].Format == input.JSONLines {
 				filter.EventIDs, filter.FieldsOf = lookAndCreateIDs, createFields
-				filter.LineOf = map[int]func([]byte) bool{EventProcessCreate: lineMentions(append(names, userless...))}
+				filter.LineOf = map[int]func([]byte) bool{EventProcessCreate: createLine}
 				for id := range ObserveIDs {
 					filter.LineOf[id] = filter.Line
 				}
