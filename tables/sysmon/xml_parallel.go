@@ -257,6 +257,9 @@ func lineFilteredSegment(ctx context.Context, text io.ReaderAt, name string, fil
 		if !xmlIDMayMatch(raw, filter) || filter.Line != nil && !filter.Line(raw) {
 			continue
 		}
+		if decodeXMLEventFast(raw, start+int64(sp[0]), name, filter, res) {
+			continue
+		}
 		x, ok := decodeXMLSpan(ctx, bytes.NewReader(raw), int64(len(raw)), start+int64(sp[0]), name, filter, res)
 		if !ok || x.ev != nil || x.depth != 0 || len(x.popped) != 0 {
 			return true // not clean
