@@ -3,6 +3,7 @@ package sysmon
 import (
 	"bytes"
 	"encoding/xml"
+	"unicode/utf8"
 )
 
 // decodeXMLEventFast decodes the raw bytes of one top-level event (a span
@@ -11,7 +12,7 @@ import (
 // tokens to the same xmlEventReader as decodeXMLSpan, without
 // encoding/xml's reader and allocations. It declines (false, res
 // untouched) on anything it does not take exactly as encoding/xml does:
-// a comment, CDATA, '\r', a control or non-ASCII byte, an entity other
+// a comment, CDATA, '\r', a control byte, invalid UTF-8, an entity other
 // than the five XML names and plain ASCII character references, a
 // prefixed attribute name, a long token, an error of any kind. The
 // caller then decodes the span with encoding/xml, which reports errors.
@@ -206,19 +207,31 @@ func internXMLName(b []byte) string {
 }
 
 // fastXMLText decodes text or an attribute value as encoding/xml does, for
-// the plain case: printable ASCII, tab and newline, the five named
+// the plain case: valid UTF-8 in XML's range without control bytes but tab
+// and newline, the five named
 // entities and character references to those bytes. Anything else
 // declines. The result is b itself when it holds no entity, else in
 // *scratch.
 func fastXMLText(b []byte, scratch *[]byte) ([]byte, bool) {
 	amp := -1
-	for i, c := range b {
-		if c >= 0x7F || c < 0x20 && c != '\t' && c != '\n' {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c >= utf8.RuneSelf {
+			// encoding/xml's check: valid UTF-8, in XML's character range
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 || r > 0xFFFD && r < 0x10000 {
+				return nil, false
+			}
+			i += size
+			continue
+		}
+		if c < 0x20 && c != '\t' && c != '\n' {
 			return nil, false
 		}
 		if c == '&' && amp < 0 {
 			amp = i
 		}
+		i++
 	}
 	if bytes.Contains(b, []byte("]]>")) {
 		return nil, false // an error to encoding/xml outside CDATA

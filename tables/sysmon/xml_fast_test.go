@@ -3,6 +3,8 @@ package sysmon
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -32,7 +34,10 @@ func TestXMLFastMatchesEncodingXML(t *testing.T) {
 		{"empty", ``, true},
 		{"carriage return (normalised by encoding/xml)", "a\r\nb", false},
 		{"character reference to CR", `a&#13;b`, false},
-		{"non-ASCII", `café`, false},
+		{"non-ASCII", `café ✓ 😀`, true},
+		{"invalid UTF-8 (an error)", "a\xffb", false},
+		{"U+FFFE (an error)", "a\uFFFEb", false},
+		{"DEL", "a\x7fb", true},
 		{"CDATA", `<![CDATA[a<b]]>`, false},
 		{"comment", `a<!-- c -->b`, false},
 		{"unknown entity (an error)", `a &nbsp; b`, false},
@@ -108,10 +113,54 @@ func FuzzXMLFast(f *testing.F) {
 	f.Add([]byte(`<Event><EventData><Data Name='a'>x<b>y</b>z</Data><Data Name='b'/></EventData></Event>`))
 	f.Add([]byte(`<Event><System></Event></System>`))
 	f.Add([]byte(`<Event><EventData><Data Name='a&quot;'>]]&gt;&#x7e;</Data></EventData></Event>`))
+	// Real shapes: the events of the testdata exports (wevtutil, Get-WinEvent,
+	// evtxexport, <Events>), each span as scanXMLTags finds it.
+	for _, file := range []string{"scenario.wevtutil.xml", "scenario.getwinevent.xml", "scenario.evtxexport.xml", "scenario.events.xml"} {
+		b, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		if walk, ok := scanXMLTags(b); ok {
+			for i, sp := range walk.events {
+				if i < 3 {
+					f.Add(b[sp[0]:sp[1]])
+				}
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		fast, slow, fastOK, slowOK := fastAndSlow(t, raw)
 		if fastOK && (!slowOK || !reflect.DeepEqual(fast.events, slow.events)) {
 			t.Fatalf("fast %+v\nslow %+v (ok %v)", fast.events, slow.events, slowOK)
 		}
 	})
+}
+
+// TestXMLFastTakesTheExports checks that the fast decoder takes the events
+// of real exports (else the speed-up is gone, with nothing failing), and
+// gives what encoding/xml gives.
+func TestXMLFastTakesTheExports(t *testing.T) {
+	for _, file := range []string{"scenario.wevtutil.xml", "scenario.getwinevent.xml"} {
+		b, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		walk, ok := scanXMLTags(b)
+		if !ok || len(walk.events) == 0 {
+			t.Fatalf("%s: no events walked", file)
+		}
+		taken := 0
+		for _, sp := range walk.events {
+			fast, slow, fastOK, slowOK := fastAndSlow(t, b[sp[0]:sp[1]])
+			if fastOK {
+				taken++
+				if !slowOK || !reflect.DeepEqual(fast.events, slow.events) {
+					t.Fatalf("%s at %d: fast %+v\nslow %+v", file, sp[0], fast.events, slow.events)
+				}
+			}
+		}
+		if taken != len(walk.events) {
+			t.Errorf("%s: the fast decoder took %d of %d events", file, taken, len(walk.events))
+		}
+	}
 }
