@@ -19,7 +19,7 @@ func TestQueryInterruptAndNoProgressWhenPiped(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a large input")
 	}
-	big := bigEventXML(t, 80000) // ~100 MB: many seconds of work, cancelled after one or two
+	big := bigEventXML(t, 320000) // ~400 MB: several seconds of work with the fast XML decoder, cancelled after 1.5
 	cmd := exec.Command(binary, "query", "--source", big, "SELECT count(*) FROM sysmon_reg_net_chain")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
