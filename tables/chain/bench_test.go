@@ -50,7 +50,7 @@ func BenchmarkCorrelateJSONLines(b *testing.B) {
 			path := nxlogLines(b, 5000*scale)
 			info, _ := os.Stat(path)
 			b.SetBytes(info.Size())
-			var rows []Row
+			var rows []*Row
 			for b.Loop() {
 				var err error
 				rows, err = Correlate(context.Background(), []input.File{{Path: path, Format: input.JSONLines}}, DefaultWindow, nil, func(error) {})
@@ -107,7 +107,7 @@ func BenchmarkCorrelateBusy(b *testing.B) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cores))
 				b.SetBytes(info.Size())
 				b.ReportAllocs()
-				var rows []Row
+				var rows []*Row
 				for b.Loop() {
 					var err error
 					if way == "one-pass" {

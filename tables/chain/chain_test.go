@@ -43,7 +43,7 @@ func setValue(rid int64, created time.Time, guid, target, details string) *sysmo
 		"Image": powershell, "TargetObject": target, "Details": details})
 }
 
-func run(window time.Duration, events ...*sysmon.Event) []Row {
+func run(window time.Duration, events ...*sysmon.Event) []*Row {
 	e := New(window)
 	for _, x := range events {
 		if RegistryIDs[x.EventID] {

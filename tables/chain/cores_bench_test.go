@@ -40,7 +40,7 @@ func BenchmarkCorrelateFile(b *testing.B) {
 			b.SetBytes(info.Size())
 			b.ReportAllocs()
 			idle := cpuidle.Share()
-			var rows []Row
+			var rows []*Row
 			for b.Loop() {
 				if rows, err = Correlate(context.Background(), []input.File{f}, DefaultWindow, nil, func(error) {}); err != nil {
 					b.Fatal(err)

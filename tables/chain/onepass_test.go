@@ -91,7 +91,7 @@ func createEv(rid int64, at time.Time, guid, user string) *sysmon.Event {
 }
 
 // passesRows is what the three passes give: the reference rows.
-func passesRows(t *testing.T, files []input.File) []Row {
+func passesRows(t *testing.T, files []input.File) []*Row {
 	t.Helper()
 	rows, err := correlatePasses(newPasses(context.Background(), files, make([]warnings, len(files)), func(error) {}), DefaultWindow, nil)
 	if err != nil {
@@ -103,7 +103,7 @@ func passesRows(t *testing.T, files []input.File) []Row {
 // onePassRun is Correlate, with the chunks and files each step after the
 // pass reads.
 type onePassRun struct {
-	rows       []Row
+	rows       []*Row
 	looked     map[int][]int             // by file, the chunks the second look read (nil: all)
 	lines      map[int]func([]byte) bool // by file, the second look's line filter
 	userPasses int                       // files read for users after the pass
@@ -149,7 +149,7 @@ func correlateOnce(t *testing.T, files []input.File) onePassRun {
 	return out
 }
 
-func sameRows(t *testing.T, what string, got, want []Row) {
+func sameRows(t *testing.T, what string, got, want []*Row) {
 	t.Helper()
 	if reflect.DeepEqual(got, want) {
 		return
@@ -157,10 +157,10 @@ func sameRows(t *testing.T, what string, got, want []Row) {
 	for i := range max(len(got), len(want)) {
 		var g, w Row
 		if i < len(got) {
-			g = got[i]
+			g = *got[i]
 		}
 		if i < len(want) {
-			w = want[i]
+			w = *want[i]
 		}
 		if !reflect.DeepEqual(g, w) {
 			t.Fatalf("%s: row %d of %d/%d differs:\n got  %+v\n want %+v", what, i, len(got), len(want), g, w)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -50,10 +51,10 @@ func TestNewestFirstGivesSameRows(t *testing.T) {
 	if len(asc) != 20 {
 		t.Fatalf("%d rows in file order, want 20", len(asc))
 	}
-	if fmt.Sprint(asc) != fmt.Sprint(desc) {
+	if !reflect.DeepEqual(asc, desc) {
 		for i := range asc {
-			if i < len(desc) && fmt.Sprint(asc[i]) != fmt.Sprint(desc[i]) {
-				t.Fatalf("row %d differs:\n asc  %+v\n desc %+v", i, asc[i], desc[i])
+			if i < len(desc) && !reflect.DeepEqual(asc[i], desc[i]) {
+				t.Fatalf("row %d differs:\n asc  %+v\n desc %+v", i, *asc[i], *desc[i])
 			}
 		}
 		t.Fatalf("%d rows in file order, %d newest first", len(asc), len(desc))

@@ -40,7 +40,7 @@ func TestPreparedAgrees(t *testing.T) {
 		{Path: jsonPath, Format: input.JSONLines},
 		{Path: writeEVTX(t, randomChunks), Format: input.EVTX},
 	} {
-		correlate := func(procs int) []Row {
+		correlate := func(procs int) []*Row {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 			rows, err := Correlate(context.Background(), []input.File{f}, DefaultWindow, nil, func(err error) { t.Errorf("%s: %v", f.Path, err) })
 			if err != nil {

@@ -20,7 +20,7 @@ var EventFormats = []input.Format{input.EVTX, input.EventXML, input.JSONLines}
 // returned. Each distinct warning is given once, however many passes meet
 // it, and at most maxWarnings per file; the rest are counted in one line
 // at the end. A cancelled ctx stops it with an error that wraps ctx's.
-func Correlate(ctx context.Context, files []input.File, window time.Duration, targets []Target, warn func(error)) ([]Row, error) {
+func Correlate(ctx context.Context, files []input.File, window time.Duration, targets []Target, warn func(error)) ([]*Row, error) {
 	files = input.Filter(files, EventFormats...)
 	warnings := make([]warnings, len(files))
 	defer func() {
@@ -57,7 +57,7 @@ func Correlate(ctx context.Context, files []input.File, window time.Duration, ta
 // correlatePasses is Correlate in three passes over every file:
 // registry events for the payload targets, registry and network events,
 // then ProcessCreate for the processes still without a user.
-func correlatePasses(r *passes, window time.Duration, targets []Target) ([]Row, error) {
+func correlatePasses(r *passes, window time.Duration, targets []Target) ([]*Row, error) {
 	e := New(window)
 	e.AddTargets(targets...)
 	each := func(emit func(*sysmon.Event)) func(int, *sysmon.Event) {

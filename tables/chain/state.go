@@ -11,7 +11,7 @@ import (
 // values and payloads they wrote. run_key_payloads reads it when a source
 // holds Sysmon events but no registry input, so the table's JOIN on path
 // still finds the command and its payload.
-func RegistryState(rows []Row) registry.View {
+func RegistryState(rows []*Row) registry.View {
 	hives := map[string]*registry.MemHive{}
 	var order []string
 	for _, r := range rows {

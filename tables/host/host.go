@@ -71,7 +71,7 @@ type Host interface {
 	// Chain correlates the source's Sysmon events with the payload targets
 	// its registry names (sysmon_reg_net_chain rows), computed once per
 	// query.
-	Chain(ctx context.Context, q ChainQuery) ([]chain.Row, error)
+	Chain(ctx context.Context, q ChainQuery) ([]*chain.Row, error)
 }
 
 // Opener opens the host of a source.
@@ -146,7 +146,7 @@ type memo struct {
 	autoruns []autoruns.Row
 	scanned  bool
 	chainMu  sync.Mutex // not held while correlating
-	chains   map[ChainQuery][]chain.Row
+	chains   map[ChainQuery][]*chain.Row
 }
 
 func (m *memo) rows(ctx context.Context, scan func(context.Context) ([]autoruns.Row, error)) ([]autoruns.Row, error) {
@@ -162,7 +162,7 @@ func (m *memo) rows(ctx context.Context, scan func(context.Context) ([]autoruns.
 	return rows, err
 }
 
-func (m *memo) chain(ctx context.Context, q ChainQuery, correlate func(context.Context, ChainQuery) ([]chain.Row, error)) ([]chain.Row, error) {
+func (m *memo) chain(ctx context.Context, q ChainQuery, correlate func(context.Context, ChainQuery) ([]*chain.Row, error)) ([]*chain.Row, error) {
 	m.chainMu.Lock()
 	if rows, ok := m.chains[q]; ok {
 		m.chainMu.Unlock()
@@ -176,7 +176,7 @@ func (m *memo) chain(ctx context.Context, q ChainQuery, correlate func(context.C
 	if err == nil && ctx.Err() == nil {
 		m.chainMu.Lock()
 		if m.chains == nil {
-			m.chains = map[ChainQuery][]chain.Row{}
+			m.chains = map[ChainQuery][]*chain.Row{}
 		}
 		m.chains[q] = rows
 		m.chainMu.Unlock()
@@ -262,8 +262,8 @@ func (h *offlineHost) Autoruns(ctx context.Context) ([]autoruns.Row, error) {
 
 // Chain correlates the event files; autorun commands present in registry
 // input of the same source name payload locations too (SPEC §5).
-func (h *offlineHost) Chain(ctx context.Context, q ChainQuery) ([]chain.Row, error) {
-	return h.memo.chain(ctx, q, func(ctx context.Context, q ChainQuery) ([]chain.Row, error) {
+func (h *offlineHost) Chain(ctx context.Context, q ChainQuery) ([]*chain.Row, error) {
+	return h.memo.chain(ctx, q, func(ctx context.Context, q ChainQuery) ([]*chain.Row, error) {
 		var targets []chain.Target
 		if h.hasRegistry() {
 			rows, err := h.Autoruns(ctx)

@@ -102,7 +102,7 @@ func TestSharedRowsSameAsFresh(t *testing.T) {
 	for _, chainFirst := range []bool{true, false} {
 		h := fresh()
 		var gotReg []autoruns.Row
-		var gotChain []chain.Row
+		var gotChain []*chain.Row
 		if chainFirst {
 			gotChain, _ = h.Chain(ctx, ChainQuery{Window: chain.DefaultWindow})
 			gotReg, _ = h.Autoruns(ctx)

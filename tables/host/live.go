@@ -99,12 +99,12 @@ func (h *liveHost) Autoruns(ctx context.Context) ([]autoruns.Row, error) {
 // cannot be opened the Event Log API is queried instead. A missing channel
 // or API, or a platform without a live Sysmon log, gives no rows and one
 // warning.
-func (h *liveHost) Chain(ctx context.Context, q ChainQuery) ([]chain.Row, error) {
+func (h *liveHost) Chain(ctx context.Context, q ChainQuery) ([]*chain.Row, error) {
 	if h.sys == nil {
 		h.warn(ErrNoLive)
 		return nil, nil
 	}
-	return h.memo.chain(ctx, q, func(ctx context.Context, q ChainQuery) ([]chain.Row, error) {
+	return h.memo.chain(ctx, q, func(ctx context.Context, q ChainQuery) ([]*chain.Row, error) {
 		regRows, err := h.Autoruns(ctx)
 		if err != nil {
 			return nil, err
@@ -136,7 +136,7 @@ func (h *liveHost) Chain(ctx context.Context, q ChainQuery) ([]chain.Row, error)
 // liveRows keeps the rows whose registry event is in the range, as the
 // Event Log API query selects them, and names no file: live rows name none
 // (SPEC §4).
-func liveRows(rows []chain.Row, r eventlog.TimeRange, now time.Time) []chain.Row {
+func liveRows(rows []*chain.Row, r eventlog.TimeRange, now time.Time) []*chain.Row {
 	out := rows[:0:0]
 	for _, row := range rows {
 		if !inRange(row.Time, r, now) {

@@ -26,7 +26,7 @@ func TestEveryColumnRendered(t *testing.T) {
 // of the same row holds, across parts of different sources and windows.
 func TestRowSetIsRowMap(t *testing.T) {
 	at := time.Date(2024, 3, 12, 9, 0, 1, 250_000_000, time.UTC)
-	a := []chain.Row{
+	a := []*chain.Row{
 		{Time: at, UtcTime: "2024-03-12 09:00:01.250", Computer: "WIN-A", RecordID: 7, EventID: 13, EventType: "SetValue",
 			ProcessGUID: "{g}", ProcessID: "4242", Image: `C:\x.exe`, User: `WIN-A\bob`, TargetObject: `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\x`,
 			Path: `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\x`, Details: "x.exe -y", Role: "autorun", Location: "hklm_run",
@@ -34,7 +34,7 @@ func TestRowSetIsRowMap(t *testing.T) {
 			Indicators: "network_before_write", Score: 40, Verdict: "suspicious", SourceFile: "/logs/a.evtx"},
 		{Time: at.Add(time.Second), Computer: "WIN-A", RecordID: 8, EventID: 12, SecondsBefore: -1, SecondsAfter: 0.001},
 	}
-	b := []chain.Row{{Time: at.Add(-time.Hour), Computer: "WIN-B", RecordID: 1, EventID: 14, SecondsBefore: -1, SecondsAfter: -1}}
+	b := []*chain.Row{{Time: at.Add(-time.Hour), Computer: "WIN-B", RecordID: 1, EventID: 14, SecondsBefore: -1, SecondsAfter: -1}}
 	set := &rowSet{}
 	set.add(a, 300, "/logs/a.evtx")
 	set.add(nil, 60, "/logs/empty.evtx")

@@ -62,7 +62,7 @@ func New(opts Options) tablekit.Table {
 // last 24 hours without any). A platform without a live Sysmon log gives
 // no rows and a warning. A cancelled ctx stops it with ctx's error,
 // whatever was read so far.
-func Generate(ctx context.Context, qc table.QueryContext, source string, window time.Duration, opts Options) (rows []chain.Row, err error) {
+func Generate(ctx context.Context, qc table.QueryContext, source string, window time.Duration, opts Options) (rows []*chain.Row, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -90,12 +90,12 @@ func Generate(ctx context.Context, qc table.QueryContext, source string, window 
 
 // RowMap renders a row as osquery's string map; window and source are
 // echoed as the query constrained them.
-func RowMap(r chain.Row, window int, source string) map[string]string {
+func RowMap(r *chain.Row, window int, source string) map[string]string {
 	p := part{window: strconv.Itoa(window), source: source}
 	m := make(map[string]string, len(Schema.Columns))
 	for i, c := range Schema.Columns {
 		if value := valueAt[i]; value != nil {
-			m[c.Name] = value(&r, &p)
+			m[c.Name] = value(r, &p)
 		}
 	}
 	return m
@@ -111,13 +111,13 @@ type rowSet struct {
 
 // part is the rows of one source and window.
 type part struct {
-	rows   []chain.Row
+	rows   []*chain.Row
 	first  int    // index of rows[0] in the set
 	window string // as the row's window column shows it
 	source string
 }
 
-func (s *rowSet) add(rows []chain.Row, window int, source string) {
+func (s *rowSet) add(rows []*chain.Row, window int, source string) {
 	if len(rows) == 0 {
 		return
 	}
@@ -139,7 +139,7 @@ func (s *rowSet) Value(row, col int) (string, bool) {
 			break
 		}
 	}
-	return valueAt[col](&p.rows[row-p.first], p), true
+	return valueAt[col](p.rows[row-p.first], p), true
 }
 
 // columnValues renders each column of Schema, by name; RowMap and rowSet

@@ -39,7 +39,7 @@ type Options struct {
 //     range widened by the window and Sysmon's clock slack;
 //  3. the registry events once more, merged in record order with the
 //     events of step 2, through the engine's second pass.
-func Correlate(ctx context.Context, query Querier, opts Options) ([]chain.Row, error) {
+func Correlate(ctx context.Context, query Querier, opts Options) ([]*chain.Row, error) {
 	regQuery := RegistryQuery(opts.Range)
 	final := chain.New(opts.Window)
 	final.AddTargets(opts.Targets...)

@@ -213,7 +213,7 @@ func TestCorrelateAsksOnlyForProcessesThatMatter(t *testing.T) {
 	var empire *chain.Row
 	for i := range rows {
 		if rows[i].RecordID == 13925 {
-			empire = &rows[i]
+			empire = rows[i]
 		}
 	}
 	if empire == nil || empire.NetBefore != 1 || empire.RemoteAddresses != "192.168.254.46:80" || empire.User != `WIN-40TITGP9BI7\IEuser` || empire.Location != "run_once" {

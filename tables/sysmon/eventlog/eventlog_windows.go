@@ -177,7 +177,7 @@ func SysmonQuerier(ctx context.Context, xpath string, emit func(*sysmon.Event) e
 // targets from the live registry's autorun commands. A missing channel
 // (Sysmon not installed) or an Event Log API that is not there gives no
 // rows and one warning.
-func Live(ctx context.Context, qc table.QueryContext, window time.Duration, targets []chain.Target, warn func(error)) ([]chain.Row, error) {
+func Live(ctx context.Context, qc table.QueryContext, window time.Duration, targets []chain.Target, warn func(error)) ([]*chain.Row, error) {
 	r, err := RangeFromConstraints(qc)
 	if err != nil {
 		return nil, err
