@@ -539,8 +539,11 @@ func (e *Engine) observe(ev *sysmon.Event) (*interest, stamp, bool) {
 			in.add(c, e.window)
 		}
 		p.interest = append(p.interest, in)
-		k := sort.Search(len(p.byTime), func(i int) bool { return p.byTime[i].at.t.After(in.at.t) })
-		p.byTime = slices.Insert(p.byTime, k, in) // mostly at the end: logs are mostly in time order
+		k := len(p.byTime) // mostly at the end: logs are mostly in time order
+		if k > 0 && p.byTime[k-1].at.t.After(in.at.t) {
+			k = sort.Search(k, func(i int) bool { return p.byTime[i].at.t.After(in.at.t) })
+		}
+		p.byTime = slices.Insert(p.byTime, k, in)
 		if in.row.User == "" {
 			p.userless = append(p.userless, in)
 		}
@@ -666,18 +669,24 @@ func (e *Engine) classify(ev *sysmon.Event, pr *prep, at stamp) *interest {
 		return nil
 	}
 	rt := split.rt
-	// Rows of a busy host repeat their strings: one copy of each.
-	in := e.memo.intern
-	row := Row{
-		Time: ev.TimeCreated, UtcTime: ev.Field("UtcTime"), Computer: in(ev.Computer), RecordID: ev.RecordID,
-		EventID: ev.EventID, EventType: in(eventType), ProcessGUID: in(ev.Field("ProcessGuid")), ProcessID: in(ev.Field("ProcessId")),
-		Image: in(ev.Field("Image")), User: in(ev.Field("User")), TargetObject: in(ev.Field("TargetObject")), Path: rt.path,
-		Details: in(ev.Field("Details")), SourceFile: in(ev.SourceFile), Scope: rt.scope, SID: rt.sid, ValueName: rt.valueName,
-	}
-	if row.Time.IsZero() {
-		row.Time = at.t
+	// The row is made only for an event that is one: most of a busy
+	// host's registry events are not, and this runs in file order.
+	newRow := func() Row {
+		// Rows of a busy host repeat their strings: one copy of each.
+		in := e.memo.intern
+		row := Row{
+			Time: ev.TimeCreated, UtcTime: ev.Field("UtcTime"), Computer: in(ev.Computer), RecordID: ev.RecordID,
+			EventID: ev.EventID, EventType: in(eventType), ProcessGUID: in(ev.Field("ProcessGuid")), ProcessID: in(ev.Field("ProcessId")),
+			Image: in(ev.Field("Image")), User: in(ev.Field("User")), TargetObject: in(ev.Field("TargetObject")), Path: rt.path,
+			Details: in(ev.Field("Details")), SourceFile: in(ev.SourceFile), Scope: rt.scope, SID: rt.sid, ValueName: rt.valueName,
+		}
+		if row.Time.IsZero() {
+			row.Time = at.t
+		}
+		return row
 	}
 	if loc, ok := split.match(); ok {
+		row := newRow()
 		row.Role, row.Location = RoleAutorun, loc.ID
 		in := e.newInterest(row, &split.rt, at)
 		if eventType == "SetValue" {
@@ -687,6 +696,7 @@ func (e *Engine) classify(ev *sysmon.Event, pr *prep, at stamp) *interest {
 	}
 	for _, t := range e.targets {
 		if t.matches(rt.root, rt.keyRel, rt.valueName) {
+			row := newRow()
 			row.Role = RolePayload
 			return e.newInterest(row, &split.rt, at)
 		}

@@ -136,6 +136,9 @@ type recordWalker struct {
 	scratch []byte      // a value being rendered
 	vals    []byte      // the record's Data values, one after the other
 	spans   []valueSpan // where each Data value is in vals
+	// Slabs compiledEvent cuts its events and their fields from.
+	evSlab    []Event
+	fieldSlab []field
 	// namesDistinct: the spans' names are known to differ (one program
 	// gave them, its names literal and distinct)
 	namesDistinct bool
@@ -204,19 +207,46 @@ func (w *recordWalker) begin(recordID uint64, budget int) {
 
 // compiledEvent is the event runRecord read: its Data values share one
 // string.
+//
+// Events and their field slices are cut from slabs the walker allocates
+// a few dozen events at a time (never reused): on a busy host's log these
+// were two of the three allocations of every event.
 func (w *recordWalker) compiledEvent() *Event {
-	ev := w.ev
-	ev.fields = make([]field, 0, len(w.spans))
+	if len(w.evSlab) == 0 {
+		w.evSlab = make([]Event, eventSlab)
+	}
+	ev := &w.evSlab[0]
+	w.evSlab = w.evSlab[1:]
+	*ev = w.ev
 	all := string(w.vals)
-	for _, sp := range w.spans {
-		if w.namesDistinct {
-			ev.fields = append(ev.fields, field{sp.name, all[sp.start:sp.end]})
-		} else {
+	if !w.namesDistinct {
+		for _, sp := range w.spans {
 			ev.SetField(sp.name, all[sp.start:sp.end])
 		}
+		return ev
 	}
-	return &ev
+	n := len(w.spans)
+	if n == 0 {
+		ev.fields = []field{} // as before: empty, not nil
+		return ev
+	}
+	if cap(w.fieldSlab)-len(w.fieldSlab) < n {
+		w.fieldSlab = make([]field, 0, max(fieldSlab, n))
+	}
+	start := len(w.fieldSlab)
+	for _, sp := range w.spans {
+		w.fieldSlab = append(w.fieldSlab, field{sp.name, all[sp.start:sp.end]})
+	}
+	// Capped: a SetField on the event must not write into the next one's.
+	ev.fields = w.fieldSlab[start:len(w.fieldSlab):len(w.fieldSlab)]
+	return ev
 }
+
+// Sizes of a walker's event and field slabs.
+const (
+	eventSlab = 32
+	fieldSlab = 512
+)
 
 // walkRecord reads a record by walking its tokens.
 func (w *recordWalker) walkRecord(start, end int) (*Event, error) {
