@@ -1245,16 +1245,16 @@ func (in *interest) contentIndicators() []string {
 
 // scoreKey is what contentIndicators depend on: the role and event type,
 // the hive (scope, SID, user name), the key, the value name, the data and
-// the writer's image (a Binary Data list write is scored from it).
-func (in *interest) scoreKey() string {
+// the writer's image (a Binary Data list write is scored from it). It is
+// appended to b: the memo looks a key up without making a string of it.
+func (in *interest) scoreKey(b []byte) []byte {
 	r := in.row
 	info := in.hiveInfo()
-	var b []byte
 	for _, part := range []string{r.Role, r.EventType, info.Scope, info.SID, info.Username, in.written.keyRel, r.ValueName, r.Details, r.Image} {
 		b = binary.AppendUvarint(b, uint64(len(part))) // lengths first: no two keys alike
 		b = append(b, part...)
 	}
-	return string(b)
+	return b
 }
 
 // scoreMemo remembers the verdicts of one run by scoreKey: a busy host
@@ -1263,6 +1263,7 @@ func (in *interest) scoreKey() string {
 // maxScoreKey bytes; when full it starts again.
 type scoreMemo struct {
 	byKey map[string]*[8]*verdict // by the flags of finish
+	key   []byte                  // scoreKey's, reused
 }
 
 type verdict struct {
@@ -1278,16 +1279,17 @@ const (
 )
 
 func (m *scoreMemo) verdict(in *interest, flags int) *verdict {
-	key := in.scoreKey()
+	m.key = in.scoreKey(m.key[:0])
+	key := m.key
 	var variants *[8]*verdict
 	if len(key) <= maxScoreKey {
-		variants = m.byKey[key]
+		variants = m.byKey[string(key)] // no string made for a lookup
 		if variants == nil {
 			if m.byKey == nil || len(m.byKey) >= maxScores {
 				m.byKey = map[string]*[8]*verdict{}
 			}
 			variants = &[8]*verdict{}
-			m.byKey[key] = variants
+			m.byKey[string(key)] = variants
 		}
 	} else {
 		variants = &[8]*verdict{}
