@@ -940,6 +940,21 @@ func (e *Engine) link() {
 	payUsers := map[string]*timeline{} // key, roots under HKEY_USERS
 	autoExact := map[string]*timeline{}
 	autoUsers := map[string]*timeline{}
+	// The same few keys are asked for again and again (a busy host writes
+	// the same values): each is folded and joined once.
+	keys := map[linkKeyParts]string{}
+	keyOf := func(computer, rel, value, root string, withRoot bool) string {
+		parts := linkKeyParts{computer, rel, value, root, withRoot}
+		if k, ok := keys[parts]; ok {
+			return k
+		}
+		k := linkKey(computer, rel, value)
+		if withRoot {
+			k += "\x00" + foldCase(root)
+		}
+		keys[parts] = k
+		return k
+	}
 	add := func(m map[string]*timeline, k string, i int) {
 		tl := m[k]
 		if tl == nil {
@@ -953,18 +968,17 @@ func (e *Engine) link() {
 	for i, in := range e.interests {
 		switch {
 		case in.row.Role == RolePayload:
-			k := linkKey(in.row.Computer, in.written.keyRel, in.written.valueName)
-			add(payExact, k+"\x00"+foldCase(in.written.root), i)
-			if underUsers(in.written.root) {
-				add(payUsers, k, i)
+			w := in.written
+			add(payExact, keyOf(in.row.Computer, w.keyRel, w.valueName, w.root, true), i)
+			if underUsers(w.root) {
+				add(payUsers, keyOf(in.row.Computer, w.keyRel, w.valueName, "", false), i)
 			}
 		case in.row.Role == RoleAutorun:
 			for _, t := range in.targets {
-				k := linkKey(in.row.Computer, t.Rel, t.ValueName)
 				if t.Root == `HKEY_USERS\*` {
-					add(autoUsers, k, i)
+					add(autoUsers, keyOf(in.row.Computer, t.Rel, t.ValueName, "", false), i)
 				} else {
-					add(autoExact, k+"\x00"+foldCase(t.Root), i)
+					add(autoExact, keyOf(in.row.Computer, t.Rel, t.ValueName, t.Root, true), i)
 				}
 			}
 		}
@@ -980,10 +994,9 @@ func (e *Engine) link() {
 		}
 		best := -1
 		for _, t := range a.targets {
-			k := linkKey(a.row.Computer, t.Rel, t.ValueName)
-			tl := payExact[k+"\x00"+foldCase(t.Root)]
+			tl := payExact[keyOf(a.row.Computer, t.Rel, t.ValueName, t.Root, true)]
 			if t.Root == `HKEY_USERS\*` {
-				tl = payUsers[k]
+				tl = payUsers[keyOf(a.row.Computer, t.Rel, t.ValueName, "", false)]
 			}
 			best = tl.nearest(e, a.at.t, best)
 		}
@@ -999,10 +1012,10 @@ func (e *Engine) link() {
 		if p.row.Role != RolePayload {
 			continue
 		}
-		k := linkKey(p.row.Computer, p.written.keyRel, p.written.valueName)
-		best := autoExact[k+"\x00"+foldCase(p.written.root)].nearest(e, p.at.t, -1)
-		if underUsers(p.written.root) {
-			best = autoUsers[k].nearest(e, p.at.t, best)
+		w := p.written
+		best := autoExact[keyOf(p.row.Computer, w.keyRel, w.valueName, w.root, true)].nearest(e, p.at.t, -1)
+		if underUsers(w.root) {
+			best = autoUsers[keyOf(p.row.Computer, w.keyRel, w.valueName, "", false)].nearest(e, p.at.t, best)
 		}
 		if best >= 0 {
 			a := e.interests[best]
@@ -1090,6 +1103,12 @@ func (e *Engine) linkPairs() {
 
 // linkKey is computer, key and value name with the key and name in one
 // case: strings equal under strings.EqualFold have the same key.
+// linkKeyParts is what a link key is made of.
+type linkKeyParts struct {
+	computer, rel, value, root string
+	withRoot                   bool
+}
+
 func linkKey(computer, rel, value string) string {
 	return computer + "\x00" + foldCase(rel) + "\x00" + foldCase(value)
 }
