@@ -136,9 +136,7 @@ type recordWalker struct {
 	scratch []byte      // a value being rendered
 	vals    []byte      // the record's Data values, one after the other
 	spans   []valueSpan // where each Data value is in vals
-	// Slabs compiledEvent cuts its events and their fields from.
-	evSlab    []Event
-	fieldSlab []field
+	slabs   eventSlabs  // compiledEvent's events and their fields
 	// namesDistinct: the spans' names are known to differ (one program
 	// gave them, its names literal and distinct)
 	namesDistinct bool
@@ -207,16 +205,10 @@ func (w *recordWalker) begin(recordID uint64, budget int) {
 
 // compiledEvent is the event runRecord read: its Data values share one
 // string.
-//
-// Events and their field slices are cut from slabs the walker allocates
-// a few dozen events at a time (never reused): on a busy host's log these
-// were two of the three allocations of every event.
+// The event and its fields are cut from the walker's slabs.
 func (w *recordWalker) compiledEvent() *Event {
-	if len(w.evSlab) == 0 {
-		w.evSlab = make([]Event, eventSlab)
-	}
-	ev := &w.evSlab[0]
-	w.evSlab = w.evSlab[1:]
+	ev := w.slabs.next()
+	w.slabs.take()
 	*ev = w.ev
 	all := string(w.vals)
 	if !w.namesDistinct {
@@ -225,28 +217,12 @@ func (w *recordWalker) compiledEvent() *Event {
 		}
 		return ev
 	}
-	n := len(w.spans)
-	if n == 0 {
-		ev.fields = []field{} // as before: empty, not nil
-		return ev
-	}
-	if cap(w.fieldSlab)-len(w.fieldSlab) < n {
-		w.fieldSlab = make([]field, 0, max(fieldSlab, n))
-	}
-	start := len(w.fieldSlab)
+	ev.fields = w.slabs.fieldsFor(len(w.spans))
 	for _, sp := range w.spans {
-		w.fieldSlab = append(w.fieldSlab, field{sp.name, all[sp.start:sp.end]})
+		ev.fields = append(ev.fields, field{sp.name, all[sp.start:sp.end]})
 	}
-	// Capped: a SetField on the event must not write into the next one's.
-	ev.fields = w.fieldSlab[start:len(w.fieldSlab):len(w.fieldSlab)]
 	return ev
 }
-
-// Sizes of a walker's event and field slabs.
-const (
-	eventSlab = 32
-	fieldSlab = 512
-)
 
 // walkRecord reads a record by walking its tokens.
 func (w *recordWalker) walkRecord(start, end int) (*Event, error) {

@@ -360,9 +360,8 @@ type jsonLineParser struct {
 	// Slabs the events and their fields are cut from, a few dozen events
 	// at a time (never reused), and the buffer an event's values are
 	// joined in: one string for all of them, as the EVTX reader's.
-	evSlab    []Event
-	fieldSlab []field
-	vals      []byte
+	slabs eventSlabs
+	vals  []byte
 }
 
 // kv is one kept member: key and text stay in the line or the scanner's
@@ -377,7 +376,7 @@ func (p *jsonLineParser) reset(line []byte) {
 	*p = jsonLineParser{
 		s:          jsonScanner{b: line, buf: p.s.buf[:0], kbuf: p.s.kbuf[:0], arena: p.s.arena[:0]},
 		winlogData: p.winlogData[:0], flat: p.flat[:0], names: p.names,
-		evSlab: p.evSlab, fieldSlab: p.fieldSlab, vals: p.vals[:0],
+		slabs: p.slabs, vals: p.vals[:0],
 	}
 }
 
@@ -486,11 +485,7 @@ func (p *jsonLineParser) parseKeeping(line []byte, filter Filter, want map[strin
 	if s.i != len(s.b) {
 		return nil, fmt.Errorf("offset %d: text after the JSON object", s.i)
 	}
-	if len(p.evSlab) == 0 {
-		p.evSlab = make([]Event, eventSlab)
-	}
-	ev := &p.evSlab[0] // taken from the slab only when accepted
-	*ev = Event{}
+	ev := p.slabs.next() // taken from the slab only when accepted
 	data := p.flat
 	if p.hasWinlog {
 		ev.Provider = p.intern(first(p.provider, p.eventProvider))
@@ -519,28 +514,18 @@ func (p *jsonLineParser) parseKeeping(line []byte, filter Filter, want map[strin
 	if !filter.accepts(ev) {
 		return nil, nil
 	}
-	p.evSlab = p.evSlab[1:]
+	p.slabs.take()
 	p.vals = p.vals[:0]
 	for _, f := range data {
 		p.vals = append(p.vals, f.v...)
 	}
 	all := string(p.vals)
-	if cap(p.fieldSlab)-len(p.fieldSlab) < len(data) {
-		p.fieldSlab = make([]field, 0, max(fieldSlab, len(data)))
-	}
-	start := len(p.fieldSlab)
-	// Capped: a SetField on the event must not write into the next one's.
-	ev.fields = p.fieldSlab[start : start : start+len(data)]
-	if len(data) == 0 {
-		ev.fields = []field{} // as before: empty, not nil
-	}
+	ev.fields = p.slabs.fieldsFor(len(data))
 	at := 0
 	for _, f := range data {
 		ev.SetField(p.intern(f.k), all[at:at+len(f.v)])
 		at += len(f.v)
 	}
-	p.fieldSlab = p.fieldSlab[:start+len(ev.fields)]
-	ev.fields = ev.fields[:len(ev.fields):len(ev.fields)]
 	return ev, nil
 }
 
