@@ -719,19 +719,27 @@ func (w *recordWalker) substitute(v value, nest int) error {
 }
 
 func entity(name string) string {
-	switch name {
-	case "amp":
-		return "&"
-	case "lt":
-		return "<"
-	case "gt":
-		return ">"
-	case "quot":
-		return `"`
-	case "apos":
-		return "'"
+	if c, ok := xmlEntity(name); ok {
+		return string(rune(c))
 	}
 	return "&" + name + ";"
+}
+
+// xmlEntity is the character one of XML's five named entities stands for.
+func xmlEntity(name string) (byte, bool) {
+	switch name {
+	case "amp":
+		return '&', true
+	case "lt":
+		return '<', true
+	case "gt":
+		return '>', true
+	case "quot":
+		return '"', true
+	case "apos":
+		return '\'', true
+	}
+	return 0, false
 }
 
 // appendUTF16 appends UTF-16LE text as UTF-8, dropping trailing NULs.

@@ -253,28 +253,14 @@ func fastXMLText(b []byte, scratch *[]byte) ([]byte, bool) {
 		}
 		ref := b[i+1 : i+semi]
 		i += semi + 1
-		switch string(ref) {
-		case "amp":
-			out = append(out, '&')
-			continue
-		case "lt":
-			out = append(out, '<')
-			continue
-		case "gt":
-			out = append(out, '>')
-			continue
-		case "apos":
-			out = append(out, '\'')
-			continue
-		case "quot":
-			out = append(out, '"')
-			continue
+		c, ok := xmlEntity(string(ref))
+		if !ok {
+			c, ok = asciiCharRef(ref)
 		}
-		r, ok := asciiCharRef(ref)
 		if !ok {
 			return nil, false
 		}
-		out = append(out, r)
+		out = append(out, c)
 	}
 	*scratch = out
 	return out, true
