@@ -994,9 +994,11 @@ func (e *Engine) link() {
 		}
 		best := -1
 		for _, t := range a.targets {
-			tl := payExact[keyOf(a.row.Computer, t.Rel, t.ValueName, t.Root, true)]
+			var tl *timeline
 			if t.Root == `HKEY_USERS\*` {
 				tl = payUsers[keyOf(a.row.Computer, t.Rel, t.ValueName, "", false)]
+			} else {
+				tl = payExact[keyOf(a.row.Computer, t.Rel, t.ValueName, t.Root, true)]
 			}
 			best = tl.nearest(e, a.at.t, best)
 		}
